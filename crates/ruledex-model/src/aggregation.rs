@@ -1,0 +1,149 @@
+//! Aggregations: counts, thresholds, new terms and sequences over many events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::expr::{Expr, Field, Op};
+
+/// A time window, kept both as written and in seconds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    /// The window as the rule wrote it (`5m`, `1h`, `now-7d`).
+    pub text: String,
+    /// Its length in seconds, when it could be computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<u64>,
+}
+
+impl Window {
+    /// Parse a duration like `30s`, `5m`, `1h`, `7d`, `2w` (optionally prefixed `now-`).
+    /// A month is 30 days and a year 365. Unknown forms keep `seconds: None`.
+    pub fn parse(text: &str) -> Window {
+        let t = text.trim();
+        let body = t.strip_prefix("now-").unwrap_or(t);
+        let split = body.find(|c: char| !c.is_ascii_digit()).unwrap_or(body.len());
+        let (num, unit) = body.split_at(split);
+        let mult = match unit.trim() {
+            "s" | "sec" | "second" | "seconds" => Some(1),
+            "m" | "min" | "minute" | "minutes" => Some(60),
+            "h" | "hour" | "hours" => Some(3600),
+            "d" | "day" | "days" => Some(86_400),
+            "w" | "week" | "weeks" => Some(604_800),
+            "M" | "month" | "months" => Some(2_592_000),
+            "y" | "year" | "years" => Some(31_536_000),
+            _ => None,
+        };
+        let seconds = num
+            .parse::<u64>()
+            .ok()
+            .zip(mult)
+            .and_then(|(n, m)| n.checked_mul(m));
+        Window {
+            text: t.to_owned(),
+            seconds,
+        }
+    }
+}
+
+/// A numeric comparison on the aggregated value (`count >= 10`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// One of `eq, gt, gte, lt, lte`.
+    pub op: Op,
+    /// The bound.
+    pub value: f64,
+}
+
+/// One step of a sequence: the events it matches and the fields that join it
+/// to the other steps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SequenceStep {
+    /// Events this step matches.
+    pub expr: Expr,
+    /// Join fields specific to this step (in addition to the sequence's `group_by`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by: Vec<Field>,
+}
+
+/// What is aggregated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum AggregationKind {
+    /// A count of matching events per group reaching a threshold (Elastic threshold rules,
+    /// SPL `stats count ... | where count > N`).
+    Threshold {
+        /// Distinct values of these fields, when the threshold counts cardinality.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        cardinality: Vec<(Field, u64)>,
+    },
+    /// Count of events matched by the referenced rules (Sigma `event_count`).
+    EventCount {
+        /// Rule ids or names the correlation refers to.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        rules: Vec<String>,
+    },
+    /// Count of distinct values of a field (Sigma `value_count`).
+    ValueCount {
+        /// The field whose distinct values are counted.
+        field: Field,
+        /// Rule ids or names the correlation refers to.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        rules: Vec<String>,
+    },
+    /// All referenced rules match within the window, in any order (Sigma `temporal`).
+    Temporal {
+        /// Rule ids or names.
+        rules: Vec<String>,
+    },
+    /// All referenced rules match within the window, in the order given (Sigma `temporal_ordered`).
+    TemporalOrdered {
+        /// Rule ids or names, in order.
+        rules: Vec<String>,
+    },
+    /// A value of these fields not seen in the history window (Elastic new_terms).
+    NewTerms {
+        /// The fields whose combination must be new.
+        fields: Vec<Field>,
+        /// How far back "seen before" looks.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        history: Option<Window>,
+    },
+    /// Ordered steps joined by fields (EQL `sequence`).
+    Sequence {
+        /// The steps in order.
+        steps: Vec<SequenceStep>,
+        /// The sequence is cancelled by an event matching this.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Box<Expr>>,
+    },
+}
+
+/// An aggregation over the events a rule's expression selects.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Aggregation {
+    /// What is aggregated.
+    pub kind: AggregationKind,
+    /// Group-by / join fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group_by: Vec<Field>,
+    /// Time window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Window>,
+    /// Conditions on the aggregated value, all of which must hold (a range is two).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub condition: Vec<Comparison>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_parses_common_units() {
+        assert_eq!(Window::parse("5m").seconds, Some(300));
+        assert_eq!(Window::parse("now-9m").seconds, Some(540));
+        assert_eq!(Window::parse("1h").seconds, Some(3600));
+        assert_eq!(Window::parse("7d").seconds, Some(604_800));
+        assert_eq!(Window::parse("soon").seconds, None);
+        assert_eq!(Window::parse("99999999999999999999d").seconds, None);
+    }
+}

@@ -1,0 +1,517 @@
+//! Boolean expressions over events: the logic of a rule.
+
+use std::fmt::{self, Write as _};
+
+use ruledex_diag::Span;
+use serde::{Deserialize, Serialize};
+
+use crate::value::Value;
+
+/// A boolean expression over one event.
+///
+/// Constructors ([`Expr::and`], [`Expr::or`], [`Expr::not`]) flatten nested
+/// nodes of the same kind and unwrap single-child groups, so two front-ends that
+/// mean the same thing build the same tree.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expr {
+    /// Every child holds.
+    And(Vec<Expr>),
+    /// At least one child holds.
+    Or(Vec<Expr>),
+    /// The child does not hold.
+    Not(Box<Expr>),
+    /// A test on one field.
+    Pred(Pred),
+    /// A field-less test: the values are searched for anywhere in the event.
+    Keyword(Keyword),
+    /// A part of the rule that could not be reduced to the model, kept with the reason.
+    Opaque(Opaque),
+}
+
+impl Expr {
+    /// Conjunction, flattened: nested `And`s are merged and one child stands alone.
+    pub fn and(children: Vec<Expr>) -> Expr {
+        let mut out = Vec::with_capacity(children.len());
+        for c in children {
+            match c {
+                Expr::And(inner) => out.extend(inner),
+                other => out.push(other),
+            }
+        }
+        if out.len() == 1 {
+            out.pop().expect("one child")
+        } else {
+            Expr::And(out)
+        }
+    }
+
+    /// Disjunction, flattened: nested `Or`s are merged and one child stands alone.
+    pub fn or(children: Vec<Expr>) -> Expr {
+        let mut out = Vec::with_capacity(children.len());
+        for c in children {
+            match c {
+                Expr::Or(inner) => out.extend(inner),
+                other => out.push(other),
+            }
+        }
+        if out.len() == 1 {
+            out.pop().expect("one child")
+        } else {
+            Expr::Or(out)
+        }
+    }
+
+    /// Negation; a double negation cancels out.
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(child: Expr) -> Expr {
+        match child {
+            Expr::Not(inner) => *inner,
+            other => Expr::Not(Box::new(other)),
+        }
+    }
+
+    /// An opaque node with a reason and the text it stands for.
+    pub fn opaque(reason: impl Into<String>, text: impl Into<String>, span: Option<Span>) -> Expr {
+        Expr::Opaque(Opaque {
+            reason: reason.into(),
+            text: text.into(),
+            span,
+        })
+    }
+
+    /// Whether any node of the tree is [`Expr::Opaque`].
+    pub fn has_opaque(&self) -> bool {
+        self.any(&mut |e| matches!(e, Expr::Opaque(_)))
+    }
+
+    /// Whether the tree holds at least one predicate or keyword test.
+    pub fn has_predicate(&self) -> bool {
+        self.any(&mut |e| matches!(e, Expr::Pred(_) | Expr::Keyword(_)))
+    }
+
+    /// Whether `f` holds for some node (pre-order).
+    pub fn any(&self, f: &mut impl FnMut(&Expr) -> bool) -> bool {
+        if f(self) {
+            return true;
+        }
+        match self {
+            Expr::And(c) | Expr::Or(c) => c.iter().any(|e| e.any(f)),
+            Expr::Not(c) => c.any(f),
+            _ => false,
+        }
+    }
+
+    /// Every predicate in the tree, in order.
+    pub fn preds(&self) -> Vec<&Pred> {
+        let mut out = Vec::new();
+        self.visit(&mut |e| {
+            if let Expr::Pred(p) = e {
+                out.push(p);
+            }
+        });
+        out
+    }
+
+    /// Every opaque node in the tree, in order.
+    pub fn opaques(&self) -> Vec<&Opaque> {
+        let mut out = Vec::new();
+        self.visit(&mut |e| {
+            if let Expr::Opaque(o) = e {
+                out.push(o);
+            }
+        });
+        out
+    }
+
+    /// Call `f` on every node (pre-order).
+    pub fn visit<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        f(self);
+        match self {
+            Expr::And(c) | Expr::Or(c) => c.iter().for_each(|e| e.visit(f)),
+            Expr::Not(c) => c.visit(f),
+            _ => {}
+        }
+    }
+
+    /// Call `f` on every predicate, mutably (used to fill in canonical fields).
+    pub fn visit_preds_mut(&mut self, f: &mut impl FnMut(&mut Pred)) {
+        match self {
+            Expr::And(c) | Expr::Or(c) => c.iter_mut().for_each(|e| e.visit_preds_mut(f)),
+            Expr::Not(c) => c.visit_preds_mut(f),
+            Expr::Pred(p) => f(p),
+            _ => {}
+        }
+    }
+
+    /// Pretty-print the tree as an indented outline, one node per line.
+    pub fn outline(&self) -> String {
+        let mut out = String::new();
+        self.outline_into(&mut out, 0);
+        out
+    }
+
+    fn outline_into(&self, out: &mut String, depth: usize) {
+        let pad = "  ".repeat(depth);
+        match self {
+            Expr::And(c) | Expr::Or(c) => {
+                let name = if matches!(self, Expr::And(_)) { "and" } else { "or" };
+                let _ = writeln!(out, "{pad}{name}");
+                for e in c {
+                    e.outline_into(out, depth + 1);
+                }
+            }
+            Expr::Not(c) => {
+                let _ = writeln!(out, "{pad}not");
+                c.outline_into(out, depth + 1);
+            }
+            other => {
+                let _ = writeln!(out, "{pad}{other}");
+            }
+        }
+    }
+}
+
+impl fmt::Display for Expr {
+    /// A compact one-line form: `(a and not b) or c`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::And(c) | Expr::Or(c) => {
+                let sep = if matches!(self, Expr::And(_)) { " and " } else { " or " };
+                for (i, e) in c.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(sep)?;
+                    }
+                    if matches!(e, Expr::And(_) | Expr::Or(_)) {
+                        write!(f, "({e})")?;
+                    } else {
+                        write!(f, "{e}")?;
+                    }
+                }
+                Ok(())
+            }
+            Expr::Not(c) => {
+                if matches!(**c, Expr::And(_) | Expr::Or(_)) {
+                    write!(f, "not ({c})")
+                } else {
+                    write!(f, "not {c}")
+                }
+            }
+            Expr::Pred(p) => write!(f, "{p}"),
+            Expr::Keyword(k) => write!(f, "{k}"),
+            Expr::Opaque(o) => write!(f, "opaque({:?}: {})", o.reason, o.text),
+        }
+    }
+}
+
+/// A field reference: the name as the rule wrote it and, once the taxonomy has
+/// resolved it, the canonical (ECS-style) name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Field {
+    /// The name exactly as written in the rule.
+    pub raw: String,
+    /// The canonical field, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical: Option<String>,
+}
+
+impl Field {
+    /// A field known only by its raw name.
+    pub fn raw(name: impl Into<String>) -> Field {
+        Field {
+            raw: name.into(),
+            canonical: None,
+        }
+    }
+
+    /// The canonical name if resolved, else the raw one.
+    pub fn name(&self) -> &str {
+        self.canonical.as_deref().unwrap_or(&self.raw)
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// The comparison a predicate makes. Names are stable and used everywhere,
+/// including the "How" column of an authoring guide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    /// Equal to the one value.
+    Eq,
+    /// Equal to one of several values.
+    In,
+    /// Contains the value as a substring.
+    Contains,
+    /// Starts with the value.
+    StartsWith,
+    /// Ends with the value.
+    EndsWith,
+    /// Matches a glob pattern (`*`, `?`; `\` escapes).
+    Wildcard,
+    /// Matches a regular expression.
+    Regex,
+    /// An IP address inside the network (CIDR notation).
+    Cidr,
+    /// Greater than.
+    Gt,
+    /// Greater than or equal.
+    Gte,
+    /// Less than.
+    Lt,
+    /// Less than or equal.
+    Lte,
+    /// The field is present (value `true`) or absent (value `false`).
+    Exists,
+    /// The field is null or absent.
+    IsNull,
+    /// The field is present and not null.
+    IsNotNull,
+    /// The value is in a named list (Splunk lookup, Sigma `%placeholder%`, Kusto watchlist).
+    Lookup,
+    /// Equal to the value of another field (values are field names).
+    FieldRef,
+}
+
+impl Op {
+    /// The stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Eq => "eq",
+            Op::In => "in",
+            Op::Contains => "contains",
+            Op::StartsWith => "starts_with",
+            Op::EndsWith => "ends_with",
+            Op::Wildcard => "wildcard",
+            Op::Regex => "regex",
+            Op::Cidr => "cidr",
+            Op::Gt => "gt",
+            Op::Gte => "gte",
+            Op::Lt => "lt",
+            Op::Lte => "lte",
+            Op::Exists => "exists",
+            Op::IsNull => "is_null",
+            Op::IsNotNull => "is_not_null",
+            Op::Lookup => "lookup",
+            Op::FieldRef => "field_ref",
+        }
+    }
+
+    /// Every operator, in declaration order.
+    pub const ALL: [Op; 17] = [
+        Op::Eq,
+        Op::In,
+        Op::Contains,
+        Op::StartsWith,
+        Op::EndsWith,
+        Op::Wildcard,
+        Op::Regex,
+        Op::Cidr,
+        Op::Gt,
+        Op::Gte,
+        Op::Lt,
+        Op::Lte,
+        Op::Exists,
+        Op::IsNull,
+        Op::IsNotNull,
+        Op::Lookup,
+        Op::FieldRef,
+    ];
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Regular-expression flags beyond case sensitivity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RegexFlags {
+    /// `^` and `$` match at line breaks.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub multiline: bool,
+    /// `.` matches a line break.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub dotall: bool,
+}
+
+impl RegexFlags {
+    /// Whether no flag is set.
+    pub fn is_empty(&self) -> bool {
+        !self.multiline && !self.dotall
+    }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A test on one field of an event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pred {
+    /// The field tested.
+    pub field: Field,
+    /// How it is compared.
+    pub op: Op,
+    /// The values compared against; see [`Pred::all`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<Value>,
+    /// Compare case-sensitively (most dialects fold case by default).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub case_sensitive: bool,
+    /// Every value must match (`true`) rather than any one of them (`false`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub all: bool,
+    /// Extra regular-expression flags, for [`Op::Regex`].
+    #[serde(default, skip_serializing_if = "RegexFlags::is_empty")]
+    pub regex_flags: RegexFlags,
+    /// Where the predicate is written in the rule's original text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+}
+
+impl Pred {
+    /// A predicate matching any of `values`, case-insensitively. `Eq` with several values
+    /// becomes `In`, and `In` with one value becomes `Eq`, so that dialects agree.
+    pub fn new(field: Field, op: Op, values: Vec<Value>) -> Pred {
+        let op = match (op, values.len()) {
+            (Op::Eq, n) if n > 1 => Op::In,
+            (Op::In, 1) => Op::Eq,
+            (op, _) => op,
+        };
+        Pred {
+            field,
+            op,
+            values,
+            case_sensitive: false,
+            all: false,
+            regex_flags: RegexFlags::default(),
+            span: None,
+        }
+    }
+
+    /// The same predicate with a span.
+    #[must_use]
+    pub fn with_span(mut self, span: Span) -> Pred {
+        self.span = Some(span);
+        self
+    }
+}
+
+fn write_values(f: &mut fmt::Formatter<'_>, values: &[Value], all: bool) -> fmt::Result {
+    let show = |v: &Value| match v {
+        Value::Str(s) => format!("{s:?}"),
+        other => other.to_string(),
+    };
+    match values {
+        [] => Ok(()),
+        [one] => write!(f, " {}", show(one)),
+        many => {
+            let joined: Vec<String> = many.iter().map(show).collect();
+            let kw = if all { "all" } else { "any" };
+            write!(f, " {kw}[{}]", joined.join(", "))
+        }
+    }
+}
+
+impl fmt::Display for Pred {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.field, self.op)?;
+        if self.case_sensitive {
+            f.write_str(":cased")?;
+        }
+        if self.regex_flags.multiline {
+            f.write_str(":m")?;
+        }
+        if self.regex_flags.dotall {
+            f.write_str(":s")?;
+        }
+        write_values(f, &self.values, self.all)
+    }
+}
+
+/// A field-less test: the values are looked for anywhere in the event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Keyword {
+    /// How each value is matched (usually [`Op::Contains`] or [`Op::Wildcard`]).
+    pub op: Op,
+    /// The values.
+    pub values: Vec<Value>,
+    /// Compare case-sensitively.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub case_sensitive: bool,
+    /// Every value must be found (`true`) rather than any one (`false`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub all: bool,
+    /// Where it is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+}
+
+impl fmt::Display for Keyword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "keyword {}", self.op)?;
+        if self.case_sensitive {
+            f.write_str(":cased")?;
+        }
+        write_values(f, &self.values, self.all)
+    }
+}
+
+/// A part of a rule that could not be reduced to the model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opaque {
+    /// Why it could not be reduced.
+    pub reason: String,
+    /// The original text of that part.
+    pub text: String,
+    /// Where it is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<Span>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(name: &str) -> Expr {
+        Expr::Pred(Pred::new(Field::raw(name), Op::Exists, vec![Value::Bool(true)]))
+    }
+
+    #[test]
+    fn and_or_flatten_and_unwrap() {
+        let e = Expr::and(vec![Expr::and(vec![p("a"), p("b")]), p("c")]);
+        assert_eq!(e, Expr::And(vec![p("a"), p("b"), p("c")]));
+        assert_eq!(Expr::or(vec![p("a")]), p("a"));
+        assert_eq!(Expr::not(Expr::not(p("a"))), p("a"));
+    }
+
+    #[test]
+    fn eq_with_many_values_is_in() {
+        let pr = Pred::new(Field::raw("x"), Op::Eq, vec![1.into(), 2.into()]);
+        assert_eq!(pr.op, Op::In);
+        let pr = Pred::new(Field::raw("x"), Op::In, vec![1.into()]);
+        assert_eq!(pr.op, Op::Eq);
+    }
+
+    #[test]
+    fn display_is_compact() {
+        let e = Expr::or(vec![Expr::and(vec![p("a"), Expr::not(p("b"))]), p("c")]);
+        assert_eq!(e.to_string(), "(a exists true and not b exists true) or c exists true");
+    }
+
+    #[test]
+    fn json_form_is_stable() {
+        let e = Expr::not(Expr::Pred(Pred::new(Field::raw("Image"), Op::EndsWith, vec!["/nc".into()])));
+        let j = serde_json::to_string(&e).unwrap();
+        assert_eq!(j, r#"{"not":{"pred":{"field":{"raw":"Image"},"op":"ends_with","values":["/nc"]}}}"#);
+        let back: Expr = serde_json::from_str(&j).unwrap();
+        assert_eq!(back, e);
+    }
+}
