@@ -1,0 +1,1 @@
+//! Catalog events (filled in by the taxonomy issue).

@@ -1,0 +1,1 @@
+//! Canonical fields and aliases (filled in by the taxonomy issue).

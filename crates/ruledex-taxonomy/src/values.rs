@@ -1,0 +1,1 @@
+//! Value normalization (filled in by the taxonomy issue).
