@@ -371,6 +371,10 @@ pub struct Pred {
     /// Extra regular-expression flags, for [`Op::Regex`].
     #[serde(default, skip_serializing_if = "RegexFlags::is_empty")]
     pub regex_flags: RegexFlags,
+    /// For [`Op::Lookup`] and [`Op::FieldRef`]: how the looked-up value is compared
+    /// (`contains`, `starts_with`, `ends_with`); `None` means equality.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Op>,
     /// Where the predicate is written in the rule's original text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
@@ -392,6 +396,7 @@ impl Pred {
             case_sensitive: false,
             all: false,
             regex_flags: RegexFlags::default(),
+            within: None,
             span: None,
         }
     }
@@ -423,6 +428,9 @@ fn write_values(f: &mut fmt::Formatter<'_>, values: &[Value], all: bool) -> fmt:
 impl fmt::Display for Pred {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.field, self.op)?;
+        if let Some(w) = self.within {
+            write!(f, "({w})")?;
+        }
         if self.case_sensitive {
             f.write_str(":cased")?;
         }
