@@ -26,7 +26,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// A half-open byte range `[start, end)` into a source text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub struct Span {
     /// First byte of the range.
     pub start: u32,
@@ -130,7 +132,9 @@ impl LineIndex {
             return "";
         };
         let end = self.starts.get(i + 1).map_or(src.len(), |&e| e);
-        src.get(start..end).unwrap_or("").trim_end_matches(['\n', '\r'])
+        src.get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
     }
 }
 
@@ -208,7 +212,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A new diagnostic.
-    pub fn new(code: impl Into<String>, severity: Severity, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn new(
+        code: impl Into<String>,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             code: code.into(),
             severity,
@@ -273,7 +282,10 @@ mod tests {
         let src = "a: 1\nbad: thing\n";
         let d = Diagnostic::new("x", Severity::Error, Span::new(10, 15), "nope");
         let out = d.render("f.yml", src);
-        assert_eq!(out, "f.yml:2:6: error[x]: nope\n  |\n2 | bad: thing\n  |      ^^^^^\n");
+        assert_eq!(
+            out,
+            "f.yml:2:6: error[x]: nope\n  |\n2 | bad: thing\n  |      ^^^^^\n"
+        );
     }
 
     #[test]

@@ -20,7 +20,9 @@ impl Window {
     pub fn parse(text: &str) -> Window {
         let t = text.trim();
         let body = t.strip_prefix("now-").unwrap_or(t);
-        let split = body.find(|c: char| !c.is_ascii_digit()).unwrap_or(body.len());
+        let split = body
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(body.len());
         let (num, unit) = body.split_at(split);
         let mult = match unit.trim() {
             "s" | "sec" | "second" | "seconds" => Some(1),

@@ -146,7 +146,11 @@ mod tests {
 
     #[test]
     fn top_level_nots_are_rule_exclusions() {
-        let l = Logic::new(Expr::and(vec![p("sel"), Expr::not(p("f1")), Expr::not(p("f2"))]));
+        let l = Logic::new(Expr::and(vec![
+            p("sel"),
+            Expr::not(p("f1")),
+            Expr::not(p("f2")),
+        ]));
         let ex = l.exclusions();
         assert_eq!(names(&ex), vec![r#"f1 eq "x""#, r#"f2 eq "x""#]);
         assert!(ex.iter().all(|e| e.scope.is_rule()));
@@ -154,20 +158,29 @@ mod tests {
 
     #[test]
     fn not_of_or_splits_by_de_morgan() {
-        let l = Logic::new(Expr::and(vec![p("sel"), Expr::not(Expr::or(vec![p("f1"), p("f2")]))]));
+        let l = Logic::new(Expr::and(vec![
+            p("sel"),
+            Expr::not(Expr::or(vec![p("f1"), p("f2")])),
+        ]));
         assert_eq!(names(&l.exclusions()), vec![r#"f1 eq "x""#, r#"f2 eq "x""#]);
     }
 
     #[test]
     fn not_of_and_stays_one_exclusion() {
-        let l = Logic::new(Expr::and(vec![p("sel"), Expr::not(Expr::and(vec![p("f1"), p("f2")]))]));
+        let l = Logic::new(Expr::and(vec![
+            p("sel"),
+            Expr::not(Expr::and(vec![p("f1"), p("f2")])),
+        ]));
         assert_eq!(names(&l.exclusions()), vec![r#"f1 eq "x" and f2 eq "x""#]);
     }
 
     #[test]
     fn not_inside_or_branch_is_scoped() {
         // (netcat and not listen) or scanners
-        let l = Logic::new(Expr::or(vec![Expr::and(vec![p("netcat"), Expr::not(p("listen"))]), p("scanners")]));
+        let l = Logic::new(Expr::or(vec![
+            Expr::and(vec![p("netcat"), Expr::not(p("listen"))]),
+            p("scanners"),
+        ]));
         let ex = l.exclusions();
         assert_eq!(names(&ex), vec![r#"listen eq "x""#]);
         assert_eq!(

@@ -155,7 +155,11 @@ impl Expr {
         let pad = "  ".repeat(depth);
         match self {
             Expr::And(c) | Expr::Or(c) => {
-                let name = if matches!(self, Expr::And(_)) { "and" } else { "or" };
+                let name = if matches!(self, Expr::And(_)) {
+                    "and"
+                } else {
+                    "or"
+                };
                 let _ = writeln!(out, "{pad}{name}");
                 for e in c {
                     e.outline_into(out, depth + 1);
@@ -177,7 +181,11 @@ impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expr::And(c) | Expr::Or(c) => {
-                let sep = if matches!(self, Expr::And(_)) { " and " } else { " or " };
+                let sep = if matches!(self, Expr::And(_)) {
+                    " and "
+                } else {
+                    " or "
+                };
                 for (i, e) in c.iter().enumerate() {
                     if i > 0 {
                         f.write_str(sep)?;
@@ -489,7 +497,11 @@ mod tests {
     use super::*;
 
     fn p(name: &str) -> Expr {
-        Expr::Pred(Pred::new(Field::raw(name), Op::Exists, vec![Value::Bool(true)]))
+        Expr::Pred(Pred::new(
+            Field::raw(name),
+            Op::Exists,
+            vec![Value::Bool(true)],
+        ))
     }
 
     #[test]
@@ -511,14 +523,24 @@ mod tests {
     #[test]
     fn display_is_compact() {
         let e = Expr::or(vec![Expr::and(vec![p("a"), Expr::not(p("b"))]), p("c")]);
-        assert_eq!(e.to_string(), "(a exists true and not b exists true) or c exists true");
+        assert_eq!(
+            e.to_string(),
+            "(a exists true and not b exists true) or c exists true"
+        );
     }
 
     #[test]
     fn json_form_is_stable() {
-        let e = Expr::not(Expr::Pred(Pred::new(Field::raw("Image"), Op::EndsWith, vec!["/nc".into()])));
+        let e = Expr::not(Expr::Pred(Pred::new(
+            Field::raw("Image"),
+            Op::EndsWith,
+            vec!["/nc".into()],
+        )));
         let j = serde_json::to_string(&e).unwrap();
-        assert_eq!(j, r#"{"not":{"pred":{"field":{"raw":"Image"},"op":"ends_with","values":["/nc"]}}}"#);
+        assert_eq!(
+            j,
+            r#"{"not":{"pred":{"field":{"raw":"Image"},"op":"ends_with","values":["/nc"]}}}"#
+        );
         let back: Expr = serde_json::from_str(&j).unwrap();
         assert_eq!(back, e);
     }

@@ -245,7 +245,8 @@ impl Logic {
         }
         match self.aggregation.as_ref().map(|a| &a.kind) {
             Some(crate::AggregationKind::Sequence { steps, until }) => {
-                steps.iter().all(|s| !s.expr.has_opaque()) && until.as_ref().is_none_or(|u| !u.has_opaque())
+                steps.iter().all(|s| !s.expr.has_opaque())
+                    && until.as_ref().is_none_or(|u| !u.has_opaque())
             }
             _ => true,
         }
@@ -257,7 +258,9 @@ impl Logic {
             return true;
         }
         match self.aggregation.as_ref().map(|a| &a.kind) {
-            Some(crate::AggregationKind::Sequence { steps, .. }) => steps.iter().any(|s| s.expr.has_predicate()),
+            Some(crate::AggregationKind::Sequence { steps, .. }) => {
+                steps.iter().any(|s| s.expr.has_predicate())
+            }
             _ => false,
         }
     }
@@ -353,7 +356,13 @@ pub struct Rule {
 
 impl Rule {
     /// A rule with the given identity and logic and empty metadata.
-    pub fn new(vendor: Vendor, native_id: impl Into<String>, title: impl Into<String>, language: Language, logic: Logic) -> Rule {
+    pub fn new(
+        vendor: Vendor,
+        native_id: impl Into<String>,
+        title: impl Into<String>,
+        language: Language,
+        logic: Logic,
+    ) -> Rule {
         let native_id = native_id.into();
         Rule {
             uid: format!("{vendor}:{native_id}"),

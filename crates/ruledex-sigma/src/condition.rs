@@ -142,7 +142,10 @@ fn tokenize(text: &str, base: usize) -> Result<Vec<Token>, Error> {
             continue;
         }
         if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'*' | b'-' | b'.' | b'?') {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'*' | b'-' | b'.' | b'?')) {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric()
+                    || matches!(bytes[i], b'_' | b'*' | b'-' | b'.' | b'?'))
+            {
                 i += 1;
             }
             let word = &text[start..i];
@@ -216,7 +219,10 @@ impl Parser {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             let span = self.peek().map_or(self.end, |t| t.span);
-            return Err(Error::new(ErrorKind::ConditionTooDeep { limit: MAX_DEPTH }, span));
+            return Err(Error::new(
+                ErrorKind::ConditionTooDeep { limit: MAX_DEPTH },
+                span,
+            ));
         }
         Ok(())
     }
@@ -264,7 +270,9 @@ impl Parser {
                 let inner = self.or()?;
                 self.depth -= 1;
                 match self.peek() {
-                    Some(Token { tok: Tok::RParen, .. }) => {
+                    Some(Token {
+                        tok: Tok::RParen, ..
+                    }) => {
                         self.pos += 1;
                         Ok(inner)
                     }
@@ -422,7 +430,9 @@ mod tests {
     use super::*;
 
     fn round(text: &str) -> String {
-        parse(text, 0).map(|(c, _)| c.to_string()).unwrap_or_else(|e| format!("error[{}]", e.kind.code()))
+        parse(text, 0)
+            .map(|(c, _)| c.to_string())
+            .unwrap_or_else(|e| format!("error[{}]", e.kind.code()))
     }
 
     macro_rules! cases {

@@ -2,7 +2,10 @@
 //! and the condition that combines them.
 
 use ruledex_diag::Span;
-use ruledex_model::{Aggregation, AggregationKind, Comparison, Expr, Field, Keyword, Logic, Op, Pred, RegexFlags, Value, Window};
+use ruledex_model::{
+    Aggregation, AggregationKind, Comparison, Expr, Field, Keyword, Logic, Op, Pred, RegexFlags,
+    Value, Window,
+};
 use saphyr::{Scalar, YamlData};
 
 use crate::condition::{self, Cond, Quantifier};
@@ -11,8 +14,8 @@ use crate::modifiers::wildcard::SigmaString;
 use crate::modifiers::{Chain, Position, Special, encoding, windash};
 use crate::yaml::{Node, Source, as_str, is_null, items, scalar_text};
 
-/// Largest compiled size accepted for one regular expression.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Deepest nesting of groups accepted in one regular expression.
+const REGEX_NEST_LIMIT: u32 = 100;
 
 /// One named selection, lowered.
 pub(crate) struct Selection {
@@ -24,7 +27,12 @@ pub(crate) struct Selection {
 ///
 /// `entries` are the mapping's key/value nodes; `anchor` is the span reported
 /// when the condition is missing.
-pub(crate) fn lower_detection(src: &Source<'_>, entries: &[(&Node<'_>, &Node<'_>)], anchor: Span, warnings: &mut Vec<Error>) -> Result<Logic, Error> {
+pub(crate) fn lower_detection(
+    src: &Source<'_>,
+    entries: &[(&Node<'_>, &Node<'_>)],
+    anchor: Span,
+    warnings: &mut Vec<Error>,
+) -> Result<Logic, Error> {
     let mut selections = Vec::new();
     let mut conditions: Vec<&Node<'_>> = Vec::new();
     let mut timeframe = None;
@@ -47,7 +55,10 @@ pub(crate) fn lower_detection(src: &Source<'_>, entries: &[(&Node<'_>, &Node<'_>
                 let text = scalar_text(v).unwrap_or_default();
                 let w = Window::parse(&text);
                 if w.seconds.is_none() {
-                    return Err(Error::new(ErrorKind::InvalidTimespan { value: text }, src.span(v)));
+                    return Err(Error::new(
+                        ErrorKind::InvalidTimespan { value: text },
+                        src.span(v),
+                    ));
                 }
                 timeframe = Some(w);
             }
@@ -59,7 +70,10 @@ pub(crate) fn lower_detection(src: &Source<'_>, entries: &[(&Node<'_>, &Node<'_>
         }
     }
     if conditions.is_empty() {
-        return Err(Error::new(ErrorKind::MissingKey { key: "condition" }, anchor));
+        return Err(Error::new(
+            ErrorKind::MissingKey { key: "condition" },
+            anchor,
+        ));
     }
     let mut exprs = Vec::new();
     let mut aggregation = None;
@@ -88,7 +102,10 @@ pub(crate) fn lower_detection(src: &Source<'_>, entries: &[(&Node<'_>, &Node<'_>
                 kind,
                 group_by: a.group_by.into_iter().map(Field::raw).collect(),
                 window: timeframe.clone(),
-                condition: vec![Comparison { op: a.op, value: a.value }],
+                condition: vec![Comparison {
+                    op: a.op,
+                    value: a.value,
+                }],
             });
         }
     }
@@ -103,7 +120,11 @@ fn condition_base(src: &Source<'_>, node: &Node<'_>, text: &str) -> usize {
     let span = src.span(node);
     let raw = span.slice(src.text).unwrap_or("");
     let first_line = text.lines().next().unwrap_or("");
-    let skip = if first_line.is_empty() { None } else { raw.find(first_line) };
+    let skip = if first_line.is_empty() {
+        None
+    } else {
+        raw.find(first_line)
+    };
     span.start as usize + skip.unwrap_or(0)
 }
 
@@ -146,8 +167,21 @@ fn resolve(cond: &Cond, selections: &[Selection]) -> Result<Expr, Error> {
 
 /// Lower one selection: a mapping (all fields must match), a list (any item
 /// must match; plain strings are keywords), or a single keyword.
-fn lower_selection(src: &Source<'_>, name: &str, key: &Node<'_>, node: &Node<'_>, warnings: &mut Vec<Error>) -> Result<Expr, Error> {
-    let empty = || Error::new(ErrorKind::EmptySelection { name: name.to_owned() }, src.span(key).cover(src.span(node)));
+fn lower_selection(
+    src: &Source<'_>,
+    name: &str,
+    key: &Node<'_>,
+    node: &Node<'_>,
+    warnings: &mut Vec<Error>,
+) -> Result<Expr, Error> {
+    let empty = || {
+        Error::new(
+            ErrorKind::EmptySelection {
+                name: name.to_owned(),
+            },
+            src.span(key).cover(src.span(node)),
+        )
+    };
     match &node.data {
         YamlData::Mapping(m) => {
             if m.is_empty() {
@@ -177,7 +211,11 @@ fn lower_selection(src: &Source<'_>, name: &str, key: &Node<'_>, node: &Node<'_>
                         alternatives.push(Expr::and(parts));
                     }
                     _ if scalar_text(item).is_some() => {
-                        alternatives.push(lower_keywords(src, std::slice::from_ref(item), &Chain::default())?);
+                        alternatives.push(lower_keywords(
+                            src,
+                            std::slice::from_ref(item),
+                            &Chain::default(),
+                        )?);
                     }
                     _ => {
                         return Err(Error::new(
@@ -192,7 +230,9 @@ fn lower_selection(src: &Source<'_>, name: &str, key: &Node<'_>, node: &Node<'_>
             }
             Ok(Expr::or(alternatives))
         }
-        _ if scalar_text(node).is_some() => lower_keywords(src, std::slice::from_ref(node), &Chain::default()),
+        _ if scalar_text(node).is_some() => {
+            lower_keywords(src, std::slice::from_ref(node), &Chain::default())
+        }
         _ => Err(empty()),
     }
 }
@@ -224,7 +264,11 @@ fn lower_keywords(src: &Source<'_>, values: &[Node<'_>], chain: &Chain) -> Resul
             })
         })
         .collect();
-    Ok(if chain.all { Expr::and(exprs) } else { Expr::or(exprs) })
+    Ok(if chain.all {
+        Expr::and(exprs)
+    } else {
+        Expr::or(exprs)
+    })
 }
 
 /// Group per-value variants into (op, values, all) predicates.
@@ -255,7 +299,12 @@ fn group(variants: Vec<Vec<(Op, Value)>>, all: bool) -> Vec<(Op, Vec<Value>, boo
 }
 
 /// Lower `field|modifiers: value(s)`.
-fn lower_field(src: &Source<'_>, key: &Node<'_>, value: &Node<'_>, warnings: &mut Vec<Error>) -> Result<Expr, Error> {
+fn lower_field(
+    src: &Source<'_>,
+    key: &Node<'_>,
+    value: &Node<'_>,
+    warnings: &mut Vec<Error>,
+) -> Result<Expr, Error> {
     let key_span = src.span(key);
     let Some(key_text) = scalar_text(key) else {
         return Err(Error::new(
@@ -305,7 +354,13 @@ fn lower_field(src: &Source<'_>, key: &Node<'_>, value: &Node<'_>, warnings: &mu
         _ => None,
     };
     let (case_sensitive, regex_flags) = match chain.special {
-        Some(Special::Regex { i, m, s }) => (!i, RegexFlags { multiline: m, dotall: s }),
+        Some(Special::Regex { i, m, s }) => (
+            !i,
+            RegexFlags {
+                multiline: m,
+                dotall: s,
+            },
+        ),
         _ => (chain.cased, RegexFlags::default()),
     };
     let preds: Vec<Expr> = group(variants, chain.all)
@@ -319,11 +374,20 @@ fn lower_field(src: &Source<'_>, key: &Node<'_>, value: &Node<'_>, warnings: &mu
             Expr::Pred(p)
         })
         .collect();
-    Ok(if chain.all { Expr::and(preds) } else { Expr::or(preds) })
+    Ok(if chain.all {
+        Expr::and(preds)
+    } else {
+        Expr::or(preds)
+    })
 }
 
 /// The (operator, value) variants one written value stands for.
-fn lower_value(src: &Source<'_>, chain: &Chain, node: &Node<'_>, warnings: &mut Vec<Error>) -> Result<Vec<(Op, Value)>, Error> {
+fn lower_value(
+    src: &Source<'_>,
+    chain: &Chain,
+    node: &Node<'_>,
+    warnings: &mut Vec<Error>,
+) -> Result<Vec<(Op, Value)>, Error> {
     let span = src.span(node);
     let text = scalar_text(node);
     let invalid = |modifier: &str, expected: &'static str| {
@@ -347,20 +411,31 @@ fn lower_value(src: &Source<'_>, chain: &Chain, node: &Node<'_>, warnings: &mut 
             let name = op.as_str().replace('_', "");
             return match &node.data {
                 YamlData::Value(Scalar::Integer(i)) => Ok(vec![(op, Value::Int(*i))]),
-                YamlData::Value(Scalar::FloatingPoint(f)) => Ok(vec![(op, Value::Float(f.into_inner()))]),
-                YamlData::Value(Scalar::String(s)) => match (s.trim().parse::<i64>(), s.trim().parse::<f64>()) {
-                    (Ok(i), _) => Ok(vec![(op, Value::Int(i))]),
-                    (_, Ok(f)) if f.is_finite() => Ok(vec![(op, Value::Float(f))]),
-                    _ => Err(invalid(&name, "a number")),
-                },
+                YamlData::Value(Scalar::FloatingPoint(f)) => {
+                    Ok(vec![(op, Value::Float(f.into_inner()))])
+                }
+                YamlData::Value(Scalar::String(s)) => {
+                    match (s.trim().parse::<i64>(), s.trim().parse::<f64>()) {
+                        (Ok(i), _) => Ok(vec![(op, Value::Int(i))]),
+                        (_, Ok(f)) if f.is_finite() => Ok(vec![(op, Value::Float(f))]),
+                        _ => Err(invalid(&name, "a number")),
+                    }
+                }
                 _ => Err(invalid(&name, "a number")),
             };
         }
         _ => {}
     }
     if is_null(node) {
-        if chain.special.is_some() || chain.position.is_some() || !chain.encodings.is_empty() || chain.windash {
-            return Err(invalid("null", "no modifier (null can only be compared for equality)"));
+        if chain.special.is_some()
+            || chain.position.is_some()
+            || !chain.encodings.is_empty()
+            || chain.windash
+        {
+            return Err(invalid(
+                "null",
+                "no modifier (null can only be compared for equality)",
+            ));
         }
         return Ok(vec![(Op::IsNull, Value::Null)]);
     }
@@ -388,23 +463,33 @@ fn lower_value(src: &Source<'_>, chain: &Chain, node: &Node<'_>, warnings: &mut 
             let plain = chain.position.is_none() && chain.encodings.is_empty() && !chain.windash;
             if plain {
                 match node.data {
-                    YamlData::Value(Scalar::Integer(i)) => return Ok(vec![(Op::Eq, Value::Int(i))]),
-                    YamlData::Value(Scalar::FloatingPoint(f)) => return Ok(vec![(Op::Eq, Value::Float(f.into_inner()))]),
-                    YamlData::Value(Scalar::Boolean(b)) => return Ok(vec![(Op::Eq, Value::Bool(b))]),
+                    YamlData::Value(Scalar::Integer(i)) => {
+                        return Ok(vec![(Op::Eq, Value::Int(i))]);
+                    }
+                    YamlData::Value(Scalar::FloatingPoint(f)) => {
+                        return Ok(vec![(Op::Eq, Value::Float(f.into_inner()))]);
+                    }
+                    YamlData::Value(Scalar::Boolean(b)) => {
+                        return Ok(vec![(Op::Eq, Value::Bool(b))]);
+                    }
                     _ => {}
                 }
             }
             let parsed = SigmaString::parse(&text);
             let mut strings = if chain.windash {
-                windash::expand(&parsed).ok_or_else(|| invalid("windash", "at most 4 flag prefixes in one value"))?
+                windash::expand(&parsed)
+                    .ok_or_else(|| invalid("windash", "at most 4 flag prefixes in one value"))?
             } else {
                 vec![parsed]
             };
             if !chain.encodings.is_empty() {
                 let mut encoded = Vec::new();
                 for s in strings {
-                    let lit = s.as_literal().ok_or_else(|| invalid("base64", "a value without wildcards"))?;
-                    let out = encoding::encode(&lit, &chain.encodings).ok_or_else(|| invalid("utf16", "base64 or base64offset after it"))?;
+                    let lit = s
+                        .as_literal()
+                        .ok_or_else(|| invalid("base64", "a value without wildcards"))?;
+                    let out = encoding::encode(&lit, &chain.encodings)
+                        .ok_or_else(|| invalid("utf16", "base64 or base64offset after it"))?;
                     encoded.extend(out.iter().map(|e| SigmaString::literal(e)));
                 }
                 strings = encoded;
@@ -420,19 +505,34 @@ fn lower_value(src: &Source<'_>, chain: &Chain, node: &Node<'_>, warnings: &mut 
     }
 }
 
-/// Compile a regular expression to check it. Look-around and back-references
-/// are valid in the SIEMs rules target but not in the `regex` crate: those are
-/// kept, with a warning, rather than rejected.
-fn check_regex(pattern: &str, i: bool, m: bool, s: bool, span: Span, warnings: &mut Vec<Error>) -> Result<(), Error> {
-    let built = regex::RegexBuilder::new(pattern)
+/// Parse a regular expression to check its syntax (compiling is the engine's
+/// job). Look-around and back-references are valid in the SIEMs rules target
+/// but not in the `regex` crate: those are kept, with a warning, rather than
+/// rejected.
+fn check_regex(
+    pattern: &str,
+    i: bool,
+    m: bool,
+    s: bool,
+    span: Span,
+    warnings: &mut Vec<Error>,
+) -> Result<(), Error> {
+    use regex_syntax::ast::ErrorKind as AstKind;
+    let parsed = regex_syntax::ParserBuilder::new()
         .case_insensitive(i)
         .multi_line(m)
         .dot_matches_new_line(s)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build();
-    match built {
+        .nest_limit(REGEX_NEST_LIMIT)
+        .build()
+        .parse(pattern);
+    match parsed {
         Ok(_) => Ok(()),
-        Err(regex::Error::Syntax(msg)) if msg.contains("look-around") || msg.contains("backreferences") => {
+        Err(regex_syntax::Error::Parse(e))
+            if matches!(
+                e.kind(),
+                AstKind::UnsupportedLookAround | AstKind::UnsupportedBackreference
+            ) =>
+        {
             warnings.push(Error::new(
                 ErrorKind::RegexUnsupportedByEngine {
                     pattern: pattern.to_owned(),

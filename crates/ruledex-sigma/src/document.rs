@@ -2,7 +2,10 @@
 //! multi-document collections.
 
 use ruledex_diag::Span;
-use ruledex_model::{Aggregation, AggregationKind, Comparison, Expr, Field, Language, LogSource, Logic, Op, RelatedRule, Rule, RuleKind, Severity, Vendor, Window};
+use ruledex_model::{
+    Aggregation, AggregationKind, Comparison, Expr, Field, Language, LogSource, Logic, Op,
+    RelatedRule, Rule, RuleKind, Severity, Vendor, Window,
+};
 use saphyr::{LoadableYamlNode, MarkedYaml};
 
 use crate::detection::lower_detection;
@@ -114,7 +117,10 @@ pub fn parse_sigma(path: &str, text: &str) -> Parsed {
 
 /// The merged view of a key over the layers (later layers win). For mappings
 /// like `detection` and `logsource` the entries of all layers are combined.
-fn merged<'n, 'a>(layers: &[&'n Node<'a>], key: &str) -> Option<(&'n Node<'a>, Vec<(&'n Node<'a>, &'n Node<'a>)>)> {
+fn merged<'n, 'a>(
+    layers: &[&'n Node<'a>],
+    key: &str,
+) -> Option<(&'n Node<'a>, Vec<(&'n Node<'a>, &'n Node<'a>)>)> {
     let mut key_node = None;
     let mut combined: Vec<(&Node<'_>, &Node<'_>)> = Vec::new();
     for layer in layers {
@@ -152,13 +158,23 @@ fn flat<'n, 'a>(layers: &[&'n Node<'a>]) -> Map<'n, 'a> {
     Map { entries: combined }
 }
 
-fn read_document(src: &Source<'_>, path: &str, index: usize, layers: &[&Node<'_>], earlier: &[Rule], warnings: &mut Vec<Error>) -> Result<Rule, Error> {
+fn read_document(
+    src: &Source<'_>,
+    path: &str,
+    index: usize,
+    layers: &[&Node<'_>],
+    earlier: &[Rule],
+    warnings: &mut Vec<Error>,
+) -> Result<Rule, Error> {
     let doc = layers.last().expect("at least the document itself");
     let doc_span = src.span(doc);
     let map = flat(layers);
-    let title = map
-        .string(src, "title")?
-        .ok_or_else(|| Error::new(ErrorKind::MissingKey { key: "title" }, Span::point(doc_span.start as usize)))?;
+    let title = map.string(src, "title")?.ok_or_else(|| {
+        Error::new(
+            ErrorKind::MissingKey { key: "title" },
+            Span::point(doc_span.start as usize),
+        )
+    })?;
 
     let (kind, logic, applies_to) = if let Some((k, v)) = map.entry("correlation") {
         let (logic, refs) = read_correlation(src, k, v, earlier)?;
@@ -173,14 +189,22 @@ fn read_document(src: &Source<'_>, path: &str, index: usize, layers: &[&Node<'_>
                 src.span(v),
             ));
         };
-        let fmap = Map { entries: es.clone() };
+        let fmap = Map {
+            entries: es.clone(),
+        };
         let rules = fmap.strings(src, "rules")?;
-        let selections: Vec<_> = es.into_iter().filter(|(ek, _)| as_str(ek) != Some("rules")).collect();
+        let selections: Vec<_> = es
+            .into_iter()
+            .filter(|(ek, _)| as_str(ek) != Some("rules"))
+            .collect();
         let logic = lower_detection(src, &selections, src.span(k), warnings)?;
         (RuleKind::Filter, logic, rules)
     } else {
         let Some((k, detection)) = merged(layers, "detection") else {
-            return Err(Error::new(ErrorKind::MissingKey { key: "detection" }, Span::point(doc_span.start as usize)));
+            return Err(Error::new(
+                ErrorKind::MissingKey { key: "detection" },
+                Span::point(doc_span.start as usize),
+            ));
         };
         if detection.len() == 1 && std::ptr::eq(detection[0].0, k) {
             return Err(Error::new(
@@ -197,36 +221,64 @@ fn read_document(src: &Source<'_>, path: &str, index: usize, layers: &[&Node<'_>
 
     let logsource = read_logsource(src, layers)?;
     if logsource.is_none() && kind != RuleKind::Correlation {
-        return Err(Error::new(ErrorKind::MissingKey { key: "logsource" }, Span::point(doc_span.start as usize)));
+        return Err(Error::new(
+            ErrorKind::MissingKey { key: "logsource" },
+            Span::point(doc_span.start as usize),
+        ));
     }
 
     let id = map.string(src, "id")?;
-    let native_id = id.clone().unwrap_or_else(|| if index == 0 { path.to_owned() } else { format!("{path}#{index}") });
+    let native_id = id.clone().unwrap_or_else(|| {
+        if index == 0 {
+            path.to_owned()
+        } else {
+            format!("{path}#{index}")
+        }
+    });
     let mut rule = Rule::new(Vendor::Sigma, native_id, title, Language::Sigma, logic);
     rule.kind = kind;
     rule.applies_to = applies_to;
-    rule.description = map.string(src, "description")?.unwrap_or_default().trim().to_owned();
+    rule.description = map
+        .string(src, "description")?
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     rule.references = map.strings(src, "references")?;
     rule.false_positives = map.strings(src, "falsepositives")?;
     rule.created = map.string(src, "date")?;
     rule.modified = map.string(src, "modified")?;
     rule.license = map.string(src, "license")?;
     if let Some(author) = map.string(src, "author")? {
-        rule.authors = author.split(',').map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()).collect();
+        rule.authors = author
+            .split(',')
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .collect();
     }
     if let Some((_, level)) = map.entry("level")
         && let Some(text) = scalar_text(level)
     {
         match text.parse::<Severity>() {
             Ok(s) => rule.severity = Some(s),
-            Err(_) => warnings.push(Error::new(ErrorKind::InvalidLevel { found: text }, src.span(level))),
+            Err(_) => warnings.push(Error::new(
+                ErrorKind::InvalidLevel { found: text },
+                src.span(level),
+            )),
         }
     }
     if let Some((_, status)) = map.entry("status")
         && let Some(text) = scalar_text(status)
     {
-        if !matches!(text.as_str(), "stable" | "test" | "experimental" | "deprecated" | "unsupported") {
-            warnings.push(Error::new(ErrorKind::InvalidStatus { found: text.clone() }, src.span(status)));
+        if !matches!(
+            text.as_str(),
+            "stable" | "test" | "experimental" | "deprecated" | "unsupported"
+        ) {
+            warnings.push(Error::new(
+                ErrorKind::InvalidStatus {
+                    found: text.clone(),
+                },
+                src.span(status),
+            ));
         }
         rule.deprecated = matches!(text.as_str(), "deprecated" | "unsupported");
         rule.status = Some(text);
@@ -292,12 +344,26 @@ const TACTICS: [&str; 16] = [
     "defense-impairment",
 ];
 
-fn read_tags(src: &Source<'_>, map: &Map<'_, '_>, rule: &mut Rule, warnings: &mut Vec<Error>) -> Result<(), Error> {
+fn read_tags(
+    src: &Source<'_>,
+    map: &Map<'_, '_>,
+    rule: &mut Rule,
+    warnings: &mut Vec<Error>,
+) -> Result<(), Error> {
     rule.tags = map.strings(src, "tags")?;
-    let nodes: Vec<&Node<'_>> = map.get("tags").and_then(items).map(|l| l.iter().collect()).unwrap_or_default();
+    let nodes: Vec<&Node<'_>> = map
+        .get("tags")
+        .and_then(items)
+        .map(|l| l.iter().collect())
+        .unwrap_or_default();
     for (i, tag) in rule.tags.iter().enumerate() {
-        let Some(rest) = tag.strip_prefix("attack.") else { continue };
-        let span = nodes.get(i).map_or_else(|| map.get("tags").map(|n| src.span(n)).unwrap_or_default(), |n| src.span(n));
+        let Some(rest) = tag.strip_prefix("attack.") else {
+            continue;
+        };
+        let span = nodes.get(i).map_or_else(
+            || map.get("tags").map(|n| src.span(n)).unwrap_or_default(),
+            |n| src.span(n),
+        );
         let lower = rest.to_ascii_lowercase();
         if let Some(t) = technique_id(&lower) {
             if !rule.techniques.contains(&t) {
@@ -324,9 +390,14 @@ fn technique_id(s: &str) -> Option<String> {
     ok.then(|| s.to_ascii_uppercase())
 }
 
+/// Group (`g0010`), software (`s0002`), campaign (`c0001`), mitigation
+/// (`m1038`) and data source (`ds0009`) ids.
 fn is_group_or_software(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 5 && matches!(b[0], b'g' | b's') && b[1..].iter().all(u8::is_ascii_digit)
+    let digits = s.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let prefix = &s[..s.len() - digits.len()];
+    matches!(prefix, "g" | "s" | "c" | "m" | "ds")
+        && digits.len() == 4
+        && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn read_related(src: &Source<'_>, map: &Map<'_, '_>) -> Result<Vec<RelatedRule>, Error> {
@@ -371,7 +442,9 @@ fn platforms_of(ls: &LogSource) -> (Vec<String>, Vec<String>) {
         "okta" | "onelogin" | "cisco_duo" => (product.as_str(), "identity"),
         "github" | "bitbucket" | "gitlab" => (product.as_str(), "application"),
         "kubernetes" => ("kubernetes", "cloud"),
-        "zeek" | "cisco" | "fortinet" | "paloalto" | "juniper" | "huawei" | "checkpoint" => (product.as_str(), "network"),
+        "zeek" | "cisco" | "fortinet" | "paloalto" | "juniper" | "huawei" | "checkpoint" => {
+            (product.as_str(), "network")
+        }
         "" => ("", ""),
         other => (other, ""),
     };
@@ -391,7 +464,12 @@ fn platforms_of(ls: &LogSource) -> (Vec<String>, Vec<String>) {
     (platforms, domains)
 }
 
-fn read_correlation(src: &Source<'_>, key: &Node<'_>, node: &Node<'_>, earlier: &[Rule]) -> Result<(Logic, Vec<String>), Error> {
+fn read_correlation(
+    src: &Source<'_>,
+    key: &Node<'_>,
+    node: &Node<'_>,
+    earlier: &[Rule],
+) -> Result<(Logic, Vec<String>), Error> {
     let map = Map::new(node).ok_or_else(|| {
         Error::new(
             ErrorKind::WrongType {
@@ -402,21 +480,38 @@ fn read_correlation(src: &Source<'_>, key: &Node<'_>, node: &Node<'_>, earlier: 
         )
     })?;
     let anchor = src.span(key);
-    let (type_key, type_node) = map
-        .entry("type")
-        .ok_or_else(|| Error::new(ErrorKind::MissingKey { key: "correlation.type" }, anchor))?;
+    let (type_key, type_node) = map.entry("type").ok_or_else(|| {
+        Error::new(
+            ErrorKind::MissingKey {
+                key: "correlation.type",
+            },
+            anchor,
+        )
+    })?;
     let kind_name = scalar_text(type_node).unwrap_or_default();
     let rules = map.strings(src, "rules")?;
     if rules.is_empty() {
-        return Err(Error::new(ErrorKind::MissingKey { key: "correlation.rules" }, anchor));
+        return Err(Error::new(
+            ErrorKind::MissingKey {
+                key: "correlation.rules",
+            },
+            anchor,
+        ));
     }
-    let group_by: Vec<Field> = map.strings(src, "group-by")?.into_iter().map(Field::raw).collect();
+    let group_by: Vec<Field> = map
+        .strings(src, "group-by")?
+        .into_iter()
+        .map(Field::raw)
+        .collect();
     let window = match map.entry("timespan").or_else(|| map.entry("timeframe")) {
         Some((_, v)) => {
             let text = scalar_text(v).unwrap_or_default();
             let w = Window::parse(&text);
             if w.seconds.is_none() {
-                return Err(Error::new(ErrorKind::InvalidTimespan { value: text }, src.span(v)));
+                return Err(Error::new(
+                    ErrorKind::InvalidTimespan { value: text },
+                    src.span(v),
+                ));
             }
             Some(w)
         }
@@ -456,37 +551,63 @@ fn read_correlation(src: &Source<'_>, key: &Node<'_>, node: &Node<'_>, earlier: 
                     ));
                 }
             };
-            let value = scalar_text(v).and_then(|t| t.parse::<f64>().ok()).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidModifierValue {
-                        modifier: name.to_owned(),
-                        expected: "a number",
-                        found: scalar_text(v).unwrap_or_default(),
-                    },
-                    src.span(v),
-                )
-            })?;
+            let value = scalar_text(v)
+                .and_then(|t| t.parse::<f64>().ok())
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidModifierValue {
+                            modifier: name.to_owned(),
+                            expected: "a number",
+                            found: scalar_text(v).unwrap_or_default(),
+                        },
+                        src.span(v),
+                    )
+                })?;
             condition.push(Comparison { op, value });
         }
         let _ = ck;
     }
     let kind = match kind_name.as_str() {
-        "event_count" => AggregationKind::EventCount { rules: rules.clone() },
-        "value_count" => AggregationKind::ValueCount {
-            field: counted_field.ok_or_else(|| Error::new(ErrorKind::MissingKey { key: "correlation.condition.field" }, anchor))?,
+        "event_count" => AggregationKind::EventCount {
             rules: rules.clone(),
         },
-        "temporal" => AggregationKind::Temporal { rules: rules.clone() },
-        "temporal_ordered" => AggregationKind::TemporalOrdered { rules: rules.clone() },
+        "value_count" => AggregationKind::ValueCount {
+            field: counted_field.ok_or_else(|| {
+                Error::new(
+                    ErrorKind::MissingKey {
+                        key: "correlation.condition.field",
+                    },
+                    anchor,
+                )
+            })?,
+            rules: rules.clone(),
+        },
+        "temporal" => AggregationKind::Temporal {
+            rules: rules.clone(),
+        },
+        "temporal_ordered" => AggregationKind::TemporalOrdered {
+            rules: rules.clone(),
+        },
         other => {
             return Err(Error::new(
-                ErrorKind::UnknownCorrelationType { found: other.to_owned() },
+                ErrorKind::UnknownCorrelationType {
+                    found: other.to_owned(),
+                },
                 src.span(type_key).cover(src.span(type_node)),
             ));
         }
     };
-    if matches!(kind, AggregationKind::EventCount { .. } | AggregationKind::ValueCount { .. }) && condition.is_empty() {
-        return Err(Error::new(ErrorKind::MissingKey { key: "correlation.condition" }, anchor));
+    if matches!(
+        kind,
+        AggregationKind::EventCount { .. } | AggregationKind::ValueCount { .. }
+    ) && condition.is_empty()
+    {
+        return Err(Error::new(
+            ErrorKind::MissingKey {
+                key: "correlation.condition",
+            },
+            anchor,
+        ));
     }
     // Rules defined earlier in the same file contribute their logic.
     let referenced: Vec<Expr> = rules
@@ -494,11 +615,18 @@ fn read_correlation(src: &Source<'_>, key: &Node<'_>, node: &Node<'_>, earlier: 
         .filter_map(|r| {
             earlier
                 .iter()
-                .find(|e| &e.native_id == r || e.extra.get("name").and_then(|n| n.as_str()) == Some(r.as_str()))
+                .find(|e| {
+                    &e.native_id == r
+                        || e.extra.get("name").and_then(|n| n.as_str()) == Some(r.as_str())
+                })
                 .map(|e| e.logic.expr.clone())
         })
         .collect();
-    let expr = if referenced.is_empty() { Expr::And(Vec::new()) } else { Expr::or(referenced) };
+    let expr = if referenced.is_empty() {
+        Expr::And(Vec::new())
+    } else {
+        Expr::or(referenced)
+    };
     Ok((
         Logic {
             expr,

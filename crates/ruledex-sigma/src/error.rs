@@ -173,12 +173,17 @@ impl fmt::Display for ErrorKind {
         match self {
             ErrorKind::Yaml { message } => write!(f, "invalid YAML: {message}"),
             ErrorKind::FileTooLarge { size, limit } => {
-                write!(f, "file is {size} bytes, more than the {limit}-byte limit for one rule file")
+                write!(
+                    f,
+                    "file is {size} bytes, more than the {limit}-byte limit for one rule file"
+                )
             }
             ErrorKind::NotAMapping => f.write_str("a Sigma document must be a YAML mapping"),
             ErrorKind::MissingKey { key } => write!(f, "missing required key `{key}`"),
             ErrorKind::WrongType { key, expected } => write!(f, "`{key}` must be {expected}"),
-            ErrorKind::UnknownModifier { modifier } => write!(f, "unknown value modifier `{modifier}`"),
+            ErrorKind::UnknownModifier { modifier } => {
+                write!(f, "unknown value modifier `{modifier}`")
+            }
             ErrorKind::ConflictingModifiers { first, second } => {
                 write!(f, "modifier `{second}` cannot be combined with `{first}`")
             }
@@ -193,26 +198,39 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::InvalidCidr { value } => write!(f, "invalid CIDR network `{value}`"),
             ErrorKind::EmptySelection { name } => write!(f, "selection `{name}` is empty"),
-            ErrorKind::EmptyValueList { field } => write!(f, "field `{field}` has an empty list of values"),
+            ErrorKind::EmptyValueList { field } => {
+                write!(f, "field `{field}` has an empty list of values")
+            }
             ErrorKind::ConditionSyntax { expected, found } => {
                 write!(f, "condition syntax: expected {expected}, found {found}")
             }
             ErrorKind::UnknownSelection { name } => {
-                write!(f, "condition names `{name}`, which the detection does not define")
+                write!(
+                    f,
+                    "condition names `{name}`, which the detection does not define"
+                )
             }
             ErrorKind::NoSelectionMatches { pattern } => {
                 write!(f, "`{pattern}` matches no selection of the detection")
             }
-            ErrorKind::ConditionTooDeep { limit } => write!(f, "condition nests deeper than {limit} levels"),
+            ErrorKind::ConditionTooDeep { limit } => {
+                write!(f, "condition nests deeper than {limit} levels")
+            }
             ErrorKind::UnknownCorrelationType { found } => write!(
                 f,
                 "unknown correlation type `{found}` (expected event_count, value_count, temporal or temporal_ordered)"
             ),
             ErrorKind::InvalidTimespan { value } => {
-                write!(f, "invalid time span `{value}` (expected a number and a unit: 30s, 5m, 1h, 7d)")
+                write!(
+                    f,
+                    "invalid time span `{value}` (expected a number and a unit: 30s, 5m, 1h, 7d)"
+                )
             }
             ErrorKind::UnknownAction { found } => {
-                write!(f, "unknown action `{found}` (expected global, reset or repeat)")
+                write!(
+                    f,
+                    "unknown action `{found}` (expected global, reset or repeat)"
+                )
             }
             ErrorKind::InvalidTag { tag } => write!(
                 f,
@@ -247,7 +265,11 @@ pub struct Error {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, span: Span) -> Error {
-        Error { kind, span, document: 0 }
+        Error {
+            kind,
+            span,
+            document: 0,
+        }
     }
 
     /// This error as a diagnostic of the given severity.

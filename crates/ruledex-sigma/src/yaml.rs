@@ -92,7 +92,10 @@ impl<'n, 'a> Map<'n, 'a> {
 
     /// The key node and value node for `key`.
     pub(crate) fn entry(&self, key: &str) -> Option<(&'n Node<'a>, &'n Node<'a>)> {
-        self.entries.iter().copied().find(|(k, _)| as_str(k) == Some(key))
+        self.entries
+            .iter()
+            .copied()
+            .find(|(k, _)| as_str(k) == Some(key))
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&'n Node<'a>> {

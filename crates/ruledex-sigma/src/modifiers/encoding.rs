@@ -19,7 +19,10 @@ pub(crate) fn encode(value: &str, encodings: &[Encoding]) -> Option<Vec<String>>
     for e in encodings {
         bytes = bytes.into_iter().flat_map(|b| apply(&b, *e)).collect();
     }
-    bytes.into_iter().map(|b| String::from_utf8(b).ok()).collect()
+    bytes
+        .into_iter()
+        .map(|b| String::from_utf8(b).ok())
+        .collect()
 }
 
 fn apply(b: &[u8], e: Encoding) -> Vec<Vec<u8>> {
@@ -41,7 +44,10 @@ fn apply(b: &[u8], e: Encoding) -> Vec<Vec<u8>> {
             vec![out]
         }
         Encoding::Base64 => vec![STANDARD.encode(b).into_bytes()],
-        Encoding::Base64Offset => base64_offsets(b).into_iter().map(String::into_bytes).collect(),
+        Encoding::Base64Offset => base64_offsets(b)
+            .into_iter()
+            .map(String::into_bytes)
+            .collect(),
     }
 }
 
@@ -68,7 +74,10 @@ mod tests {
 
     #[test]
     fn base64_plain() {
-        assert_eq!(encode("spinstall0.aspx", &[Encoding::Base64]).unwrap(), vec!["c3BpbnN0YWxsMC5hc3B4"]);
+        assert_eq!(
+            encode("spinstall0.aspx", &[Encoding::Base64]).unwrap(),
+            vec!["c3BpbnN0YWxsMC5hc3B4"]
+        );
     }
 
     #[test]
@@ -86,7 +95,10 @@ mod tests {
         for prefix in ["", "x", "xy"] {
             let full = STANDARD.encode(format!("{prefix}ping -n 1 host trailing"));
             let variants = base64_offsets(b"ping -n 1");
-            assert!(variants.iter().any(|v| full.contains(v.as_str())), "{prefix:?}: {full} vs {variants:?}");
+            assert!(
+                variants.iter().any(|v| full.contains(v.as_str())),
+                "{prefix:?}: {full} vs {variants:?}"
+            );
         }
     }
 
@@ -100,8 +112,17 @@ mod tests {
 
     #[test]
     fn utf16_with_bom_and_big_endian() {
-        assert_eq!(encode("A", &[Encoding::Utf16Bom, Encoding::Base64]).unwrap(), vec!["//5BAA=="]);
-        assert_eq!(encode("A", &[Encoding::Utf16Be, Encoding::Base64]).unwrap(), vec!["AEE="]);
-        assert_eq!(encode("A", &[Encoding::Utf16Le, Encoding::Base64]).unwrap(), vec!["QQA="]);
+        assert_eq!(
+            encode("A", &[Encoding::Utf16Bom, Encoding::Base64]).unwrap(),
+            vec!["//5BAA=="]
+        );
+        assert_eq!(
+            encode("A", &[Encoding::Utf16Be, Encoding::Base64]).unwrap(),
+            vec!["AEE="]
+        );
+        assert_eq!(
+            encode("A", &[Encoding::Utf16Le, Encoding::Base64]).unwrap(),
+            vec!["QQA="]
+        );
     }
 }

@@ -11,8 +11,8 @@
 //! (<https://github.com/SigmaHQ/sigma-specification>).
 
 pub(crate) mod encoding;
-pub(crate) mod windash;
 pub(crate) mod wildcard;
+pub(crate) mod windash;
 
 use ruledex_diag::Span;
 use ruledex_model::Op;
@@ -148,7 +148,16 @@ impl Chain {
                         "m" => *m = true,
                         _ => *s = true,
                     },
-                    _ => return Err(conflict(if special_by.is_empty() { "(no re)" } else { special_by }, name)),
+                    _ => {
+                        return Err(conflict(
+                            if special_by.is_empty() {
+                                "(no re)"
+                            } else {
+                                special_by
+                            },
+                            name,
+                        ));
+                    }
                 },
                 "all" => chain.all = true,
                 "cased" => chain.cased = true,
@@ -159,7 +168,11 @@ impl Chain {
                         .iter()
                         .find(|e| matches!(e, Encoding::Base64 | Encoding::Base64Offset))
                     {
-                        let prev = if *prev == Encoding::Base64 { "base64" } else { "base64offset" };
+                        let prev = if *prev == Encoding::Base64 {
+                            "base64"
+                        } else {
+                            "base64offset"
+                        };
                         return Err(conflict(prev, name));
                     }
                     chain.encodings.push(if name == "base64" {
@@ -169,9 +182,11 @@ impl Chain {
                     });
                 }
                 "utf16" | "utf16le" | "utf16be" | "wide" => {
-                    if chain.encodings.iter().any(|e| {
-                        matches!(e, Encoding::Base64 | Encoding::Base64Offset)
-                    }) {
+                    if chain
+                        .encodings
+                        .iter()
+                        .any(|e| matches!(e, Encoding::Base64 | Encoding::Base64Offset))
+                    {
                         return Err(conflict("base64", name));
                     }
                     if let Some(prev) = seen[..seen.len() - 1]
@@ -218,19 +233,30 @@ impl Chain {
                     return conflict(special_by, position_by);
                 }
                 if string_transform {
-                    let second = if self.windash { "windash" } else { "base64/utf16" };
+                    let second = if self.windash {
+                        "windash"
+                    } else {
+                        "base64/utf16"
+                    };
                     return conflict(special_by, second);
                 }
             }
             Some(Special::FieldRef | Special::Expand) if string_transform => {
-                let second = if self.windash { "windash" } else { "base64/utf16" };
+                let second = if self.windash {
+                    "windash"
+                } else {
+                    "base64/utf16"
+                };
                 return conflict(special_by, second);
             }
             _ => {}
         }
         // A UTF-16 encoding gives bytes that are not text: base64 must follow it.
         if let Some(last) = self.encodings.last()
-            && matches!(last, Encoding::Utf16Bom | Encoding::Utf16Le | Encoding::Utf16Be)
+            && matches!(
+                last,
+                Encoding::Utf16Bom | Encoding::Utf16Le | Encoding::Utf16Be
+            )
         {
             return conflict("utf16/wide", "(missing base64 or base64offset after it)");
         }

@@ -75,7 +75,18 @@ impl SigmaString {
         if self.has_wildcards() {
             return None;
         }
-        Some(self.pieces.iter().map(|p| if let Piece::Lit(s) = p { s.as_str() } else { "" }).collect())
+        Some(
+            self.pieces
+                .iter()
+                .map(|p| {
+                    if let Piece::Lit(s) = p {
+                        s.as_str()
+                    } else {
+                        ""
+                    }
+                })
+                .collect(),
+        )
     }
 
     /// Anchor the string as a position modifier asks: `contains` adds `*` at

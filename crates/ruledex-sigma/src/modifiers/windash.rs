@@ -76,12 +76,25 @@ mod tests {
     use super::*;
 
     fn texts(s: &str) -> Vec<String> {
-        expand(&SigmaString::parse(s)).unwrap().iter().map(SigmaString::to_pattern).collect()
+        expand(&SigmaString::parse(s))
+            .unwrap()
+            .iter()
+            .map(SigmaString::to_pattern)
+            .collect()
     }
 
     #[test]
     fn one_flag_gives_five_variants() {
-        assert_eq!(texts(" -enc "), vec![" -enc ", " /enc ", " \u{2013}enc ", " \u{2014}enc ", " \u{2015}enc "]);
+        assert_eq!(
+            texts(" -enc "),
+            vec![
+                " -enc ",
+                " /enc ",
+                " \u{2013}enc ",
+                " \u{2014}enc ",
+                " \u{2015}enc "
+            ]
+        );
     }
 
     #[test]
