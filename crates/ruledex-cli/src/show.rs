@@ -135,5 +135,11 @@ fn print_rule(r: &Rule) {
 }
 
 fn indent(s: &str) -> String {
-    s.lines().map(|l| format!("  {l}\n")).collect()
+    let mut out = String::with_capacity(s.len() * 2);
+    for l in s.lines() {
+        out.push_str("  ");
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
 }

@@ -430,9 +430,10 @@ mod tests {
     use super::*;
 
     fn round(text: &str) -> String {
-        parse(text, 0)
-            .map(|(c, _)| c.to_string())
-            .unwrap_or_else(|e| format!("error[{}]", e.kind.code()))
+        parse(text, 0).map_or_else(
+            |e| format!("error[{}]", e.kind.code()),
+            |(c, _)| c.to_string(),
+        )
     }
 
     macro_rules! cases {

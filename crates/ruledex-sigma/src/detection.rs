@@ -198,7 +198,7 @@ fn lower_selection(
                 return Err(empty());
             }
             if list.iter().all(|n| scalar_text(n).is_some()) {
-                return lower_keywords(src, list, &Chain::default());
+                return Ok(lower_keywords(src, list, &Chain::default()));
             }
             let mut alternatives = Vec::with_capacity(list.len());
             for item in list {
@@ -215,7 +215,7 @@ fn lower_selection(
                             src,
                             std::slice::from_ref(item),
                             &Chain::default(),
-                        )?);
+                        ));
                     }
                     _ => {
                         return Err(Error::new(
@@ -230,16 +230,18 @@ fn lower_selection(
             }
             Ok(Expr::or(alternatives))
         }
-        _ if scalar_text(node).is_some() => {
-            lower_keywords(src, std::slice::from_ref(node), &Chain::default())
-        }
+        _ if scalar_text(node).is_some() => Ok(lower_keywords(
+            src,
+            std::slice::from_ref(node),
+            &Chain::default(),
+        )),
         _ => Err(empty()),
     }
 }
 
 /// Keywords: values searched for anywhere in the event. A plain value is a
 /// substring search; wildcards make it a pattern.
-fn lower_keywords(src: &Source<'_>, values: &[Node<'_>], chain: &Chain) -> Result<Expr, Error> {
+fn lower_keywords(src: &Source<'_>, values: &[Node<'_>], chain: &Chain) -> Expr {
     let mut variants: Vec<Vec<(Op, Value)>> = Vec::with_capacity(values.len());
     let span = values
         .iter()
@@ -264,11 +266,11 @@ fn lower_keywords(src: &Source<'_>, values: &[Node<'_>], chain: &Chain) -> Resul
             })
         })
         .collect();
-    Ok(if chain.all {
+    if chain.all {
         Expr::and(exprs)
     } else {
         Expr::or(exprs)
-    })
+    }
 }
 
 /// Group per-value variants into (op, values, all) predicates.
@@ -322,7 +324,7 @@ fn lower_field(
     let span = key_span.cover(src.span(value));
 
     let nodes: Vec<&Node<'_>> = match items(value) {
-        Some(list) if list.is_empty() => {
+        Some([]) => {
             return Err(Error::new(ErrorKind::EmptyValueList { field }, span));
         }
         Some(list) => list.iter().collect(),
@@ -342,7 +344,7 @@ fn lower_field(
 
     if field.is_empty() {
         let owned: Vec<Node<'_>> = nodes.iter().map(|n| (*n).clone()).collect();
-        return lower_keywords(src, &owned, &chain);
+        return Ok(lower_keywords(src, &owned, &chain));
     }
 
     let mut variants = Vec::with_capacity(nodes.len());
