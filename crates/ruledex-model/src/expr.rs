@@ -448,6 +448,9 @@ impl fmt::Display for Pred {
         if self.regex_flags.dotall {
             f.write_str(":s")?;
         }
+        if matches!(self.op, Op::IsNull | Op::IsNotNull) {
+            return Ok(());
+        }
         write_values(f, &self.values, self.all)
     }
 }
