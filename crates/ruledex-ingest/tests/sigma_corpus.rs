@@ -20,7 +20,10 @@ fn corpus() -> Option<PathBuf> {
         "the Sigma corpus is missing at {}: CI must have ../shared beside the checkout",
         dir.display()
     );
-    eprintln!("skipping: Sigma corpus not found at {} (corpus tests need ../shared)", dir.display());
+    eprintln!(
+        "skipping: Sigma corpus not found at {} (corpus tests need ../shared)",
+        dir.display()
+    );
     None
 }
 
@@ -52,7 +55,10 @@ fn every_rule_parses_fully() {
         r.warnings.len()
     );
     for f in r.failures.iter().take(10) {
-        println!("  {}:{}:{}: [{}] {}", f.path, f.line, f.column, f.code, f.reason);
+        println!(
+            "  {}:{}:{}: [{}] {}",
+            f.path, f.line, f.column, f.code, f.reason
+        );
     }
     assert_eq!(r.files, 3780);
     assert_eq!(r.rules.len(), 3780);
@@ -60,7 +66,11 @@ fn every_rule_parses_fully() {
     assert!(r.failures.is_empty());
     assert_eq!(r.with_logic(), 3780);
     assert_eq!(r.fully_parsed(), 3780);
-    assert!(r.warnings.is_empty(), "{:?}", &r.warnings[..r.warnings.len().min(5)]);
+    assert!(
+        r.warnings.is_empty(),
+        "{:?}",
+        &r.warnings[..r.warnings.len().min(5)]
+    );
 }
 
 #[test]
@@ -126,13 +136,19 @@ fn seed_rule_exclusion_is_scoped_to_the_netcat_selection() {
     let r = rule("proc_creation_lnx_susp_network_utilities_execution.yml");
     let ex = r.logic.exclusions();
     assert_eq!(ex.len(), 1);
-    assert_eq!(ex[0].expr.to_string(), r#"CommandLine contains any[" --listen ", " -l "]"#);
+    assert_eq!(
+        ex[0].expr.to_string(),
+        r#"CommandLine contains any[" --listen ", " -l "]"#
+    );
     let ExclusionScope::Branch { path, scoped_to } = &ex[0].scope else {
         panic!("expected a scoped exclusion, got {:?}", ex[0].scope);
     };
     assert_eq!(path, &vec![0]);
     assert_eq!(scoped_to.len(), 1);
-    assert_eq!(scoped_to[0].to_string(), r#"Image ends_with any["/nc", "/ncat", "/netcat", "/socat"]"#);
+    assert_eq!(
+        scoped_to[0].to_string(),
+        r#"Image ends_with any["/nc", "/ncat", "/netcat", "/socat"]"#
+    );
     assert_eq!(r.techniques, vec!["T1046"]);
     assert_eq!(r.severity.map(|s| s.as_str()), Some("low"));
 }
@@ -148,7 +164,10 @@ fn base64offset_gives_three_variants_per_value() {
     assert_eq!(preds[0].op, Op::Contains);
     assert_eq!(preds[0].values.len(), 9);
     // The offset-0 variant of 'WriteProcessMemory' (18 bytes) is its whole base64 text.
-    assert_eq!(preds[0].values[0].as_str(), Some("V3JpdGVQcm9jZXNzTWVtb3J5"));
+    assert_eq!(
+        preds[0].values[0].as_str(),
+        Some("V3JpdGVQcm9jZXNzTWVtb3J5")
+    );
 }
 
 #[test]
@@ -156,7 +175,9 @@ fn verclsid_filter_is_one_rule_level_exclusion() {
     if report().is_none() {
         return;
     }
-    let ex = rule("proc_creation_win_verclsid_runs_com.yml").logic.exclusions();
+    let ex = rule("proc_creation_win_verclsid_runs_com.yml")
+        .logic
+        .exclusions();
     assert_eq!(ex.len(), 1);
     assert!(ex[0].scope.is_rule());
 }
@@ -171,8 +192,9 @@ fn exclusion_counts_over_the_corpus() {
         rule_scoped += ex.iter().filter(|e| e.scope.is_rule()).count();
         branch_scoped += ex.iter().filter(|e| !e.scope.is_rule()).count();
     }
-    println!("rules with exclusions {with_any}; rule-level {rule_scoped}; branch-scoped {branch_scoped}");
-    // Figures measured on the pinned corpus; they change only with the definition.
+    println!(
+        "rules with exclusions {with_any}; rule-level {rule_scoped}; branch-scoped {branch_scoped}"
+    );
     // Measured on the pinned corpus; they change only with the definition of
     // an exclusion (see ruledex_model::exclusion).
     assert_eq!((with_any, rule_scoped, branch_scoped), (825, 2001, 84));
