@@ -150,7 +150,7 @@ fn seed_rule_exclusion_is_scoped_to_the_netcat_selection() {
         r#"Image ends_with any["/nc", "/ncat", "/netcat", "/socat"]"#
     );
     assert_eq!(r.techniques, vec!["T1046"]);
-    assert_eq!(r.severity.map(|s| s.as_str()), Some("low"));
+    assert_eq!(r.severity.map(ruledex_model::Severity::as_str), Some("low"));
 }
 
 #[test]
