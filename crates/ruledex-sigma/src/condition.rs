@@ -36,8 +36,10 @@ pub(crate) enum Quantifier {
 /// A parsed condition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Cond {
-    And(Box<Cond>, Box<Cond>),
-    Or(Box<Cond>, Box<Cond>),
+    /// Two or more terms joined by `and` (kept flat: long chains do not nest).
+    And(Vec<Cond>),
+    /// Two or more terms joined by `or`.
+    Or(Vec<Cond>),
     Not(Box<Cond>),
     /// A selection name.
     Name(String, Span),
@@ -49,8 +51,21 @@ impl fmt::Display for Cond {
     /// Prints the condition back, fully parenthesized.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Cond::And(a, b) => write!(f, "({a} and {b})"),
-            Cond::Or(a, b) => write!(f, "({a} or {b})"),
+            Cond::And(terms) | Cond::Or(terms) => {
+                let sep = if matches!(self, Cond::And(_)) {
+                    " and "
+                } else {
+                    " or "
+                };
+                f.write_str("(")?;
+                for (i, t) in terms.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(sep)?;
+                    }
+                    write!(f, "{t}")?;
+                }
+                f.write_str(")")
+            }
             Cond::Not(a) => write!(f, "not {a}"),
             Cond::Name(n, _) => f.write_str(n),
             Cond::Of(q, p, _) => {
@@ -88,7 +103,14 @@ struct Token {
     span: Span,
 }
 
-fn tokenize(text: &str, base: usize) -> Result<Vec<Token>, Error> {
+fn tokenize(text: &str, map: &[usize]) -> Result<Vec<Token>, Error> {
+    // Byte `i` of the condition text sits at `map[i]` in the file.
+    let at = |i: usize| {
+        map.get(i)
+            .copied()
+            .unwrap_or_else(|| map.last().copied().unwrap_or(0))
+    };
+    let span = |a: usize, b: usize| Span::new(at(a), at(b));
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -106,7 +128,7 @@ fn tokenize(text: &str, base: usize) -> Result<Vec<Token>, Error> {
             i += 1;
             out.push(Token {
                 tok,
-                span: Span::new(base + start, base + i),
+                span: span(start, i),
             });
             continue;
         }
@@ -131,13 +153,13 @@ fn tokenize(text: &str, base: usize) -> Result<Vec<Token>, Error> {
                             expected: "a comparison operator",
                             found: format!("`{other}`"),
                         },
-                        Span::new(base + start, base + i),
+                        span(start, i),
                     ));
                 }
             };
             out.push(Token {
                 tok: Tok::Cmp(op),
-                span: Span::new(base + start, base + i),
+                span: span(start, i),
             });
             continue;
         }
@@ -155,7 +177,7 @@ fn tokenize(text: &str, base: usize) -> Result<Vec<Token>, Error> {
             };
             out.push(Token {
                 tok,
-                span: Span::new(base + start, base + i),
+                span: span(start, i),
             });
             continue;
         }
@@ -165,7 +187,7 @@ fn tokenize(text: &str, base: usize) -> Result<Vec<Token>, Error> {
                 expected: "a selection name, `(`, `not`, `1 of` or `all of`",
                 found: format!("`{ch}`"),
             },
-            Span::new(base + i, base + i + ch.len_utf8()),
+            span(i, i + ch.len_utf8()),
         ));
     }
     Ok(out)
@@ -228,23 +250,29 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Cond, Error> {
-        let mut left = self.and()?;
+        let mut terms = vec![self.and()?];
         while self.peek_word().as_deref() == Some("or") {
             self.pos += 1;
-            let right = self.and()?;
-            left = Cond::Or(Box::new(left), Box::new(right));
+            terms.push(self.and()?);
         }
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.pop().expect("one term")
+        } else {
+            Cond::Or(terms)
+        })
     }
 
     fn and(&mut self) -> Result<Cond, Error> {
-        let mut left = self.not()?;
+        let mut terms = vec![self.not()?];
         while self.peek_word().as_deref() == Some("and") {
             self.pos += 1;
-            let right = self.not()?;
-            left = Cond::And(Box::new(left), Box::new(right));
+            terms.push(self.not()?);
         }
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.pop().expect("one term")
+        } else {
+            Cond::And(terms)
+        })
     }
 
     fn not(&mut self) -> Result<Cond, Error> {
@@ -375,11 +403,23 @@ impl Parser {
     }
 }
 
-/// Parse a condition. `base` is the byte offset of `text` in the file, so
-/// spans point into the file.
+/// Parse a condition that starts at byte `base` of the file and is written
+/// there exactly as `text` (a plain one-line scalar).
+#[cfg(test)]
 pub(crate) fn parse(text: &str, base: usize) -> Result<(Cond, Option<PipeAggregation>), Error> {
-    let toks = tokenize(text, base)?;
-    let end = Span::point(base + text.trim_end().len());
+    let map: Vec<usize> = (0..=text.len()).map(|i| base + i).collect();
+    parse_mapped(text, &map)
+}
+
+/// Parse a condition; `map[i]` is the file offset of byte `i` of `text`
+/// (see [`position_map`]), so spans point into the file.
+pub(crate) fn parse_mapped(
+    text: &str,
+    map: &[usize],
+) -> Result<(Cond, Option<PipeAggregation>), Error> {
+    let toks = tokenize(text, map)?;
+    let last = text.trim_end().len();
+    let end = Span::point(map.get(last).copied().unwrap_or_default());
     let mut p = Parser {
         toks,
         pos: 0,
@@ -397,6 +437,57 @@ pub(crate) fn parse(text: &str, base: usize) -> Result<(Cond, Option<PipeAggrega
         return Err(p.error("`and`, `or`, `|` or the end of the condition"));
     }
     Ok((cond, agg))
+}
+
+/// Map each byte of a decoded YAML scalar (`decoded`) to its offset in the
+/// file, given the scalar's raw text `raw` starting at file offset `start`.
+///
+/// YAML folds line breaks and indentation into single spaces and undoes
+/// escapes, so the two texts are aligned character by character: a decoded
+/// space consumes any run of raw white space (or one escape sequence), any
+/// other character is looked for from the current raw position.
+pub(crate) fn position_map(decoded: &str, raw: &str, start: usize) -> Vec<usize> {
+    let rb = raw.as_bytes();
+    let mut map = Vec::with_capacity(decoded.len() + 1);
+    let mut j = 0;
+    for c in decoded.chars() {
+        let here = j.min(raw.len());
+        if c.is_whitespace() && rb.get(j).is_some_and(u8::is_ascii_whitespace) {
+            for _ in 0..c.len_utf8() {
+                map.push(start + here);
+            }
+            while rb.get(j).is_some_and(u8::is_ascii_whitespace) {
+                j += 1;
+            }
+            continue;
+        }
+        if rb.get(j) == Some(&b'\\') && !c.is_ascii_alphanumeric() && c != '\\' {
+            // An escape sequence in a double-quoted scalar stands for `c`.
+            let len = match rb.get(j + 1) {
+                Some(b'x') => 4,
+                Some(b'u') => 6,
+                Some(b'U') => 10,
+                _ => 2,
+            };
+            for _ in 0..c.len_utf8() {
+                map.push(start + here);
+            }
+            j = (j + len).min(raw.len());
+            continue;
+        }
+        let mut buf = [0u8; 4];
+        let needle = c.encode_utf8(&mut buf).as_bytes();
+        let found = raw
+            .get(j..)
+            .and_then(|r| r.as_bytes().windows(needle.len()).position(|w| w == needle));
+        let pos = found.map_or(here, |k| j + k);
+        for k in 0..c.len_utf8() {
+            map.push(start + pos + k);
+        }
+        j = pos + needle.len();
+    }
+    map.push(start + j.min(raw.len()));
+    map
 }
 
 /// Whether a selection name matches a `1 of` pattern (`*` matches any run, `?` one character).
@@ -459,6 +550,7 @@ mod tests {
         not_one_of: "selection and not 1 of filter_main_*" => "(selection and not 1 of filter_main_*)";
         uppercase_keywords: "sel AND NOT filter" => "(sel and not filter)";
         double_not: "not not a" => "not not a";
+        long_chain_is_flat: "a or b or c and d and e" => "(a or b or (c and d and e))";
         seed_000: "(selection_netcat and not filter_main_netcat_listen_flag) or selection_network_scanning_tools"
             => "((selection_netcat and not filter_main_netcat_listen_flag) or selection_network_scanning_tools)";
         unclosed: "(a and b" => "error[condition-syntax]";
@@ -481,8 +573,18 @@ mod tests {
     #[test]
     fn spans_are_offset_by_base() {
         let (cond, _) = parse("sel and x", 100).unwrap();
-        let Cond::And(_, b) = cond else { panic!() };
-        assert_eq!(*b, Cond::Name("x".into(), Span::new(108, 109)));
+        let Cond::And(terms) = cond else { panic!() };
+        assert_eq!(terms[1], Cond::Name("x".into(), Span::new(108, 109)));
+    }
+
+    #[test]
+    fn position_map_follows_folded_lines() {
+        // `sel and\n    not filtr` decodes to `sel and not filtr`.
+        let raw = "sel and\n    not filtr";
+        let map = position_map("sel and not filtr", raw, 100);
+        assert_eq!(map[12], 100 + raw.find("filtr").unwrap());
+        let map = position_map("a b", "\"a\\x20b\"", 10);
+        assert_eq!(map[2], 10 + 6);
     }
 
     #[test]

@@ -12,7 +12,10 @@ use crate::condition::{self, Cond, Quantifier};
 use crate::error::{Error, ErrorKind};
 use crate::modifiers::wildcard::SigmaString;
 use crate::modifiers::{Chain, Position, Special, encoding, windash};
-use crate::yaml::{Node, Source, as_str, is_null, items, scalar_text};
+use crate::yaml::{Node, Source, as_str, entries as entries_of, is_null, items, scalar_text};
+
+/// Longest value `windash` expands (each value may be copied 625 times).
+const MAX_WINDASH_VALUE: usize = 64 << 10;
 
 /// Deepest nesting of groups accepted in one regular expression.
 const REGEX_NEST_LIMIT: u32 = 100;
@@ -36,7 +39,29 @@ pub(crate) fn lower_detection(
     let mut selections = Vec::new();
     let mut conditions: Vec<&Node<'_>> = Vec::new();
     let mut timeframe = None;
+    // A selection named in several layers of a multi-document collection
+    // (`action: global`) is deep-merged when each layer gives a mapping; a
+    // later non-mapping value replaces it. Later layers win field by field.
+    let mut grouped: Vec<(&Node<'_>, Vec<&Node<'_>>)> = Vec::new();
     for (k, v) in entries {
+        match grouped
+            .iter_mut()
+            .find(|(gk, _)| as_str(gk).is_some() && as_str(gk) == as_str(k))
+        {
+            Some((gk, values)) => {
+                let mergeable =
+                    entries_of(v).is_some() && values.iter().all(|n| entries_of(n).is_some());
+                if !mergeable {
+                    values.clear();
+                }
+                *gk = k;
+                values.push(v);
+            }
+            None => grouped.push((k, vec![v])),
+        }
+    }
+    for (k, values) in &grouped {
+        let (k, v) = (*k, *values.last().expect("at least one value"));
         let Some(name) = as_str(k) else {
             return Err(Error::new(
                 ErrorKind::WrongType {
@@ -62,7 +87,10 @@ pub(crate) fn lower_detection(
                 }
                 timeframe = Some(w);
             }
-            // `rules` belongs to filter documents, handled by the caller.
+            _ if values.len() > 1 => selections.push(Selection {
+                name: name.to_owned(),
+                expr: lower_merged_selection(src, values, warnings)?,
+            }),
             _ => selections.push(Selection {
                 name: name.to_owned(),
                 expr: lower_selection(src, name, k, v, warnings)?,
@@ -77,6 +105,7 @@ pub(crate) fn lower_detection(
     }
     let mut exprs = Vec::new();
     let mut aggregation = None;
+    let mut budget = Budget { used: 0 };
     for c in conditions {
         let Some(text) = as_str(c) else {
             return Err(Error::new(
@@ -87,9 +116,12 @@ pub(crate) fn lower_detection(
                 src.span(c),
             ));
         };
-        let base = condition_base(src, c, text);
-        let (cond, agg) = condition::parse(text, base)?;
-        exprs.push(resolve(&cond, &selections)?);
+        let span = src.span(c);
+        let raw = span.slice(src.text).unwrap_or_default();
+        let off = raw_offset(raw, text);
+        let map = condition::position_map(text, &raw[off..], span.start as usize + off);
+        let (cond, agg) = condition::parse_mapped(text, &map)?;
+        exprs.push(resolve(&cond, &selections, &mut budget)?);
         if let Some(a) = agg {
             let kind = match a.field {
                 Some(f) => AggregationKind::ValueCount {
@@ -115,30 +147,66 @@ pub(crate) fn lower_detection(
     })
 }
 
-/// Byte offset of the condition text inside the file (skipping quotes or a block indicator).
-fn condition_base(src: &Source<'_>, node: &Node<'_>, text: &str) -> usize {
-    let span = src.span(node);
-    let raw = span.slice(src.text).unwrap_or("");
-    let first_line = text.lines().next().unwrap_or("");
-    let skip = if first_line.is_empty() {
-        None
-    } else {
-        raw.find(first_line)
-    };
-    span.start as usize + skip.unwrap_or(0)
+/// Where the decoded text of a scalar starts inside its raw text: after an
+/// opening quote or a block indicator line (`|`, `>-`).
+fn raw_offset(raw: &str, decoded: &str) -> usize {
+    let first = decoded.split_whitespace().next().unwrap_or("");
+    if first.is_empty() {
+        return 0;
+    }
+    raw.find(first).unwrap_or(0)
+}
+
+/// Most expression nodes one condition may expand to. Each mention of a
+/// selection copies it, so `1 of them` repeated over many selections could
+/// otherwise grow without bound.
+pub(crate) const MAX_CONDITION_NODES: usize = 200_000;
+
+/// Count the nodes a resolved condition produces, failing past the limit.
+struct Budget {
+    used: usize,
+}
+
+impl Budget {
+    fn spend(&mut self, e: &Expr, span: Span) -> Result<(), Error> {
+        let mut n = 0;
+        e.visit(&mut |_| n += 1);
+        self.used += n;
+        if self.used > MAX_CONDITION_NODES {
+            return Err(Error::new(
+                ErrorKind::ConditionTooLarge {
+                    limit: MAX_CONDITION_NODES,
+                },
+                span,
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Turn a parsed condition into an expression over the lowered selections.
-fn resolve(cond: &Cond, selections: &[Selection]) -> Result<Expr, Error> {
+fn resolve(cond: &Cond, selections: &[Selection], budget: &mut Budget) -> Result<Expr, Error> {
     Ok(match cond {
-        Cond::And(a, b) => Expr::and(vec![resolve(a, selections)?, resolve(b, selections)?]),
-        Cond::Or(a, b) => Expr::or(vec![resolve(a, selections)?, resolve(b, selections)?]),
-        Cond::Not(a) => Expr::not(resolve(a, selections)?),
-        Cond::Name(name, span) => selections
-            .iter()
-            .find(|s| &s.name == name)
-            .map(|s| s.expr.clone())
-            .ok_or_else(|| Error::new(ErrorKind::UnknownSelection { name: name.clone() }, *span))?,
+        Cond::And(terms) => Expr::and(
+            terms
+                .iter()
+                .map(|t| resolve(t, selections, budget))
+                .collect::<Result<_, _>>()?,
+        ),
+        Cond::Or(terms) => Expr::or(
+            terms
+                .iter()
+                .map(|t| resolve(t, selections, budget))
+                .collect::<Result<_, _>>()?,
+        ),
+        Cond::Not(a) => Expr::not(resolve(a, selections, budget)?),
+        Cond::Name(name, span) => {
+            let sel = selections.iter().find(|s| &s.name == name).ok_or_else(|| {
+                Error::new(ErrorKind::UnknownSelection { name: name.clone() }, *span)
+            })?;
+            budget.spend(&sel.expr, *span)?;
+            sel.expr.clone()
+        }
         Cond::Of(q, pattern, span) => {
             let matched: Vec<Expr> = selections
                 .iter()
@@ -157,12 +225,36 @@ fn resolve(cond: &Cond, selections: &[Selection]) -> Result<Expr, Error> {
                     *span,
                 ));
             }
+            for m in &matched {
+                budget.spend(m, *span)?;
+            }
             match q {
                 Quantifier::One => Expr::or(matched),
                 Quantifier::All => Expr::and(matched),
             }
         }
     })
+}
+
+/// Lower a selection given as several mappings (global + rule documents):
+/// their fields are combined, a later mapping's field replacing an earlier one.
+fn lower_merged_selection(
+    src: &Source<'_>,
+    values: &[&Node<'_>],
+    warnings: &mut Vec<Error>,
+) -> Result<Expr, Error> {
+    let mut fields: Vec<(&Node<'_>, &Node<'_>)> = Vec::new();
+    for v in values {
+        for (k, fv) in entries_of(v).unwrap_or_default() {
+            fields.retain(|(fk, _)| scalar_text(fk) != scalar_text(k));
+            fields.push((k, fv));
+        }
+    }
+    let mut parts = Vec::with_capacity(fields.len());
+    for (k, v) in fields {
+        parts.push(lower_field(src, k, v, warnings)?);
+    }
+    Ok(Expr::and(parts))
 }
 
 /// Lower one selection: a mapping (all fields must match), a list (any item
@@ -198,7 +290,8 @@ fn lower_selection(
                 return Err(empty());
             }
             if list.iter().all(|n| scalar_text(n).is_some()) {
-                return Ok(lower_keywords(src, list, &Chain::default()));
+                let refs: Vec<&Node<'_>> = list.iter().collect();
+                return lower_keywords(src, None, &refs, &Chain::default(), warnings);
             }
             let mut alternatives = Vec::with_capacity(list.len());
             for item in list {
@@ -213,9 +306,11 @@ fn lower_selection(
                     _ if scalar_text(item).is_some() => {
                         alternatives.push(lower_keywords(
                             src,
-                            std::slice::from_ref(item),
+                            None,
+                            &[item],
                             &Chain::default(),
-                        ));
+                            warnings,
+                        )?);
                     }
                     _ => {
                         return Err(Error::new(
@@ -230,47 +325,98 @@ fn lower_selection(
             }
             Ok(Expr::or(alternatives))
         }
-        _ if scalar_text(node).is_some() => Ok(lower_keywords(
-            src,
-            std::slice::from_ref(node),
-            &Chain::default(),
-        )),
+        _ if scalar_text(node).is_some() => {
+            lower_keywords(src, None, &[node], &Chain::default(), warnings)
+        }
         _ => Err(empty()),
     }
 }
 
 /// Keywords: values searched for anywhere in the event. A plain value is a
-/// substring search; wildcards make it a pattern.
-fn lower_keywords(src: &Source<'_>, values: &[Node<'_>], chain: &Chain) -> Expr {
-    let mut variants: Vec<Vec<(Op, Value)>> = Vec::with_capacity(values.len());
+/// substring search; wildcards make it a pattern. String modifiers
+/// (`base64`, `windash`, `re`, …) apply as they do to fields; modifiers that
+/// need a field (`exists`, `gt`, `cidr`, `fieldref`, `expand`, `neq`) are errors.
+fn lower_keywords(
+    src: &Source<'_>,
+    key_span: Option<Span>,
+    values: &[&Node<'_>],
+    chain: &Chain,
+    warnings: &mut Vec<Error>,
+) -> Result<Expr, Error> {
     let span = values
         .iter()
         .map(|n| src.span(n))
+        .chain(key_span)
         .reduce(Span::cover)
         .unwrap_or_default();
-    for node in values {
-        let text = scalar_text(node).unwrap_or_default();
-        let s = SigmaString::parse(&text).anchor(chain.position.or(Some(Position::Contains)));
-        let (op, v) = s.reduce();
-        variants.push(vec![(op, Value::Str(v))]);
+    let field_only = match chain.special {
+        Some(Special::Exists) => Some("exists"),
+        Some(Special::Compare(op)) => Some(match op {
+            Op::Gt => "gt",
+            Op::Gte => "gte",
+            Op::Lt => "lt",
+            _ => "lte",
+        }),
+        Some(Special::Cidr) => Some("cidr"),
+        Some(Special::FieldRef) => Some("fieldref"),
+        Some(Special::Expand) => Some("expand"),
+        _ if chain.neq => Some("neq"),
+        _ if chain.time_part.is_some() => chain.time_part,
+        _ => None,
+    };
+    if let Some(modifier) = field_only {
+        return Err(Error::new(
+            ErrorKind::InvalidModifierValue {
+                modifier: modifier.to_owned(),
+                expected: "a field (it cannot apply to a field-less keyword)",
+                found: values
+                    .first()
+                    .and_then(|n| scalar_text(n))
+                    .unwrap_or_default(),
+            },
+            span,
+        ));
     }
+    // A keyword is a substring search unless a position modifier says otherwise.
+    let mut chain = chain.clone();
+    if chain.position.is_none() && !matches!(chain.special, Some(Special::Regex { .. })) {
+        chain.position = Some(Position::Contains);
+    }
+    let mut variants = Vec::with_capacity(values.len());
+    for node in values {
+        if is_null(node) {
+            return Err(Error::new(
+                ErrorKind::InvalidModifierValue {
+                    modifier: "keyword".into(),
+                    expected: "a string",
+                    found: "null".into(),
+                },
+                src.span(node),
+            ));
+        }
+        variants.push(lower_value(src, &chain, node, warnings)?);
+    }
+    let case_sensitive = match chain.special {
+        Some(Special::Regex { i, .. }) => !i,
+        _ => chain.cased,
+    };
     let exprs = group(variants, chain.all)
         .into_iter()
         .map(|(op, values, all)| {
             Expr::Keyword(Keyword {
                 op,
                 values,
-                case_sensitive: chain.cased,
+                case_sensitive,
                 all,
                 span: Some(span),
             })
         })
         .collect();
-    if chain.all {
+    Ok(if chain.all {
         Expr::and(exprs)
     } else {
         Expr::or(exprs)
-    }
+    })
 }
 
 /// Group per-value variants into (op, values, all) predicates.
@@ -343,8 +489,15 @@ fn lower_field(
     }
 
     if field.is_empty() {
-        let owned: Vec<Node<'_>> = nodes.iter().map(|n| (*n).clone()).collect();
-        return Ok(lower_keywords(src, &owned, &chain));
+        return lower_keywords(src, Some(key_span), &nodes, &chain, warnings);
+    }
+    if let Some(part) = chain.time_part {
+        let text = span.slice(src.text).unwrap_or_default();
+        return Ok(Expr::opaque(
+            format!("Sigma time-part modifier `{part}` is not represented in the model yet"),
+            text,
+            Some(span),
+        ));
     }
 
     let mut variants = Vec::with_capacity(nodes.len());
@@ -376,10 +529,15 @@ fn lower_field(
             Expr::Pred(p)
         })
         .collect();
-    Ok(if chain.all {
+    let combined = if chain.all {
         Expr::and(preds)
     } else {
         Expr::or(preds)
+    };
+    Ok(if chain.neq {
+        Expr::not(combined)
+    } else {
+        combined
     })
 }
 
@@ -413,7 +571,7 @@ fn lower_value(
             let name = op.as_str().replace('_', "");
             return match &node.data {
                 YamlData::Value(Scalar::Integer(i)) => Ok(vec![(op, Value::Int(*i))]),
-                YamlData::Value(Scalar::FloatingPoint(f)) => {
+                YamlData::Value(Scalar::FloatingPoint(f)) if f.is_finite() => {
                     Ok(vec![(op, Value::Float(f.into_inner()))])
                 }
                 YamlData::Value(Scalar::String(s)) => {
@@ -429,14 +587,19 @@ fn lower_value(
         _ => {}
     }
     if is_null(node) {
-        if chain.special.is_some()
-            || chain.position.is_some()
-            || !chain.encodings.is_empty()
-            || chain.windash
-        {
+        let modifier = match (chain.position, chain.special) {
+            (Some(Position::Contains), _) => Some("contains"),
+            (Some(Position::StartsWith), _) => Some("startswith"),
+            (Some(Position::EndsWith), _) => Some("endswith"),
+            (_, Some(_)) => Some("re/cidr/fieldref/expand"),
+            _ if chain.windash => Some("windash"),
+            _ if !chain.encodings.is_empty() => Some("base64/utf16"),
+            _ => None,
+        };
+        if let Some(m) = modifier {
             return Err(invalid(
-                "null",
-                "no modifier (null can only be compared for equality)",
+                m,
+                "a value, not null (null is only compared for equality)",
             ));
         }
         return Ok(vec![(Op::IsNull, Value::Null)]);
@@ -469,6 +632,12 @@ fn lower_value(
                         return Ok(vec![(Op::Eq, Value::Int(i))]);
                     }
                     YamlData::Value(Scalar::FloatingPoint(f)) => {
+                        // An integer too large for 64 bits keeps its digits rather than rounding.
+                        let raw = span.slice(src.text).unwrap_or_default();
+                        let digits = raw.strip_prefix('-').unwrap_or(raw);
+                        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                            return Ok(vec![(Op::Eq, Value::Str(raw.to_owned()))]);
+                        }
                         return Ok(vec![(Op::Eq, Value::Float(f.into_inner()))]);
                     }
                     YamlData::Value(Scalar::Boolean(b)) => {
@@ -476,6 +645,9 @@ fn lower_value(
                     }
                     _ => {}
                 }
+            }
+            if chain.windash && text.len() > MAX_WINDASH_VALUE {
+                return Err(invalid("windash", "a value shorter than 64 KiB"));
             }
             let parsed = SigmaString::parse(&text);
             let mut strings = if chain.windash {

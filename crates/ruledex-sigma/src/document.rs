@@ -27,6 +27,31 @@ pub struct Parsed {
     pub warnings: Vec<Error>,
 }
 
+/// Deepest indentation (in columns, counting each leading `- ` as two)
+/// accepted before the YAML is loaded. The YAML loader recurses once per
+/// nesting level, so hostile nesting must be refused before it runs; real
+/// rules stay under 30 columns.
+pub(crate) const MAX_INDENT: usize = 200;
+
+/// The first line nesting deeper than [`MAX_INDENT`], as a byte offset.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let spaces = line.len() - line.trim_start_matches(' ').len();
+        let mut depth = spaces;
+        let mut rest = &line[spaces..];
+        while let Some(r) = rest.strip_prefix("- ").or_else(|| rest.strip_prefix("? ")) {
+            depth += 2 + (r.len() - r.trim_start_matches(' ').len());
+            rest = r.trim_start_matches(' ');
+        }
+        if depth > MAX_INDENT {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// Read every Sigma document in `text`. `path` is recorded as the rule's source path.
 pub fn parse_sigma(path: &str, text: &str) -> Parsed {
     let mut out = Parsed::default();
@@ -37,6 +62,13 @@ pub fn parse_sigma(path: &str, text: &str) -> Parsed {
                 limit: MAX_FILE_SIZE,
             },
             Span::default(),
+        ));
+        return out;
+    }
+    if let Some(at) = too_deep(text) {
+        out.errors.push(Error::new(
+            ErrorKind::NestingTooDeep { limit: MAX_INDENT },
+            Span::point(at),
         ));
         return out;
     }
@@ -54,9 +86,12 @@ pub fn parse_sigma(path: &str, text: &str) -> Parsed {
             return out;
         }
     };
+    // First pass: work out the layers of every document (Sigma 1.x
+    // collections: `action: global` applies to all following documents until
+    // `action: reset`; `action: repeat` builds on the previous rule).
+    let mut plans: Vec<(usize, Vec<&Node<'_>>, bool)> = Vec::new();
     let mut global: Vec<&Node<'_>> = Vec::new();
-    let mut previous: Option<&Node<'_>> = None;
-    // Rules in this file by name and id, for correlations that refer to them.
+    let mut previous: Vec<&Node<'_>> = Vec::new();
     for (index, doc) in docs.iter().enumerate() {
         if is_null(doc) {
             continue; // an empty document (e.g. a trailing `---`)
@@ -69,7 +104,7 @@ pub fn parse_sigma(path: &str, text: &str) -> Parsed {
             });
             continue;
         };
-        let mut layers: Vec<&Node<'_>> = global.clone();
+        let mut own: Vec<&Node<'_>> = Vec::new();
         if let Some((_, action)) = map.entry("action") {
             match as_str(action) {
                 Some("global") => {
@@ -80,11 +115,7 @@ pub fn parse_sigma(path: &str, text: &str) -> Parsed {
                     global.clear();
                     continue;
                 }
-                Some("repeat") => {
-                    if let Some(p) = previous {
-                        layers.push(p);
-                    }
-                }
+                Some("repeat") => own.extend(previous.iter().copied()),
                 _ => {
                     out.errors.push(Error {
                         kind: ErrorKind::UnknownAction {
@@ -97,10 +128,58 @@ pub fn parse_sigma(path: &str, text: &str) -> Parsed {
                 }
             }
         }
-        layers.push(doc);
-        previous = Some(doc);
+        own.push(doc);
+        previous.clone_from(&own);
+        let mut layers = global.clone();
+        layers.extend(own);
+        let is_correlation = map.entry("correlation").is_some();
+        plans.push((index, layers, is_correlation));
+    }
+    // Second pass: rules first, then correlations, which may refer to rules
+    // anywhere in the file (the specification's examples put them first).
+    // Correlations may also refer to other correlations: read them in
+    // dependency order (a cycle is read with whatever is available).
+    let mut read: Vec<(usize, Result<Rule, Error>, Vec<Error>)> = Vec::new();
+    let (mut pending, detections): (Vec<_>, Vec<_>) = plans.iter().partition(|(_, _, c)| *c);
+    for (index, layers, _) in detections {
         let mut warnings = Vec::new();
-        match read_document(&src, path, index, &layers, &out.rules, &mut warnings) {
+        let result = read_document(&src, path, *index, layers, &[], &mut warnings);
+        read.push((*index, result, warnings));
+    }
+    while !pending.is_empty() {
+        let names: Vec<Vec<String>> = pending.iter().map(|(_, l, _)| own_names(&src, l)).collect();
+        let waits_on_pending = |i: usize| {
+            let refs = correlation_refs(&src, &pending[i].1);
+            names
+                .iter()
+                .enumerate()
+                .any(|(j, n)| j != i && n.iter().any(|n| refs.contains(n)))
+        };
+        let mut ready: Vec<usize> = (0..pending.len())
+            .filter(|&i| !waits_on_pending(i))
+            .collect();
+        if ready.is_empty() {
+            ready = (0..pending.len()).collect();
+        }
+        let rules: Vec<Rule> = read
+            .iter()
+            .filter_map(|(_, r, _)| r.as_ref().ok().cloned())
+            .collect();
+        for &i in &ready {
+            let (index, layers, _) = pending[i];
+            let mut warnings = Vec::new();
+            let result = read_document(&src, path, *index, layers, &rules, &mut warnings);
+            read.push((*index, result, warnings));
+        }
+        let mut i = 0;
+        pending.retain(|_| {
+            i += 1;
+            !ready.contains(&(i - 1))
+        });
+    }
+    read.sort_by_key(|(index, _, _)| *index);
+    for (index, result, warnings) in read {
+        match result {
             Ok(rule) => out.rules.push(rule),
             Err(mut e) => {
                 e.document = index;
@@ -112,7 +191,26 @@ pub fn parse_sigma(path: &str, text: &str) -> Parsed {
             w
         }));
     }
+    out.errors.sort_by_key(|e| e.document);
     out
+}
+
+/// The `name` and `id` a document can be referred to by.
+fn own_names(src: &Source<'_>, layers: &[&Node<'_>]) -> Vec<String> {
+    let map = flat(layers);
+    ["name", "id"]
+        .iter()
+        .filter_map(|k| map.string(src, k).ok().flatten())
+        .collect()
+}
+
+/// The rules a correlation document refers to.
+fn correlation_refs(src: &Source<'_>, layers: &[&Node<'_>]) -> Vec<String> {
+    flat(layers)
+        .get("correlation")
+        .and_then(Map::new)
+        .and_then(|m| m.strings(src, "rules").ok())
+        .unwrap_or_default()
 }
 
 /// The merged view of a key over the layers (later layers win). For mappings
@@ -120,6 +218,7 @@ pub fn parse_sigma(path: &str, text: &str) -> Parsed {
 fn merged<'n, 'a>(
     layers: &[&'n Node<'a>],
     key: &str,
+    keep_repeats: bool,
 ) -> Option<(&'n Node<'a>, Vec<(&'n Node<'a>, &'n Node<'a>)>)> {
     let mut key_node = None;
     let mut combined: Vec<(&Node<'_>, &Node<'_>)> = Vec::new();
@@ -130,7 +229,10 @@ fn merged<'n, 'a>(
             match entries(v) {
                 Some(es) => {
                     for (ek, ev) in es {
-                        combined.retain(|(ck, _)| as_str(ck) != as_str(ek) || as_str(ek).is_none());
+                        if !keep_repeats {
+                            combined
+                                .retain(|(ck, _)| as_str(ck) != as_str(ek) || as_str(ek).is_none());
+                        }
                         combined.push((ek, ev));
                     }
                 }
@@ -200,7 +302,7 @@ fn read_document(
         let logic = lower_detection(src, &selections, src.span(k), warnings)?;
         (RuleKind::Filter, logic, rules)
     } else {
-        let Some((k, detection)) = merged(layers, "detection") else {
+        let Some((k, detection)) = merged(layers, "detection", true) else {
             return Err(Error::new(
                 ErrorKind::MissingKey { key: "detection" },
                 Span::point(doc_span.start as usize),
@@ -303,7 +405,7 @@ fn read_document(
 }
 
 fn read_logsource(src: &Source<'_>, layers: &[&Node<'_>]) -> Result<Option<LogSource>, Error> {
-    let Some((_, es)) = merged(layers, "logsource") else {
+    let Some((_, es)) = merged(layers, "logsource", false) else {
         return Ok(None);
     };
     if es.len() == 1 && entries(es[0].1).is_none() && as_str(es[0].0) == Some("logsource") {

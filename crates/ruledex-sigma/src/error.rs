@@ -99,6 +99,23 @@ pub enum ErrorKind {
         /// The limit.
         limit: usize,
     },
+    /// The condition expands to more expression nodes than the reader allows.
+    ConditionTooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// The YAML nests deeper than the reader allows.
+    NestingTooDeep {
+        /// The limit, in columns of indentation.
+        limit: usize,
+    },
+    /// A modifier that only works after another one.
+    ModifierNeedsAnother {
+        /// The modifier.
+        modifier: String,
+        /// What must come with it.
+        needs: &'static str,
+    },
     /// An unknown correlation type.
     UnknownCorrelationType {
         /// The type as written.
@@ -157,6 +174,9 @@ impl ErrorKind {
             ErrorKind::UnknownSelection { .. } => "unknown-selection",
             ErrorKind::NoSelectionMatches { .. } => "no-selection-matches",
             ErrorKind::ConditionTooDeep { .. } => "condition-too-deep",
+            ErrorKind::ConditionTooLarge { .. } => "condition-too-large",
+            ErrorKind::NestingTooDeep { .. } => "yaml-too-deep",
+            ErrorKind::ModifierNeedsAnother { .. } => "modifier-needs-another",
             ErrorKind::UnknownCorrelationType { .. } => "unknown-correlation-type",
             ErrorKind::InvalidTimespan { .. } => "invalid-timespan",
             ErrorKind::UnknownAction { .. } => "unknown-action",
@@ -215,6 +235,16 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::ConditionTooDeep { limit } => {
                 write!(f, "condition nests deeper than {limit} levels")
+            }
+            ErrorKind::ConditionTooLarge { limit } => write!(
+                f,
+                "condition expands to more than {limit} expression nodes (selections are copied at each mention)"
+            ),
+            ErrorKind::NestingTooDeep { limit } => {
+                write!(f, "YAML nests deeper than {limit} levels of indentation")
+            }
+            ErrorKind::ModifierNeedsAnother { modifier, needs } => {
+                write!(f, "modifier `{modifier}` needs {needs}")
             }
             ErrorKind::UnknownCorrelationType { found } => write!(
                 f,

@@ -13,10 +13,6 @@
 //! belongs to; `rules` is how many rules the file must still yield (default 0
 //! for invalid fixtures, 1 for warning fixtures). On a mismatch the rendered
 //! diagnostics are printed, caret line included.
-//!
-//! `tests/fixtures/known-bugs/` holds malformed rules the parser gets wrong
-//! today (wrong position, or no error at all); their test is ignored until
-//! the parser is fixed, then the files move to `invalid/`.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -210,20 +206,6 @@ fn assert_all(failures: &[String], total: usize) {
 #[test]
 fn invalid_fixtures_give_their_error() {
     let fixtures = load("invalid");
-    let failures: Vec<String> = fixtures
-        .iter()
-        .filter_map(|f| {
-            let parsed = parse_sigma(&f.name, &f.text);
-            check(f, &parsed, &parsed.errors, Severity::Error, 0).err()
-        })
-        .collect();
-    assert_all(&failures, fixtures.len());
-}
-
-#[test]
-#[ignore = "parser bug: see tests/fixtures/known-bugs (condition spans in folded, multi-line and escaped conditions; `gt: .nan` accepted; modifiers on keyword items ignored)"]
-fn known_bug_fixtures_give_their_error() {
-    let fixtures = load("known-bugs");
     let failures: Vec<String> = fixtures
         .iter()
         .filter_map(|f| {

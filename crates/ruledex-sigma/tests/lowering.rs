@@ -929,7 +929,7 @@ fn correlation_temporal_ordered() {
 /// The correlation specification's own example puts the correlation first and
 /// the rules it names after it, and chains one correlation into another.
 #[test]
-#[ignore = "parser bug: a correlation only sees rules defined before it, so forward references (the specification's own example layout) give an empty expression"]
+
 fn correlation_may_name_rules_defined_after_it() {
     let text = "title: Failed logons followed by a success
 correlation:
@@ -1091,7 +1091,7 @@ detection:
 /// sigmac merges documents with `deep_update_dict`: a selection that both the
 /// global document and a rule document define gets the fields of both.
 #[test]
-#[ignore = "parser bug: a selection defined in both the global document and a rule document is replaced instead of merged (sigmac deep-merges)"]
+
 fn global_action_merges_selections_deeply() {
     let text = r"action: global
 title: Encoded command
@@ -1193,7 +1193,7 @@ detection:
 
 /// sigmac keeps the merged rule as the "previous rule", so repeats chain.
 #[test]
-#[ignore = "parser bug: a second `action: repeat` repeats only the previous repeat document, losing what it inherited: gives missing-key `condition`"]
+
 fn repeat_action_chains() {
     let text = r"title: Tool A
 logsource:
@@ -1233,7 +1233,7 @@ detection:
 
 /// Sigma 2.1 (modifiers appendix v2.1.0) adds `neq`: the field differs from the value.
 #[test]
-#[ignore = "parser bug: the `neq` modifier of the Sigma 2.1 modifiers appendix is rejected as unknown-modifier"]
+
 fn neq_modifier() {
     let rule = rule_of(
         r"
@@ -1270,7 +1270,7 @@ condition: sel",
 /// Modifiers on a field-less (keyword) item must transform the keyword, as
 /// they do on a field: `'|base64|contains': whoami` searches for `d2hvYW1p`.
 #[test]
-#[ignore = "parser bug: on keyword items (`'|mods': value`) every modifier but contains/startswith/endswith/all/cased is silently dropped"]
+
 fn keyword_base64_is_encoded() {
     assert_eq!(
         lowered(
@@ -1284,7 +1284,7 @@ condition: keywords"
 }
 
 #[test]
-#[ignore = "parser bug: on keyword items (`'|mods': value`) every modifier but contains/startswith/endswith/all/cased is silently dropped"]
+
 fn keyword_windash_is_expanded() {
     let rule = rule_of(
         r"
@@ -1297,7 +1297,7 @@ condition: keywords",
 }
 
 #[test]
-#[ignore = "parser bug: on keyword items (`'|mods': value`) every modifier but contains/startswith/endswith/all/cased is silently dropped"]
+
 fn keyword_re_is_a_regex() {
     let rule = rule_of(
         r"
@@ -1312,7 +1312,7 @@ condition: keywords",
 /// An integer too large for 64 bits must keep its digits, not become a
 /// rounded float that no event value can equal.
 #[test]
-#[ignore = "parser bug: integers beyond i64 become lossy floats (12345678901234567890 -> 12345678901234567000)"]
+
 fn integer_beyond_64_bits_keeps_its_digits() {
     let s = lowered(
         r"

@@ -78,6 +78,11 @@ pub(crate) struct Chain {
     pub(crate) windash: bool,
     pub(crate) all: bool,
     pub(crate) cased: bool,
+    /// `neq`: the field must not equal the value(s).
+    pub(crate) neq: bool,
+    /// `minute`, `hour`, `day`, `week`, `month`, `year` (Sigma 2.1): compare a
+    /// part of a timestamp. Not representable in the model yet.
+    pub(crate) time_part: Option<&'static str>,
 }
 
 impl Chain {
@@ -149,17 +154,21 @@ impl Chain {
                         _ => *s = true,
                     },
                     _ => {
-                        return Err(conflict(
-                            if special_by.is_empty() {
-                                "(no re)"
-                            } else {
-                                special_by
+                        return Err(Error::new(
+                            ErrorKind::ModifierNeedsAnother {
+                                modifier: name.to_owned(),
+                                needs: "`re` before it",
                             },
-                            name,
+                            span,
                         ));
                     }
                 },
                 "all" => chain.all = true,
+                "neq" => chain.neq = true,
+                "minute" | "hour" | "day" | "week" | "month" | "year" => {
+                    const PARTS: [&str; 6] = ["minute", "hour", "day", "week", "month", "year"];
+                    chain.time_part = PARTS.iter().copied().find(|p| *p == name);
+                }
                 "cased" => chain.cased = true,
                 "windash" => chain.windash = true,
                 "base64" | "base64offset" => {
@@ -227,6 +236,9 @@ impl Chain {
             ))
         };
         let string_transform = self.windash || !self.encodings.is_empty();
+        if self.neq && (self.special.is_some() || self.position.is_some() || string_transform) {
+            return conflict("neq", "a modifier other than cased");
+        }
         match self.special {
             Some(Special::Regex { .. } | Special::Cidr | Special::Compare(_) | Special::Exists) => {
                 if self.position.is_some() {
@@ -258,7 +270,18 @@ impl Chain {
                 Encoding::Utf16Bom | Encoding::Utf16Le | Encoding::Utf16Be
             )
         {
-            return conflict("utf16/wide", "(missing base64 or base64offset after it)");
+            let modifier = match last {
+                Encoding::Utf16Bom => "utf16",
+                Encoding::Utf16Be => "utf16be",
+                _ => "utf16le/wide",
+            };
+            return Err(Error::new(
+                ErrorKind::ModifierNeedsAnother {
+                    modifier: modifier.to_owned(),
+                    needs: "`base64` or `base64offset` after it",
+                },
+                span,
+            ));
         }
         Ok(())
     }
@@ -288,12 +311,15 @@ mod tests {
         plain: [] => |c| c == Ok(Chain::default());
         contains_all: ["contains", "all"] => |c| c.is_ok_and(|c| c.all && c.position == Some(Position::Contains));
         re_flags: ["re", "i", "m", "s"] => |c| c.is_ok_and(|c| c.special == Some(Special::Regex { i: true, m: true, s: true }));
-        flag_without_re: ["i"] => |c| c == Err("conflicting-modifiers".into());
+        flag_without_re: ["i"] => |c| c == Err("modifier-needs-another".into());
+        neq: ["neq"] => |c| c.is_ok_and(|c| c.neq);
+        neq_with_contains: ["neq", "contains"] => |c| c == Err("conflicting-modifiers".into());
+        time_part: ["hour"] => |c| c.is_ok_and(|c| c.time_part == Some("hour"));
         two_positions: ["contains", "endswith"] => |c| c == Err("conflicting-modifiers".into());
         re_with_contains: ["re", "contains"] => |c| c == Err("conflicting-modifiers".into());
         cidr_with_windash: ["cidr", "windash"] => |c| c == Err("conflicting-modifiers".into());
         wide_base64offset: ["wide", "base64offset", "contains"] => |c| c.is_ok_and(|c| c.encodings == vec![Encoding::Utf16Le, Encoding::Base64Offset]);
-        utf16_alone: ["utf16le"] => |c| c == Err("conflicting-modifiers".into());
+        utf16_alone: ["utf16le"] => |c| c == Err("modifier-needs-another".into());
         base64_twice: ["base64", "base64offset"] => |c| c == Err("conflicting-modifiers".into());
         unknown: ["containz"] => |c| c == Err("unknown-modifier".into());
         duplicate: ["contains", "contains"] => |c| c == Err("conflicting-modifiers".into());
