@@ -1,7 +1,10 @@
 //! `ruledex`: the command-line tool. Argument parsing and printing only; the
 //! work is done by the library crates.
 
+mod attack;
 mod bench;
+mod events;
+mod fields;
 mod ingest;
 mod show;
 
@@ -34,15 +37,47 @@ enum Command {
     Ingest(ingest::Args),
     /// Show one rule normalized: metadata, logic tree and exclusions.
     Show(show::Args),
+    /// Report how many field references resolve to a canonical (ECS-named)
+    /// field, per vendor, and rank the names that do not.
+    Fields(fields::Args),
+    /// List the catalog events (the data rules need, one name across
+    /// vendors) with what produces them; with SOURCE, count rules per event.
+    Events(events::Args),
+    /// Check every rule's ATT&CK references: current, remapped or a problem.
+    ///
+    /// Exit status 1 when some reference is unknown, revoked, deprecated or malformed.
+    Attack(attack::Args),
     /// Measure how fast the front-ends parse a corpus (single thread).
     Bench(bench::Args),
 }
 
+/// Exit quietly when stdout is closed early (`ruledex events | head`), as
+/// command-line tools do, instead of reporting a panic.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ingest(a) => ingest::run(&a),
         Command::Show(a) => show::run(&a),
+        Command::Fields(a) => fields::run(&a),
+        Command::Events(a) => events::run(&a),
+        Command::Attack(a) => attack::run(&a),
         Command::Bench(a) => bench::run(&a),
     };
     match result {

@@ -14,6 +14,7 @@
 //! ```
 #![deny(missing_docs)]
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -181,9 +182,34 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// Problems in rules that were still read.
     pub warnings: Vec<Failure>,
+    /// Field references looked at by the taxonomy.
+    pub field_occurrences: usize,
+    /// Field references that resolved to no canonical field, by raw name.
+    pub unresolved_fields: BTreeMap<String, usize>,
 }
 
 impl Report {
+    /// Field references that resolved to a canonical field.
+    pub fn resolved_fields(&self) -> usize {
+        self.field_occurrences - self.unresolved_fields.values().sum::<usize>()
+    }
+
+    /// Unresolved field names, most frequent first (ties by name).
+    pub fn unresolved_ranked(&self) -> Vec<(&str, usize)> {
+        let mut v: Vec<(&str, usize)> = self
+            .unresolved_fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v
+    }
+
+    /// Rules with at least one catalog event.
+    pub fn with_events(&self) -> usize {
+        self.rules.iter().filter(|r| !r.events.is_empty()).count()
+    }
+
     /// Rules whose logic tests at least one field or keyword.
     pub fn with_logic(&self) -> usize {
         self.rules
@@ -206,6 +232,30 @@ struct FileResult {
     rules: Vec<Rule>,
     failures: Vec<Failure>,
     warnings: Vec<Failure>,
+    occurrences: usize,
+    unresolved: Vec<String>,
+}
+
+impl FileResult {
+    fn failed(failure: Failure) -> FileResult {
+        FileResult {
+            rules: Vec::new(),
+            failures: vec![failure],
+            warnings: Vec::new(),
+            occurrences: 0,
+            unresolved: Vec::new(),
+        }
+    }
+
+    /// Add taxonomy facts (catalog events, canonical fields) to every rule.
+    fn enrich(mut self) -> FileResult {
+        for rule in &mut self.rules {
+            let e = ruledex_taxonomy::enrich::enrich(rule);
+            self.occurrences += e.occurrences;
+            self.unresolved.extend(e.unresolved);
+        }
+        self
+    }
 }
 
 fn locate(path: &str, text: &str, errors: &[ruledex_sigma::Error]) -> Vec<Failure> {
@@ -235,7 +285,10 @@ fn read_sigma(path: &str, text: &str) -> FileResult {
         failures: locate(path, text, &parsed.errors),
         warnings: locate(path, text, &parsed.warnings),
         rules: parsed.rules,
+        occurrences: 0,
+        unresolved: Vec::new(),
     }
+    .enrich()
 }
 
 /// The rule files of a vendor under `dir`, sorted.
@@ -291,6 +344,8 @@ pub fn ingest_dir(vendor: Vendor, dir: &Path) -> Report {
             failed_files: 0,
             failures: Vec::new(),
             warnings: Vec::new(),
+            field_occurrences: 0,
+            unresolved_fields: BTreeMap::new(),
         };
     }
     let results: Vec<FileResult> = files
@@ -303,17 +358,13 @@ pub fn ingest_dir(vendor: Vendor, dir: &Path) -> Report {
                 shown
             );
             match std::fs::read(p) {
-                Err(e) => FileResult {
-                    rules: Vec::new(),
-                    failures: vec![Failure {
-                        path: shown,
-                        line: 0,
-                        column: 0,
-                        code: "io".into(),
-                        reason: e.to_string(),
-                    }],
-                    warnings: Vec::new(),
-                },
+                Err(e) => FileResult::failed(Failure {
+                    path: shown,
+                    line: 0,
+                    column: 0,
+                    code: "io".into(),
+                    reason: e.to_string(),
+                }),
                 Ok(bytes) => match String::from_utf8(bytes) {
                     Ok(text) => {
                         let mut r = read_sigma(&shown, &text);
@@ -323,17 +374,13 @@ pub fn ingest_dir(vendor: Vendor, dir: &Path) -> Report {
                         }
                         r
                     }
-                    Err(e) => FileResult {
-                        rules: Vec::new(),
-                        failures: vec![Failure {
-                            path: shown,
-                            line: 0,
-                            column: 0,
-                            code: "not-utf8".into(),
-                            reason: format!("file is not UTF-8 text: {e}"),
-                        }],
-                        warnings: Vec::new(),
-                    },
+                    Err(e) => FileResult::failed(Failure {
+                        path: shown,
+                        line: 0,
+                        column: 0,
+                        code: "not-utf8".into(),
+                        reason: format!("file is not UTF-8 text: {e}"),
+                    }),
                 },
             }
         })
@@ -352,10 +399,16 @@ fn merge(vendor: Vendor, root: String, results: Vec<FileResult>) -> Report {
         failed_files: 0,
         failures: Vec::new(),
         warnings: Vec::new(),
+        field_occurrences: 0,
+        unresolved_fields: BTreeMap::new(),
     };
     for r in results {
         if r.rules.is_empty() {
             report.failed_files += 1;
+        }
+        report.field_occurrences += r.occurrences;
+        for f in r.unresolved {
+            *report.unresolved_fields.entry(f).or_default() += 1;
         }
         report.rules.extend(r.rules);
         report.failures.extend(r.failures);

@@ -8,6 +8,7 @@
 //!   vendors — loaded from `data/events.toml`.
 #![deny(missing_docs)]
 
+pub mod enrich;
 pub mod events;
 pub mod fields;
 pub mod values;
