@@ -1,0 +1,1 @@
+//! Placeholder for the TOML rule reader (being written).
