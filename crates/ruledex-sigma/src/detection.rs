@@ -4,7 +4,7 @@
 use ruledex_diag::Span;
 use ruledex_model::{
     Aggregation, AggregationKind, Comparison, Expr, Field, Keyword, Logic, Op, Pred, RegexFlags,
-    Value, Window,
+    Value,
 };
 use saphyr::{Scalar, YamlData};
 
@@ -12,7 +12,9 @@ use crate::condition::{self, Cond, Quantifier};
 use crate::error::{Error, ErrorKind};
 use crate::modifiers::wildcard::SigmaString;
 use crate::modifiers::{Chain, Position, Special, encoding, windash};
-use crate::yaml::{Node, Source, as_str, entries as entries_of, is_null, items, scalar_text};
+use crate::yaml::{
+    Node, Source, as_str, entries as entries_of, is_null, items, scalar_text, window,
+};
 
 /// Longest value `windash` expands (each value may be copied 625 times).
 const MAX_WINDASH_VALUE: usize = 64 << 10;
@@ -76,17 +78,7 @@ pub(crate) fn lower_detection(
                 Some(list) => conditions.extend(list.iter()),
                 None => conditions.push(v),
             },
-            "timeframe" => {
-                let text = scalar_text(v).unwrap_or_default();
-                let w = Window::parse(&text);
-                if w.seconds.is_none() {
-                    return Err(Error::new(
-                        ErrorKind::InvalidTimespan { value: text },
-                        src.span(v),
-                    ));
-                }
-                timeframe = Some(w);
-            }
+            "timeframe" => timeframe = Some(window(src, v)?),
             _ if values.len() > 1 => selections.push(Selection {
                 name: name.to_owned(),
                 expr: lower_merged_selection(src, values, warnings)?,

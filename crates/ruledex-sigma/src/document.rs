@@ -4,13 +4,13 @@
 use ruledex_diag::Span;
 use ruledex_model::{
     Aggregation, AggregationKind, Comparison, Expr, Field, Language, LogSource, Logic, Op,
-    RelatedRule, Rule, RuleKind, Severity, Vendor, Window,
+    RelatedRule, Rule, RuleKind, Severity, Vendor,
 };
 use saphyr::{LoadableYamlNode, MarkedYaml};
 
 use crate::detection::lower_detection;
 use crate::error::{Error, ErrorKind};
-use crate::yaml::{Map, Node, Source, as_str, entries, is_null, items, scalar_text};
+use crate::yaml::{Map, Node, Source, as_str, entries, is_null, items, scalar_text, window};
 
 /// Largest rule file accepted (4 MiB); SigmaHQ's largest is a few KiB.
 pub const MAX_FILE_SIZE: usize = 4 << 20;
@@ -606,17 +606,7 @@ fn read_correlation(
         .map(Field::raw)
         .collect();
     let window = match map.entry("timespan").or_else(|| map.entry("timeframe")) {
-        Some((_, v)) => {
-            let text = scalar_text(v).unwrap_or_default();
-            let w = Window::parse(&text);
-            if w.seconds.is_none() {
-                return Err(Error::new(
-                    ErrorKind::InvalidTimespan { value: text },
-                    src.span(v),
-                ));
-            }
-            Some(w)
-        }
+        Some((_, v)) => Some(window(src, v)?),
         None => None,
     };
     let mut condition = Vec::new();

@@ -80,6 +80,19 @@ pub(crate) fn items<'n, 'a>(node: &'n Node<'a>) -> Option<&'n [Node<'a>]> {
     }
 }
 
+/// A time span (`5m`, `1h`) as a window; an error when it has no known unit.
+pub(crate) fn window(src: &Source<'_>, node: &Node<'_>) -> Result<ruledex_model::Window, Error> {
+    let text = scalar_text(node).unwrap_or_default();
+    let w = ruledex_model::Window::parse(&text);
+    if w.seconds.is_none() {
+        return Err(Error::new(
+            ErrorKind::InvalidTimespan { value: text },
+            src.span(node),
+        ));
+    }
+    Ok(w)
+}
+
 /// A typed view of a mapping that looks keys up by string.
 pub(crate) struct Map<'n, 'a> {
     pub(crate) entries: Vec<(&'n Node<'a>, &'n Node<'a>)>,
