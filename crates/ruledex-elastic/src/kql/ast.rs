@@ -205,6 +205,14 @@ impl Literal {
         }
     }
 
+    /// An unquoted literal from pieces already canonical (the lexer's).
+    pub(super) fn from_canonical(pieces: Vec<Piece>, span: Span) -> Literal {
+        Literal {
+            kind: LiteralKind::Unquoted(pieces),
+            span,
+        }
+    }
+
     /// An unquoted literal with no wildcard.
     pub fn word(text: impl Into<String>, span: Span) -> Literal {
         Literal::unquoted([Piece::Text(text.into())], span)

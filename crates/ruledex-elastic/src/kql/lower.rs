@@ -89,12 +89,10 @@ enum Item {
 /// pooled by operator into one predicate each, as Sigma's value lists are.
 fn lower_values(field: &str, field_span: Span, values: &ValueList) -> Expr {
     match values {
-        ValueList::Value(_) => combine(
-            field,
-            field_span,
-            vec![item(field, field_span, values)],
-            false,
-        ),
+        ValueList::Value(lit) => match value_leaf(lit) {
+            Ok((op, value)) => pred(field, op, vec![value], field_span.cover(lit.span), false),
+            Err(reason) => opaque_value(reason, field, field_span, lit),
+        },
         ValueList::Or(items) | ValueList::And(items) => {
             let all = matches!(values, ValueList::And(_));
             let items = items.iter().map(|v| item(field, field_span, v)).collect();
@@ -110,11 +108,22 @@ fn item(field: &str, field_span: Span, v: &ValueList) -> Item {
     };
     match value_leaf(lit) {
         Ok((op, value)) => Item::Leaf(op, value, lit.span),
-        Err(reason) => {
-            let span = field_span.cover(lit.span);
-            Item::Expr(Expr::opaque(reason, format!("{field}:{lit}"), Some(span)))
-        }
+        Err(reason) => Item::Expr(opaque_value(reason, field, field_span, lit)),
     }
+}
+
+fn opaque_value(reason: &'static str, field: &str, field_span: Span, lit: &Literal) -> Expr {
+    let span = field_span.cover(lit.span);
+    Expr::opaque(reason, format!("{field}:{lit}"), Some(span))
+}
+
+/// One predicate; `all` is kept only when there are several values.
+fn pred(field: &str, op: Op, values: Vec<Value>, span: Span, all: bool) -> Expr {
+    let many = values.len() > 1;
+    let mut p = Pred::new(Field::raw(field), op, values).with_span(span);
+    p.case_sensitive = op != Op::Exists;
+    p.all = all && many;
+    Expr::Pred(p)
 }
 
 fn combine(field: &str, field_span: Span, items: Vec<Item>, all: bool) -> Expr {
@@ -142,13 +151,7 @@ fn combine(field: &str, field_span: Span, items: Vec<Item>, all: bool) -> Expr {
     let exprs = slots
         .into_iter()
         .map(|s| match s {
-            Slot::Group(op, values, span) => {
-                let many = values.len() > 1;
-                let mut p = Pred::new(Field::raw(field), op, values).with_span(span);
-                p.case_sensitive = op != Op::Exists;
-                p.all = all && many;
-                Expr::Pred(p)
-            }
+            Slot::Group(op, values, span) => pred(field, op, values, span, all),
             Slot::Expr(e) => e,
         })
         .collect();

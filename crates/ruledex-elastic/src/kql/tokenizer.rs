@@ -224,6 +224,7 @@ impl<'a> Lexer<'a> {
         if self.keyword_at(start, "not") {
             return Ok(None);
         }
+        // Pieces are built canonical: no empty text, no two texts in a row.
         let mut pieces = Vec::new();
         let mut text = String::new();
         let mut run = self.pos;
@@ -248,7 +249,9 @@ impl<'a> Lexer<'a> {
             match c {
                 '*' => {
                     text.push_str(&self.src[run..self.pos]);
-                    pieces.push(Piece::Text(std::mem::take(&mut text)));
+                    if !text.is_empty() {
+                        pieces.push(Piece::Text(std::mem::take(&mut text)));
+                    }
                     pieces.push(Piece::Wildcard);
                     self.pos += 1;
                     run = self.pos;
@@ -266,8 +269,13 @@ impl<'a> Lexer<'a> {
             return Ok(None);
         }
         text.push_str(&self.src[run..self.pos]);
-        pieces.push(Piece::Text(text));
-        Ok(Some(Literal::unquoted(pieces, Span::new(start, self.pos))))
+        if !text.is_empty() {
+            pieces.push(Piece::Text(text));
+        }
+        Ok(Some(Literal::from_canonical(
+            pieces,
+            Span::new(start, self.pos),
+        )))
     }
 
     /// An escape in an unquoted literal, in Kibana's order: whitespace,
