@@ -358,7 +358,7 @@ mod tests {
         list_and_is_all: "process.args:(a and b and *c*)"
             => r#"process.args in:cased all["a", "b"] and process.args contains:cased "c""#;
         list_and_not: r#"user.name:(* and not "Not Available")"# => r#"user.name exists true and not user.name eq:cased "Not Available""#;
-        list_nested: r#"a:(x and (y or z))"# => r#"a eq:cased "x" and a in:cased any["y", "z"]"#;
+        list_nested: "a:(x and (y or z))" => r#"a eq:cased "x" and a in:cased any["y", "z"]"#;
         value_not: "a: not x" => r#"not a eq:cased "x""#;
         bool_value: "volume.removable:true" => "volume.removable eq:cased true";
         int_value: "event.code:4625" => "event.code eq:cased 4625";

@@ -8,7 +8,8 @@
 //! followed here is Kibana's own, `src/platform/packages/shared/kbn-es-query/src/kuery/grammar/grammar.peggy`
 //! in <https://github.com/elastic/kibana>.
 //!
-//! The pipeline is [`tokenizer`](self) → [`parse`] → [`Query`] → [`lower`]:
+//! The pipeline is tokenizer → [`parse`] → [`Query`] (which prints itself back
+//! as KQL) → [`lower`]:
 //!
 //! ```
 //! use ruledex_elastic::kql;
@@ -30,9 +31,20 @@
 //! - An unquoted value may hold spaces (`process.name: foo bar` is the value
 //!   `foo bar`); it ends at a special character `\ ( ) : < > " { }` or before
 //!   whitespace followed by a keyword. `*` in it is a wildcard; `?` is not.
-//! - A quoted value is a phrase: `*` inside quotes is a plain character.
-//! - See [`tokenizer`](self) for the escapes, and the parser for what is
-//!   accepted beyond Kibana (`not not x`, `field: not x`, `not(x)`).
+//!   Whitespace is space, tab, CR, LF and no-break space.
+//! - Escapes in an unquoted value: `\t` `\r` `\n`, a backslash before a
+//!   special character (`C\:\\Windows`), `\uXXXX`, and `\and` `\or` `\Not`
+//!   for the words (lowercase `\not` is a newline then `ot`: `\n` is read
+//!   first, as in Kibana). A backslash before anything else is an error, as
+//!   in Kibana.
+//! - A quoted value is a phrase: `*` inside quotes is a plain character. Its
+//!   escapes are `\"` `\\` `\t` `\r` `\n` `\uXXXX`; any other backslash is
+//!   itself (`"C:\Windows"`).
+//! - `and`/`or` are keywords only between operands (`x: and` is the value
+//!   `and`), as in Kibana. Beyond Kibana, this parser also reads `not not x`,
+//!   `field: not x` and a keyword directly before `(` or `"` (`not(x)`); Kibana
+//!   rejects these, so accepting them changes no query Kibana accepts.
+//! - Nesting (parentheses, braces, `not`) is limited to [`MAX_DEPTH`] levels.
 //!
 //! # Lowering decisions
 //!

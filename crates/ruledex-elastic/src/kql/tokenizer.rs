@@ -12,8 +12,9 @@
 //!   (`*` being a wildcard inside it), and before whitespace followed by
 //!   `and`/`or`/`not` and whitespace; trailing whitespace is not part of it;
 //! - escapes in an unquoted literal: `\t` `\r` `\n`, `\` before a special
-//!   character, `\uXXXX`, and `\and` `\or` `\not` for the words themselves;
-//!   a backslash before anything else is an error, as in Kibana;
+//!   character, `\uXXXX`, and `\and` `\or` `\NOT` for the words themselves
+//!   (in that order, so `\not` is a newline and `ot`); a backslash before
+//!   anything else is an error, as in Kibana;
 //! - escapes in a quoted string: `\t` `\r` `\n`, `\\`, `\"`, `\uXXXX`; a
 //!   backslash before anything else is a literal backslash.
 //!
