@@ -295,6 +295,9 @@ mod tests {
         leading_trailing_ws: "  a:1  " => "a:1";
         value_cannot_be: "x: cannot be" => r"x:can\u006eot be";
         value_starts_with_not_word: "x: nothing" => "x:nothing";
+        // Found by the round-trip proptest: `\n` is read before `\not`.
+        not_after_escape: r"\:not " => r"\:\u006eot";
+        upper_not_in_braces: r#""a":{ \nOT }"# => r#""a":{ \nOT }"#;
     }
 
     macro_rules! errors {
@@ -321,6 +324,14 @@ mod tests {
         bad_escape: r"path:C:\Windows" => "query-syntax", (6, 7);
         bad_escape_in_value: r"path:C\:\Windows" => "query-invalid-literal", (8, 10);
         two_colons: "a:b:c" => "query-syntax", (3, 4);
+    }
+
+    #[test]
+    fn long_unexpected_word_is_cut() {
+        let src = format!("a:(1) {}", "z".repeat(10_000));
+        let err = parse(&src).expect_err("fails");
+        assert_eq!((err.span.start, err.span.end), (6, 46));
+        assert!(err.to_string().len() < 120, "{err}");
     }
 
     #[test]
