@@ -77,7 +77,11 @@ fn eql_queries(dir: &Path) -> Vec<(String, String)> {
         let Some(query) = get("query") else {
             continue;
         };
-        let rel = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+        let rel = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         out.push((rel, query.to_owned()));
     }
     out
@@ -126,7 +130,9 @@ fn every_eql_query_parses_round_trips_and_lowers() {
         match eql::parse(&printed) {
             Ok(back) if back == ast => {}
             Ok(_) => round_trip_failures.push(format!("{path}: reparsed tree differs\n{printed}")),
-            Err(e) => round_trip_failures.push(format!("{path}: printed form fails: {e}\n{printed}")),
+            Err(e) => {
+                round_trip_failures.push(format!("{path}: printed form fails: {e}\n{printed}"));
+            }
         }
         let lowered = lowered.expect("lowered with the parse");
         let logic = Logic {
@@ -180,10 +186,26 @@ fn every_eql_query_parses_round_trips_and_lowers() {
         println!("span failure: {f}");
     }
 
-    assert_eq!(queries.len(), EQL_RULES, "number of EQL rules in the corpus");
-    assert!(parse_failures.is_empty(), "{} queries failed to parse", parse_failures.len());
-    assert!(round_trip_failures.is_empty(), "{} queries failed to round-trip", round_trip_failures.len());
-    assert!(span_failures.is_empty(), "{} predicates without a span", span_failures.len());
+    assert_eq!(
+        queries.len(),
+        EQL_RULES,
+        "number of EQL rules in the corpus"
+    );
+    assert!(
+        parse_failures.is_empty(),
+        "{} queries failed to parse",
+        parse_failures.len()
+    );
+    assert!(
+        round_trip_failures.is_empty(),
+        "{} queries failed to round-trip",
+        round_trip_failures.len()
+    );
+    assert!(
+        span_failures.is_empty(),
+        "{} predicates without a span",
+        span_failures.len()
+    );
     assert!(
         fully_lowered * 100 >= queries.len() * 97,
         "only {fully_lowered} of {} queries lowered fully",
@@ -193,5 +215,8 @@ fn every_eql_query_parses_round_trips_and_lowers() {
         .iter()
         .map(|(r, n)| ((*r).to_owned(), *n))
         .collect();
-    assert_eq!(reasons, want, "opaque reasons changed; update OPAQUE_REASONS if they went down");
+    assert_eq!(
+        reasons, want,
+        "opaque reasons changed; update OPAQUE_REASONS if they went down"
+    );
 }

@@ -100,6 +100,10 @@ pub struct SequenceTerm {
 /// Largest `runs` value Elasticsearch accepts.
 pub const MAX_RUNS: u32 = 100;
 
+/// Most steps a sequence may have once `with runs=N` terms are counted `N`
+/// times, so that lowering (which repeats them) stays bounded.
+pub const MAX_SEQUENCE_STEPS: usize = 1000;
+
 /// `sample …`: events matching every term, in any order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sample {
@@ -395,7 +399,7 @@ pub(crate) fn write_string(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
             '\n' => f.write_str("\\n")?,
             '\r' => f.write_str("\\r")?,
             '\t' => f.write_str("\\t")?,
-            c if c.is_control() => write!(f, "\\u{{{:X}}}", u32::from(c))?,
+            c if c.is_control() => write!(f, "\\u{{{:02X}}}", u32::from(c))?,
             c => f.write_char(c)?,
         }
     }
@@ -439,7 +443,22 @@ fn write_by(f: &mut fmt::Formatter<'_>, by: &[Expr]) -> fmt::Result {
         return Ok(());
     }
     f.write_str(" by ")?;
-    write_list(f, by)
+    // Join keys are read at the arithmetic level: a condition needs parentheses.
+    for (i, e) in by.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        let condition = matches!(
+            e.kind,
+            ExprKind::And(_) | ExprKind::Or(_) | ExprKind::Not(_) | ExprKind::Compare { .. }
+        );
+        if condition {
+            write!(f, "({e})")?;
+        } else {
+            write!(f, "{e}")?;
+        }
+    }
+    Ok(())
 }
 
 fn write_list(f: &mut fmt::Formatter<'_>, items: &[Expr]) -> fmt::Result {
@@ -607,7 +626,15 @@ impl fmt::Display for Expr {
             }
             ExprKind::Neg(inner) => {
                 f.write_char('-')?;
-                write_operand(f, inner)
+                // `-5` would read back as the literal -5, not as `-` applied to 5.
+                if matches!(
+                    inner.kind,
+                    ExprKind::Literal(Literal::Int(_) | Literal::Float(_))
+                ) {
+                    write!(f, "({inner})")
+                } else {
+                    write_operand(f, inner)
+                }
             }
             ExprKind::Call(c) => write!(f, "{c}"),
             ExprKind::Field(p) => write!(f, "{p}"),

@@ -1,6 +1,8 @@
 //! EQL → model. The only place that knows what EQL operators mean; the
 //! decisions are listed in the [module documentation](super).
 
+use std::collections::HashSet;
+
 use ruledex_diag::Span;
 use ruledex_model::{
     Aggregation, AggregationKind, Expr as M, Field, Op, Pred, RegexFlags, SequenceStep, Value,
@@ -62,7 +64,7 @@ fn canonical(name: &str) -> &str {
 
 /// Lower a parsed query.
 pub(crate) fn lower(query: &Query) -> Lowered {
-    let mut hints = Vec::new();
+    let mut hints = Hints::default();
     let (mut expr, aggregation) = match &query.body {
         QueryBody::Event(q) => (event(q, &mut hints), None),
         QueryBody::Sequence(s) => {
@@ -131,28 +133,39 @@ pub(crate) fn lower(query: &Query) -> Lowered {
         expr,
         aggregation,
         indices: Vec::new(),
-        hints,
+        hints: hints.list,
+    }
+}
+
+/// Hints in first-seen order, each once.
+#[derive(Default)]
+struct Hints {
+    list: Vec<(String, String)>,
+    seen: HashSet<(String, String)>,
+}
+
+impl Hints {
+    fn push(&mut self, field: &str, value: String) {
+        let hint = (field.to_owned(), value);
+        if !self.seen.contains(&hint) {
+            self.seen.insert(hint.clone());
+            self.list.push(hint);
+        }
     }
 }
 
 /// Lower one event query's condition and collect its hints.
-fn event(q: &EventQuery, hints: &mut Vec<(String, String)>) -> M {
+fn event(q: &EventQuery, hints: &mut Hints) -> M {
     if let Category::Named(c) = &q.category {
-        push_hint(hints, "event.category", c.clone());
+        hints.push("event.category", c.clone());
     }
     let e = condition(&q.condition);
     collect_hints(&e, false, hints);
     e
 }
 
-fn push_hint(hints: &mut Vec<(String, String)>, field: &str, value: String) {
-    if !hints.iter().any(|(f, v)| f == field && *v == value) {
-        hints.push((field.to_owned(), value));
-    }
-}
-
 /// Positive (not negated) equalities on the hint fields.
-fn collect_hints(e: &M, negated: bool, hints: &mut Vec<(String, String)>) {
+fn collect_hints(e: &M, negated: bool, hints: &mut Hints) {
     match e {
         M::And(c) | M::Or(c) => c.iter().for_each(|x| collect_hints(x, negated, hints)),
         M::Not(inner) => collect_hints(inner, !negated, hints),
@@ -160,8 +173,8 @@ fn collect_hints(e: &M, negated: bool, hints: &mut Vec<(String, String)>) {
             if let Some(field) = HINT_FIELDS.iter().find(|f| **f == p.field.raw) {
                 for v in &p.values {
                     match v {
-                        Value::Str(s) => push_hint(hints, field, s.clone()),
-                        Value::Int(i) => push_hint(hints, field, i.to_string()),
+                        Value::Str(s) => hints.push(field, s.clone()),
+                        Value::Int(i) => hints.push(field, i.to_string()),
                         _ => {}
                     }
                 }

@@ -101,7 +101,9 @@
 //!
 //! Parsing is linear in the query length; nesting (parentheses, `not`,
 //! function calls, arithmetic chains) deeper than [`MAX_DEPTH`] is refused with
-//! `TooDeep`, so that no input can overflow the stack.
+//! `TooDeep`, so that no input can overflow the stack; a sequence may have at
+//! most [`MAX_SEQUENCE_STEPS`] steps once `runs` are counted, so that lowering
+//! (which repeats a term `runs` times) stays proportional to the query.
 
 pub mod ast;
 mod lower;
@@ -110,8 +112,8 @@ mod tokenizer;
 
 pub use ast::{
     ArithOp, Call, Category, CompareOp, EventQuery, Expr, ExprKind, FieldPath, Literal, MAX_RUNS,
-    MatchOp, NodeSpan, Patterns, Pipe, Query, QueryBody, Sample, SampleTerm, Sequence,
-    SequenceTerm, TimeSpan,
+    MAX_SEQUENCE_STEPS, MatchOp, NodeSpan, Patterns, Pipe, Query, QueryBody, Sample, SampleTerm,
+    Sequence, SequenceTerm, TimeSpan,
 };
 pub use parser::MAX_DEPTH;
 

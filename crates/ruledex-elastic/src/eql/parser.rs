@@ -31,8 +31,8 @@ use ruledex_diag::Span;
 
 use super::ast::{
     ArithOp, Call, Category, CompareOp, EventQuery, Expr, ExprKind, FieldPath, KEYWORDS, Literal,
-    MAX_RUNS, MatchOp, NodeSpan, Patterns, Pipe, Query, QueryBody, Sample, SampleTerm, Sequence,
-    SequenceTerm, TimeSpan,
+    MAX_RUNS, MAX_SEQUENCE_STEPS, MatchOp, NodeSpan, Patterns, Pipe, Query, QueryBody, Sample,
+    SampleTerm, Sequence, SequenceTerm, TimeSpan,
 };
 use super::tokenizer::{Tok, Token, segments, tokenize};
 use crate::error::{QueryError, QueryErrorKind};
@@ -98,7 +98,10 @@ impl<'a> Parser<'a> {
         let found = self
             .peek()
             .map_or_else(|| "end of query".to_owned(), Tok::describe);
-        QueryError::new(QueryErrorKind::Unexpected { expected, found }, self.span_here())
+        QueryError::new(
+            QueryErrorKind::Unexpected { expected, found },
+            self.span_here(),
+        )
     }
 
     fn expect(&mut self, tok: &Tok<'_>, expected: &'static str) -> Result<Span, QueryError> {
@@ -202,8 +205,21 @@ impl<'a> Parser<'a> {
             }
         }
         let mut terms = Vec::new();
+        let mut steps = 0_usize;
         while matches!(self.peek(), Some(Tok::LBracket | Tok::Bang)) {
-            terms.push(self.sequence_term()?);
+            let t = self.sequence_term()?;
+            steps += t.runs.map_or(1, |n| n as usize);
+            if steps > MAX_SEQUENCE_STEPS {
+                return Err(QueryError::new(
+                    QueryErrorKind::Unsupported {
+                        what: format!(
+                            "a sequence of more than {MAX_SEQUENCE_STEPS} steps (`runs` counted)"
+                        ),
+                    },
+                    t.span.0,
+                ));
+            }
+            terms.push(t);
         }
         if terms.is_empty() {
             return Err(self.error("a `[` term"));
@@ -267,7 +283,10 @@ impl<'a> Parser<'a> {
         for _ in 0..2 {
             if by.is_empty() && self.eat_word("by") {
                 by = self.by_list()?;
-            } else if runs.is_none() && self.is_word("with") && self.peek_at(1) == Some(&Tok::Word("runs")) {
+            } else if runs.is_none()
+                && self.is_word("with")
+                && self.peek_at(1) == Some(&Tok::Word("runs"))
+            {
                 self.pos += 2;
                 self.expect(&Tok::Assign, "`=`")?;
                 let n = match self.peek() {
@@ -633,7 +652,7 @@ impl<'a> Parser<'a> {
                     }) if !w.ends_with('~') => {
                         let (w, wspan) = (*w, *wspan);
                         self.pos += 1;
-                        let path = self.path(w, wspan, true)?;
+                        let path = Parser::path(w, wspan, true)?;
                         Ok(Expr::new(ExprKind::Field(path), span.cover(wspan)))
                     }
                     _ => Err(self.error("a field name after `?`")),
@@ -659,7 +678,7 @@ impl<'a> Parser<'a> {
                     _ if w.ends_with('~') || is_keyword(w) => Err(self.error(EXPECTED_VALUE)),
                     _ => {
                         self.pos += 1;
-                        let path = self.path(w, span, false)?;
+                        let path = Parser::path(w, span, false)?;
                         Ok(Expr::new(ExprKind::Field(path), span))
                     }
                 }
@@ -668,7 +687,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn path(&self, word: &str, span: Span, optional: bool) -> Result<FieldPath, QueryError> {
+    fn path(word: &str, span: Span, optional: bool) -> Result<FieldPath, QueryError> {
         match segments(word) {
             Some(segments) => Ok(FieldPath { optional, segments }),
             None => Err(QueryError::new(
@@ -710,7 +729,9 @@ impl<'a> Parser<'a> {
 
 /// A word with one unescaped segment (no dots, backticks or `~`).
 fn is_plain_identifier(w: &str) -> bool {
-    !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'@')
+    !w.is_empty()
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'@')
 }
 
 fn is_keyword(w: &str) -> bool {
@@ -803,6 +824,9 @@ mod tests {
         arithmetic_precedence: "any where a + b * c == 7" => "any where (a + (b * c)) == 7";
         arithmetic_left_assoc: "any where a - b - c == 1" => "any where ((a - b) - c) == 1";
         unary_minus_field: "any where -a == 1" => "any where (-a) == 1";
+        // Regression: `-` applied to a number printed as `-5` read back as the literal -5.
+        neg_of_parenthesized_number: "any where -(5) == a" => "any where (-(5)) == a";
+        control_char_escape_has_two_digits: "any where a == \"\\u{01}\"" => "any where a == \"\\u{01}\"";
         unary_plus_dropped: "any where +a == 1" => "any where a == 1";
         negative_literal_argument: "any where substring(a, 0, -1) == \"x\"" => "any where substring(a, 0, -1) == \"x\"";
         insensitive_call: r#"any where startsWith~(a, "x")"# => r#"any where startsWith~(a, "x")"#;
@@ -837,6 +861,7 @@ mod tests {
         runs_out_of_range: "sequence [any where a] with runs=101" => "error[query-invalid-literal]@33";
         runs_on_until: "sequence [any where a] until [any where b] with runs=2" => "error[query-unsupported]@29";
         join_unsupported: "join [any where a] [any where b]" => "error[query-unsupported]@0";
+        too_many_steps: &format!("sequence {}", "[any where a] with runs=100 ".repeat(11)) => "error[query-unsupported]@289";
         trailing_garbage: "any where a ]" => "error[query-syntax]@12";
         colon_with_expression: "any where a : -b" => "error[query-syntax]@14";
         uppercase_keyword: "any where a == 1 AND b == 2" => "error[query-syntax]@17";
@@ -854,7 +879,11 @@ mod tests {
         ] {
             assert!(round(&text).starts_with("error[query-too-deep]"), "{text}");
         }
-        let ok = format!("any where {}a{}", "(".repeat(MAX_DEPTH - 1), ")".repeat(MAX_DEPTH - 1));
+        let ok = format!(
+            "any where {}a{}",
+            "(".repeat(MAX_DEPTH - 1),
+            ")".repeat(MAX_DEPTH - 1)
+        );
         assert_eq!(round(&ok), "any where a");
     }
 
@@ -862,20 +891,28 @@ mod tests {
     fn long_chains_are_flat() {
         let text = format!("any where {}", vec!["a == 1"; 10_000].join(" or "));
         let q = parse(&text).unwrap();
-        let QueryBody::Event(e) = q.body else { panic!() };
-        let ExprKind::Or(terms) = e.condition.kind else { panic!() };
+        let QueryBody::Event(e) = q.body else {
+            panic!()
+        };
+        let ExprKind::Or(terms) = e.condition.kind else {
+            panic!()
+        };
         assert_eq!(terms.len(), 10_000);
     }
 
     #[test]
     fn spans_point_at_the_source() {
         let text = r#"process where a.b : ("x", "y") and not c == 1"#;
-        let QueryBody::Event(e) = parse(text).unwrap().body else { panic!() };
-        let ExprKind::And(terms) = &e.condition.kind else { panic!() };
+        let QueryBody::Event(e) = parse(text).unwrap().body else {
+            panic!()
+        };
+        let ExprKind::And(terms) = &e.condition.kind else {
+            panic!()
+        };
         let slice = |s: NodeSpan| s.0.slice(text).unwrap();
         assert_eq!(slice(terms[0].span), r#"a.b : ("x", "y")"#);
         assert_eq!(slice(terms[1].span), "not c == 1");
-        assert_eq!(slice(e.span), &text[..]);
+        assert_eq!(slice(e.span), text);
     }
 
     #[test]

@@ -190,7 +190,10 @@ impl<'a> Lexer<'a> {
             match self.peek_at(0) {
                 Some(b'`') => self.skip_backtick()?,
                 _ => {
-                    while self.peek_at(0).is_some_and(|b| is_word_char(b) || b == b'@') {
+                    while self
+                        .peek_at(0)
+                        .is_some_and(|b| is_word_char(b) || b == b'@')
+                    {
                         self.pos += 1;
                     }
                 }
@@ -283,9 +286,8 @@ impl<'a> Lexer<'a> {
         }
         self.pos += 1;
         let body = self.pos;
-        let unterminated = || {
-            Self::err(QueryErrorKind::Unterminated { what: "string" }, start, body)
-        };
+        let unterminated =
+            || Self::err(QueryErrorKind::Unterminated { what: "string" }, start, body);
         if raw {
             // Raw: no escapes, except that `\"` does not end the string (kept as written).
             loop {
