@@ -13,8 +13,10 @@ pub struct Lowered {
     pub indices: Vec<String>,
     /// `(field, value)` facts that tell which events the query reads, for the
     /// taxonomy's `for_elastic`: EQL `process where` gives `("event.category", "process")`;
-    /// positive equalities on `event.category`, `event.type`, `event.action`,
-    /// `event.dataset`, `event.code`, `host.os.type` are passed on too.
+    /// positive equalities on the fields `for_elastic` reads (`event.category`,
+    /// `event.type`, `event.action`, `event.dataset`, `data_stream.dataset`,
+    /// `event.code`, `winlog.event_id`, `winlog.channel`, `host.os.type`,
+    /// `host.os.family`, `host.os.platform`, `os.type`) are passed on too.
     pub hints: Vec<(String, String)>,
 }
 
