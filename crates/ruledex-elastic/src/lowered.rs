@@ -2,6 +2,23 @@
 
 use ruledex_model::{Aggregation, Expr};
 
+/// Fields whose positive equalities every query language passes on as
+/// [`Lowered::hints`]: the ones the taxonomy reads to pick catalog events.
+pub(crate) const HINT_FIELDS: &[&str] = &[
+    "event.category",
+    "event.type",
+    "event.action",
+    "event.dataset",
+    "data_stream.dataset",
+    "event.code",
+    "winlog.event_id",
+    "winlog.channel",
+    "host.os.type",
+    "host.os.family",
+    "host.os.platform",
+    "os.type",
+];
+
 /// A query lowered into the model, with what it says about its data.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lowered {

@@ -15,22 +15,7 @@ use super::ast::{
 };
 use crate::lowered::Lowered;
 
-/// Fields whose positive equalities become hints (see [`Lowered::hints`]):
-/// the ones the taxonomy reads to pick catalog events.
-const HINT_FIELDS: &[&str] = &[
-    "event.category",
-    "event.type",
-    "event.action",
-    "event.dataset",
-    "data_stream.dataset",
-    "event.code",
-    "winlog.event_id",
-    "winlog.channel",
-    "host.os.type",
-    "host.os.family",
-    "host.os.platform",
-    "os.type",
-];
+use crate::lowered::HINT_FIELDS;
 
 /// EQL functions in their documented spelling; calls are matched case-insensitively.
 const FUNCTIONS: &[&str] = &[

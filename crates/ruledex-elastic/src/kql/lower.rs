@@ -8,15 +8,7 @@ use ruledex_model::{Expr, Field, Keyword, Op, Pred, Value};
 use super::ast::{FieldMatch, Literal, LiteralKind, Piece, Query, RangeMatch, ValueList};
 use crate::lowered::Lowered;
 
-/// Fields whose positive equalities are passed on as [`Lowered::hints`].
-const HINT_FIELDS: [&str; 6] = [
-    "event.category",
-    "event.type",
-    "event.action",
-    "event.dataset",
-    "event.code",
-    "host.os.type",
-];
+use crate::lowered::HINT_FIELDS;
 
 /// Opaque reason: a `*` in a field name.
 pub(crate) const WILDCARD_FIELD: &str =

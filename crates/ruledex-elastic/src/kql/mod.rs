@@ -78,7 +78,8 @@
 //! - Every predicate's span covers the field and the values it holds.
 //! - [`Lowered::hints`]: positive (not under an odd number of `not`) `eq`/`in`
 //!   values of `event.category`, `event.type`, `event.action`,
-//!   `event.dataset`, `event.code` and `host.os.type`, in order, deduplicated.
+//!   `data_stream.dataset`, `event.code`, `host.os.type` and the other fields of
+//!   `crate::lowered::HINT_FIELDS`, in order, deduplicated.
 
 mod ast;
 mod lower;
