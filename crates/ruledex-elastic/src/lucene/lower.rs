@@ -621,3 +621,88 @@ fn collect_hints(e: &Expr, out: &mut Vec<(String, String)>, seen: &mut HashSet<(
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lucene::parse;
+
+    macro_rules! value_cases {
+        ($($name:ident: $text:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(term_value($text), $want);
+            }
+        )*};
+    }
+
+    value_cases! {
+        integer: "4688" => Value::Int(4688);
+        negative_integer: "-5" => Value::Int(-5);
+        leading_zero_is_text: "007" => Value::Str("007".into());
+        plus_sign_is_text: "+5" => Value::Str("+5".into());
+        decimal: "1.5" => Value::Float(1.5);
+        trailing_zero_is_text: "1.50" => Value::Str("1.50".into());
+        version_is_text: "1.2.3" => Value::Str("1.2.3".into());
+        too_big_is_text: "99999999999999999999" => Value::Str("99999999999999999999".into());
+        word: "chmod" => Value::Str("chmod".into());
+    }
+
+    macro_rules! reduce_cases {
+        ($($name:ident: $glob:expr => $op:expr, $value:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(reduce(&pieces($glob), $glob), ($op, Value::Str($value.into())));
+            }
+        )*};
+    }
+
+    reduce_cases! {
+        contains: "*a*" => Op::Contains, "a";
+        starts_with: "a*" => Op::StartsWith, "a";
+        ends_with: "*a" => Op::EndsWith, "a";
+        question_is_wildcard: "a?" => Op::Wildcard, "a?";
+        stars_collapse: "**a**" => Op::Contains, "a";
+        escaped_star_is_literal: "*a\\*" => Op::EndsWith, "a*";
+        pattern_keeps_escapes: "a*\\?b" => Op::Wildcard, "a*\\?b";
+        backslash_in_pattern: "?\\\\" => Op::Wildcard, "?\\\\";
+    }
+
+    fn unit_shapes(text: &str) -> Vec<usize> {
+        let q = parse(text).unwrap();
+        units(&q.clauses)
+            .iter()
+            .map(|u| match u {
+                Unit::One(_) => 1,
+                Unit::Run(r) => r.len(),
+            })
+            .collect()
+    }
+
+    macro_rules! run_cases {
+        ($($name:ident: $text:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(unit_shapes($text), $want, "{}", $text);
+            }
+        )*};
+    }
+
+    run_cases! {
+        two_terms: "a b" => vec![2];
+        three_terms: "a b c" => vec![3];
+        stops_before_and: "a b AND c" => vec![1, 1, 1];
+        stops_before_or_after_two: "a b c OR d" => vec![2, 1, 1];
+        stops_before_star: "a b *" => vec![1, 1, 1];
+        stops_before_star_field: "a b c *:x" => vec![2, 1, 1];
+        modifier_breaks: "a -b c" => vec![1, 1, 1];
+        modifier_after_run_is_fine: "a b -c" => vec![2, 1];
+        field_breaks: "a f:b c d" => vec![1, 1, 2];
+        conj_starts_no_run: "x AND a b" => vec![1, 1, 1];
+        conj_then_run: "x AND a b c" => vec![1, 1, 2];
+        phrase_breaks: "a \"b\" c" => vec![1, 1, 1];
+        boost_breaks: "a b^2" => vec![1, 1];
+        wildcard_breaks: "a b* c" => vec![1, 1, 1];
+        escaped_star_joins: "a b\\* c" => vec![3];
+    }
+}

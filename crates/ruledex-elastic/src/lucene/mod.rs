@@ -5,9 +5,10 @@
 //! classic Lucene query parser ([Lucene reference]) with Elasticsearch's
 //! additions ([Elasticsearch reference]): `_exists_:field`, one-sided ranges
 //! `field:>=5`, field name patterns `book.\*:x`. The pipeline is
-//! tokenizer ([`lexer`](self)) → parser ([`parse`]) → AST ([`Query`], which
-//! prints itself back as valid Lucene) → [`lower`], the only place that knows
-//! what a clause means in the model.
+//! tokenizer → parser ([`parse`]) → AST ([`Query`], which prints itself back
+//! as valid Lucene) → [`lower`], the only place that knows what a clause
+//! means in the model; [`pitfalls`] lists what a query says that its author
+//! probably did not mean.
 //!
 //! ```
 //! use ruledex_elastic::lucene;
