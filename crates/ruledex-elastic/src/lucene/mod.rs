@@ -59,12 +59,13 @@
 //!   Wildcard terms reduce as Sigma's do: `*x*` contains, `x*` starts_with,
 //!   `*x` ends_with, anything else wildcard in the model's canonical form
 //!   (`*`, `?`, with `\*`, `\?`, `\\` literal). `f:*`, `f:[* TO *]` and
-//!   `_exists_:f` are `f exists true`.
+//!   `_exists_:f` are `f exists true`. Alternatives on one field with one
+//!   operator merge: `f:(a OR b)` is `f in ["a", "b"]`.
 //! - **Case.** Keyword fields compare exactly in Elasticsearch, text fields
-//!   compare analyzed (usually lowercased) words. Like the other Elastic
-//!   front-ends, lowering does not know the mapping and marks terms,
-//!   phrases and wildcards case-insensitive (the model's default), so it may
-//!   match case variants a keyword field would not. Regular expressions are
+//!   compare analyzed (usually lowercased) words. Lowering does not know
+//!   the mapping; it marks terms, phrases and wildcards case-insensitive (the
+//!   model's default), so it may match case variants a keyword field would
+//!   not. Regular expressions are
 //!   marked case-sensitive: Lucene's regex engine has no case folding.
 //! - **Regular expressions** are translated from Lucene's syntax to the
 //!   model's (the `regex` crate's), anchored at both ends since Lucene
@@ -72,7 +73,8 @@
 //!   numeric intervals and `#` stay opaque.
 //! - **No field** (or `*:`) searches every field: terms and phrases become
 //!   `Expr::Keyword` with the same operators; a lone `*` matches every event
-//!   (dropped inside `and`, absorbing inside `or`). A range with no field, a
+//!   (dropped inside `and`, absorbing inside `or`; a whole query that matches
+//!   every event, or none, is opaque). A range with no field, a
 //!   field name pattern (`book.\*:x`) and `_exists_` with a range or regex
 //!   are opaque.
 //! - **Ranges** become `gte`/`gt` and `lte`/`lt` predicates (`and` of the two;
@@ -84,8 +86,10 @@
 //! - **Hints**: positive `eq`/`in` predicates (outside any `not`) on
 //!   `event.category`, `event.type`, `event.action`, `event.dataset`,
 //!   `event.code` and `host.os.type`.
-//! - **Spans**: every predicate carries the span of its clause (`field:value`,
-//!   without the modifier); predicates merged from `f:(a OR b)` cover both.
+//! - **Spans**: every predicate, keyword and opaque node carries the span of
+//!   its clause (`field:value^boost`, without the modifier; inside
+//!   `field:( … )`, the inner clause); predicates merged from `f:(a OR b)`
+//!   cover `a OR b`.
 //!
 //! [Lucene reference]: https://lucene.apache.org/core/9_0_0/queryparser/org/apache/lucene/queryparser/classic/package-summary.html
 //! [Elasticsearch reference]: https://www.elastic.co/guide/en/elasticsearch/reference/current/query-dsl-query-string-query.html#query-string-syntax
