@@ -1,0 +1,189 @@
+//! Conformance on Elastic's prebuilt rules (`../shared/corpora/elastic`): every
+//! Lucene query parses, prints back to an equal AST and lowers; the counts are
+//! asserted exactly so that they can only be moved on purpose.
+//!
+//! The corpus has a single Lucene rule, so the same checks also run the
+//! Lucene parser over the corpus's Kibana (KQL) queries, which are largely
+//! valid Lucene too: whatever parses there must print back to an equal AST,
+//! and nothing may panic.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ruledex_elastic::lucene;
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/elastic");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "the Elastic corpus is missing at {}",
+        dir.display()
+    );
+    eprintln!("skipping: no Elastic corpus at {}", dir.display());
+    None
+}
+
+fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            toml_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+}
+
+/// `(file, query)` for every rule whose `rule.language` is `language`
+/// (machine-learning rules and rules without a query skipped).
+fn queries(dir: &Path, language: &str) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    toml_files(dir, &mut files);
+    files.sort();
+    let mut out = Vec::new();
+    for path in files {
+        let text = fs::read_to_string(&path).expect("read rule");
+        let doc: toml::Value = text
+            .parse()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let Some(rule) = doc.get("rule") else {
+            continue;
+        };
+        if rule.get("type").and_then(toml::Value::as_str) == Some("machine_learning") {
+            continue;
+        }
+        if rule.get("language").and_then(toml::Value::as_str) != Some(language) {
+            continue;
+        }
+        let Some(query) = rule.get("query").and_then(toml::Value::as_str) else {
+            continue;
+        };
+        let name = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        out.push((name, query.to_owned()));
+    }
+    out
+}
+
+#[test]
+fn every_lucene_query_parses_round_trips_and_lowers() {
+    let Some(dir) = corpus_dir() else { return };
+    let rules = queries(&dir, "lucene");
+
+    let started = Instant::now();
+    let results: Vec<_> = rules.iter().map(|(_, q)| lucene::parse(q)).collect();
+    let parse_time = started.elapsed();
+
+    let mut failures = Vec::new();
+    let mut fully_lowered = 0;
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for ((file, query), result) in rules.iter().zip(&results) {
+        let ast = match result {
+            Ok(ast) => ast,
+            Err(e) => {
+                failures.push(format!(
+                    "{file}: {e} at {}..{}: {:?}",
+                    e.span.start,
+                    e.span.end,
+                    e.span.slice(query)
+                ));
+                continue;
+            }
+        };
+        let printed = ast.to_string();
+        match lucene::parse(&printed) {
+            Ok(again) => assert_eq!(&again, ast, "{file}: round trip via {printed}"),
+            Err(e) => panic!("{file}: printed query does not parse: {e}\n{printed}"),
+        }
+        let lowered = lucene::lower(ast);
+        println!("{file}: {}", lowered.expr);
+        let opaques = lowered.expr.opaques();
+        if opaques.is_empty() {
+            fully_lowered += 1;
+        }
+        for o in opaques {
+            *reasons.entry(o.reason.clone()).or_default() += 1;
+        }
+    }
+
+    println!("lucene rules:   {}", rules.len());
+    println!("parsed:         {}", rules.len() - failures.len());
+    println!("fully lowered:  {fully_lowered}");
+    println!("opaque reasons: {reasons:?}");
+    println!("parse time:     {parse_time:?}");
+    for f in failures.iter().take(20) {
+        println!("  {f}");
+    }
+
+    assert_eq!(rules.len(), 1, "Lucene rules in the corpus");
+    assert!(failures.is_empty(), "parse failures: {failures:#?}");
+    assert_eq!(fully_lowered, 1);
+    assert_eq!(reasons, BTreeMap::new());
+}
+
+/// The corpus's Lucene rule names `event.type:(start or process_started)`:
+/// Elasticsearch reads the group as the one value `start or process_started`.
+#[test]
+fn the_corpus_rule_has_a_whitespace_run() {
+    let Some(dir) = corpus_dir() else { return };
+    let rules = queries(&dir, "lucene");
+    let runs: usize = rules
+        .iter()
+        .map(|(_, q)| {
+            let ast = lucene::parse(q).expect("parses");
+            lucene::pitfalls(&ast)
+                .iter()
+                .filter(|p| p.kind == lucene::PitfallKind::WhitespaceRun)
+                .count()
+        })
+        .sum();
+    assert_eq!(runs, 1);
+}
+
+#[test]
+fn kql_queries_read_as_lucene_never_panic_and_round_trip() {
+    let Some(dir) = corpus_dir() else { return };
+    let rules = queries(&dir, "kuery");
+    let started = Instant::now();
+    let bytes: usize = rules.iter().map(|(_, q)| q.len()).sum();
+    for (_, query) in &rules {
+        let _ = lucene::parse_and_lower(query);
+    }
+    let parse_and_lower_time = started.elapsed();
+    let mut parsed = 0;
+    let mut fully_lowered = 0;
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for (file, query) in &rules {
+        let Ok(ast) = lucene::parse(query) else {
+            continue;
+        };
+        parsed += 1;
+        let printed = ast.to_string();
+        let again = lucene::parse(&printed).unwrap_or_else(|e| panic!("{file}: {e}\n{printed}"));
+        assert_eq!(again, ast, "{file}: round trip via {printed}");
+        let lowered = lucene::lower(&ast);
+        if !lowered.expr.has_opaque() {
+            fully_lowered += 1;
+        }
+        for o in lowered.expr.opaques() {
+            *reasons.entry(o.reason.clone()).or_default() += 1;
+        }
+    }
+    println!(
+        "kuery queries read as Lucene: {} rules ({bytes} bytes), {parsed} parse, \
+         {fully_lowered} lower fully; parse+lower {parse_and_lower_time:?}; opaque: {reasons:?}",
+        rules.len(),
+    );
+    assert!(!rules.is_empty());
+}
