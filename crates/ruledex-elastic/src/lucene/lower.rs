@@ -10,17 +10,7 @@ use ruledex_model::{Expr, Field, Keyword, Op, Pred, RegexFlags, Value};
 
 use super::ast::{Bound, Clause, CompareOp, Conj, Modifier, Node, Query, Term};
 use super::regexp;
-use crate::lowered::Lowered;
-
-/// Fields whose positive equalities tell which events a query reads.
-const HINT_FIELDS: [&str; 6] = [
-    "event.category",
-    "event.type",
-    "event.action",
-    "event.dataset",
-    "event.code",
-    "host.os.type",
-];
+use crate::lowered::{HINT_FIELDS, Lowered};
 
 /// Lower a parsed query into the model.
 pub fn lower(query: &Query) -> Lowered {
