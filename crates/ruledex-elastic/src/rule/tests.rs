@@ -1,0 +1,1 @@
+//! Tests of the rule reader with stand-in query parsers.
