@@ -88,7 +88,13 @@ pub(crate) fn read_document(
     let metadata = match doc.get("metadata") {
         Some(m) if m.entries().is_some() => Some(m),
         Some(m) => {
-            cx.wrong_type(Level::Warning, "metadata".into(), "a table", m, Span::point(0));
+            cx.wrong_type(
+                Level::Warning,
+                "metadata".into(),
+                "a table",
+                m,
+                Span::point(0),
+            );
             extra.insert("metadata".into(), m.to_json());
             None
         }
@@ -97,8 +103,22 @@ pub(crate) fn read_document(
     let mut integrations = Vec::new();
     if let Some(meta) = metadata {
         let at = meta.span_or(Span::point(0));
-        out.created = date(cx, meta, "creation_date", "metadata.creation_date", at, &mut extra);
-        out.modified = date(cx, meta, "updated_date", "metadata.updated_date", at, &mut extra);
+        out.created = date(
+            cx,
+            meta,
+            "creation_date",
+            "metadata.creation_date",
+            at,
+            &mut extra,
+        );
+        out.modified = date(
+            cx,
+            meta,
+            "updated_date",
+            "metadata.updated_date",
+            at,
+            &mut extra,
+        );
         if let Some(maturity) = cx.string(Level::Warning, meta, "metadata", "maturity", at) {
             if !matches!(
                 maturity,
@@ -161,10 +181,7 @@ pub(crate) fn read_document(
     out.tags = list(cx, rule, "tags", header, &mut extra);
     read_tags(&mut out);
     for integration in &integrations {
-        if let Some((_, platform)) = INTEGRATION_PLATFORMS
-            .iter()
-            .find(|(i, _)| i == integration)
-        {
+        if let Some((_, platform)) = INTEGRATION_PLATFORMS.iter().find(|(i, _)| i == integration) {
             push_unique(&mut out.platforms, platform);
         }
     }

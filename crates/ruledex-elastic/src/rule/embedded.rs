@@ -113,7 +113,12 @@ impl<'a> Embedded<'a> {
 /// Decode the body of a TOML string the way a TOML parser does, recording for
 /// each decoded byte the file offset it came from. `None` on an escape TOML
 /// does not define (the parser would have rejected the file).
-fn decode(content: &str, start: usize, literal: bool, multiline: bool) -> Option<(String, Vec<u32>)> {
+fn decode(
+    content: &str,
+    start: usize,
+    literal: bool,
+    multiline: bool,
+) -> Option<(String, Vec<u32>)> {
     let b = content.as_bytes();
     let mut out = String::with_capacity(content.len());
     let mut table: Vec<u32> = Vec::with_capacity(content.len() + 1);

@@ -175,9 +175,9 @@ fn lower_terms(file: &str, body: &Node) -> Expr {
     };
     let values: Option<Vec<ModelValue>> = items.iter().map(scalar).collect();
     match values {
-        Some(values) if !values.is_empty() => Expr::Pred(
-            pred(&entry.key, Op::In, values, true).with_span(entry_span(entry, body)),
-        ),
+        Some(values) if !values.is_empty() => {
+            Expr::Pred(pred(&entry.key, Op::In, values, true).with_span(entry_span(entry, body)))
+        }
         _ => opaque(file, body, "terms clause values are not scalars"),
     }
 }

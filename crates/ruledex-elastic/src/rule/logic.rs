@@ -106,7 +106,11 @@ pub(crate) fn read_logic(
     };
     let type_span = type_node.span_or(header);
     let Some(type_name) = cx.string(Level::Error, rule, "rule", "type", header) else {
-        return ReadLogic::opaque("the rule type is not a string", cx.slice(type_node), type_span);
+        return ReadLogic::opaque(
+            "the rule type is not a string",
+            cx.slice(type_node),
+            type_span,
+        );
     };
     let Some(rule_type) = RuleType::parse(type_name) else {
         cx.report(
@@ -133,7 +137,11 @@ pub(crate) fn read_logic(
         Some(node) => {
             let span = node.span_or(header);
             let Some(name) = cx.string(Level::Error, rule, "rule", "language", header) else {
-                return ReadLogic::opaque("the query language is not a string", cx.slice(node), span);
+                return ReadLogic::opaque(
+                    "the query language is not a string",
+                    cx.slice(node),
+                    span,
+                );
             };
             match QueryLanguage::from_rule(name).filter(|l| rule_type.languages().contains(l)) {
                 Some(l) => l,
@@ -330,8 +338,13 @@ fn machine_learning(cx: &mut Cx<'_>, rule: &Node, header: Span) -> ReadLogic {
         return ReadLogic::opaque("machine learning job not named", "", header);
     };
     let span = node.span_or(header);
-    let Some(jobs) = cx.strings(Level::Error, rule, "rule", "machine_learning_job_id", header)
-    else {
+    let Some(jobs) = cx.strings(
+        Level::Error,
+        rule,
+        "rule",
+        "machine_learning_job_id",
+        header,
+    ) else {
         return ReadLogic::opaque("machine learning job not named", cx.slice(node), span);
     };
     let reason = match jobs.as_slice() {
@@ -469,7 +482,13 @@ fn threshold(cx: &mut Cx<'_>, rule: &Node, header: Span) -> Result<Aggregation, 
 fn new_terms(cx: &mut Cx<'_>, rule: &Node, header: Span) -> Result<Aggregation, Expr> {
     let node = table(cx, rule, "new_terms", "rule.new_terms", header)?;
     let at = node.span_or(header);
-    let opaque = |cx: &Cx<'_>| Expr::opaque("the new terms settings are malformed", cx.slice(node), Some(at));
+    let opaque = |cx: &Cx<'_>| {
+        Expr::opaque(
+            "the new terms settings are malformed",
+            cx.slice(node),
+            Some(at),
+        )
+    };
     let path = "rule.new_terms";
     if let Some(kind) = cx.string(Level::Error, node, path, "field", at)
         && kind != "new_terms_fields"

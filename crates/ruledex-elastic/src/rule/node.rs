@@ -155,8 +155,7 @@ fn magic() -> &'static Magic {
     static MAGIC: OnceLock<Magic> = OnceLock::new();
     MAGIC.get_or_init(|| {
         let spanned = Recorder::record(|r| toml::Spanned::<()>::deserialize(r).map(drop));
-        let datetime =
-            Recorder::record(|r| toml::value::Datetime::deserialize(r).map(drop));
+        let datetime = Recorder::record(|r| toml::value::Datetime::deserialize(r).map(drop));
         Magic {
             spanned_name: spanned.0,
             spanned_fields: spanned.1,

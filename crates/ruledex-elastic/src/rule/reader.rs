@@ -95,7 +95,10 @@ impl<'t> Cx<'t> {
         let node = table.get(key)?;
         let list = match &node.value {
             Value::Str(s) => Some(vec![s.clone()]),
-            Value::Array(items) => items.iter().map(|i| i.as_str().map(str::to_owned)).collect(),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned))
+                .collect(),
             _ => None,
         };
         if list.is_none() {
