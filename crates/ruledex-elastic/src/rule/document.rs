@@ -15,13 +15,13 @@ use super::node::{Entry, Node};
 use super::reader::{Cx, Level};
 
 /// `[rule]` keys whose whole content has a home in [`Rule`]; every other key
-/// is kept in `Rule::extra` under its own name.
-const RULE_KEYS_READ: [&str; 16] = [
+/// is kept in `Rule::extra` under its own name (`type` too: the model has no
+/// field for Elastic's rule types, and pages show it).
+const RULE_KEYS_READ: [&str; 15] = [
     "rule_id",
     "name",
     "description",
     "severity",
-    "type",
     "language",
     "index",
     "query",

@@ -640,6 +640,7 @@ fn everything_without_a_home_is_in_extra() {
             "setup",
             "timestamp_override",
             "transform",
+            "type",
             "version",
         ]
     );
