@@ -61,8 +61,9 @@ fn read(name: &str) -> Read {
 fn all() -> Vec<(String, Read)> {
     let mut names: Vec<String> = fs::read_dir(dir())
         .expect("fixtures")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".toml"))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
         .collect();
     names.sort();
     names
