@@ -11,7 +11,7 @@ use ruledex_taxonomy::events::CatalogEvents;
 use super::QueryParser;
 use super::error::ErrorKind;
 use super::logic::{RuleType, read_logic};
-use super::node::{Entry, Node};
+use super::node::{Entry, Node, Value};
 use super::reader::{Cx, Level};
 
 /// `[rule]` keys whose whole content has a home in [`Rule`]; every other key
@@ -140,8 +140,8 @@ pub(crate) fn read_document(
         integrations = meta
             .get("integration")
             .map(|n| match &n.value {
-                super::node::Value::Str(s) => vec![s.clone()],
-                super::node::Value::Array(items) => items
+                Value::Str(s) => vec![s.clone()],
+                Value::Array(items) => items
                     .iter()
                     .filter_map(|i| i.as_str().map(str::to_owned))
                     .collect(),

@@ -82,18 +82,10 @@ fn lower_kind(file: &str, kind: &str, body: &Node, outer: Option<Span>, depth: u
         return opaque(file, body, "Kibana filter nests too deeply");
     }
     match kind {
-        "match_phrase" | "match" => field_clause(file, body, &["query"], |field, value, _| {
-            Some(pred(field, Op::Eq, vec![value], false))
-        }),
-        "term" => field_clause(file, body, &["value"], |field, value, ci| {
-            Some(pred(field, Op::Eq, vec![value], !ci))
-        }),
-        "wildcard" => field_clause(file, body, &["value", "wildcard"], |field, value, ci| {
-            Some(pred(field, Op::Wildcard, vec![value], !ci))
-        }),
-        "prefix" => field_clause(file, body, &["value"], |field, value, ci| {
-            Some(pred(field, Op::StartsWith, vec![value], !ci))
-        }),
+        "match_phrase" | "match" => field_clause(file, body, &["query"], Op::Eq, Some(false)),
+        "term" => field_clause(file, body, &["value"], Op::Eq, None),
+        "wildcard" => field_clause(file, body, &["value", "wildcard"], Op::Wildcard, None),
+        "prefix" => field_clause(file, body, &["value"], Op::StartsWith, None),
         "terms" => lower_terms(file, body),
         "exists" => match body.get("field").and_then(Node::as_str) {
             Some(field) => Expr::Pred(
@@ -121,11 +113,14 @@ fn pred(field: &str, op: Op, values: Vec<ModelValue>, case_sensitive: bool) -> P
 }
 
 /// `{<field> = value}` or `{<field> = {<value_key> = value, case_insensitive = bool}}`.
+/// `case_sensitive` fixes the case rule (`match` folds case like KQL); `None`
+/// means Elasticsearch's: case-sensitive unless `case_insensitive = true`.
 fn field_clause(
     file: &str,
     body: &Node,
     value_keys: &[&str],
-    make: impl Fn(&str, ModelValue, bool) -> Option<Pred>,
+    op: Op,
+    case_sensitive: Option<bool>,
 ) -> Expr {
     let Some([entry]) = body.entries() else {
         return opaque(file, body, "field clause must name exactly one field");
@@ -147,10 +142,8 @@ fn field_clause(
     let Some(value) = scalar(value_node) else {
         return opaque(file, body, "field clause value is not a scalar");
     };
-    match make(&entry.key, value, case_insensitive) {
-        Some(p) => Expr::Pred(p.with_span(entry_span(entry, body))),
-        None => opaque(file, body, "field clause not supported"),
-    }
+    let case_sensitive = case_sensitive.unwrap_or(!case_insensitive);
+    Expr::Pred(pred(&entry.key, op, vec![value], case_sensitive).with_span(entry_span(entry, body)))
 }
 
 fn entry_span(entry: &super::node::Entry, body: &Node) -> Span {

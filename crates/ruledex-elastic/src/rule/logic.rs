@@ -421,45 +421,7 @@ fn threshold(cx: &mut Cx<'_>, rule: &Node, header: Span) -> Result<Aggregation, 
             return Err(opaque(cx));
         };
         for item in items {
-            let item_at = item.span_or(at);
-            let path = "rule.threshold.cardinality";
-            let field = cx.string(Level::Error, item, path, "field", item_at);
-            let count = cx.int(Level::Error, item, path, "value", item_at);
-            match (field, count) {
-                (Some(field), Some(count)) if count >= 0 => {
-                    cardinality.push((Field::raw(field), count.unsigned_abs()));
-                }
-                (Some(_), Some(count)) => {
-                    cx.report(
-                        Level::Error,
-                        ErrorKind::InvalidValue {
-                            key: format!("{path}.value"),
-                            expected: "a non-negative integer",
-                            found: count.to_string(),
-                        },
-                        item.get("value").map_or(item_at, |n| n.span_or(item_at)),
-                    );
-                    return Err(opaque(cx));
-                }
-                (field, count) => {
-                    for (key, got) in [("field", field.is_some()), ("value", count.is_some())] {
-                        if !got && item.get(key).is_none() {
-                            cx.report(
-                                Level::Error,
-                                ErrorKind::MissingKey {
-                                    key: if key == "field" {
-                                        "rule.threshold.cardinality.field"
-                                    } else {
-                                        "rule.threshold.cardinality.value"
-                                    },
-                                },
-                                item_at,
-                            );
-                        }
-                    }
-                    return Err(opaque(cx));
-                }
-            }
+            cardinality.push(cardinality_bound(cx, item, at).ok_or_else(|| opaque(cx))?);
         }
     }
     Ok(Aggregation {
@@ -475,6 +437,47 @@ fn threshold(cx: &mut Cx<'_>, rule: &Node, header: Span) -> Result<Aggregation, 
             value: value as f64,
         }],
     })
+}
+
+/// One `[[rule.threshold.cardinality]]` entry: `field` must have at least `value` distinct values.
+fn cardinality_bound(cx: &mut Cx<'_>, item: &Node, at: Span) -> Option<(Field, u64)> {
+    const PATH: &str = "rule.threshold.cardinality";
+    let at = item.span_or(at);
+    if item.get("field").is_none() {
+        cx.report(
+            Level::Error,
+            ErrorKind::MissingKey {
+                key: "rule.threshold.cardinality.field",
+            },
+            at,
+        );
+        return None;
+    }
+    if item.get("value").is_none() {
+        cx.report(
+            Level::Error,
+            ErrorKind::MissingKey {
+                key: "rule.threshold.cardinality.value",
+            },
+            at,
+        );
+        return None;
+    }
+    let field = cx.string(Level::Error, item, PATH, "field", at)?;
+    let count = cx.int(Level::Error, item, PATH, "value", at)?;
+    let Ok(count) = u64::try_from(count) else {
+        cx.report(
+            Level::Error,
+            ErrorKind::InvalidValue {
+                key: format!("{PATH}.value"),
+                expected: "a non-negative integer",
+                found: count.to_string(),
+            },
+            item.get("value").map_or(at, |n| n.span_or(at)),
+        );
+        return None;
+    };
+    Some((Field::raw(field), count))
 }
 
 /// `[rule.new_terms]`: `field = "new_terms_fields"`, `value` (the fields whose
