@@ -8,7 +8,7 @@
 //!
 //! | clause | lowered to |
 //! |---|---|
-//! | `match_phrase`, `match` | `eq` (case-insensitive, like KQL `field:value`) |
+//! | `match_phrase`, `match` | `eq`, case-sensitive (the keyword-field reading, as KQL `field:value` lowers) |
 //! | `term`, `terms` | `eq` / `in`, case-sensitive unless `case_insensitive = true` |
 //! | `wildcard` | `wildcard`, case-sensitive unless `case_insensitive = true` |
 //! | `prefix` | `starts_with`, same case rule |
@@ -82,7 +82,7 @@ fn lower_kind(file: &str, kind: &str, body: &Node, outer: Option<Span>, depth: u
         return opaque(file, body, "Kibana filter nests too deeply");
     }
     match kind {
-        "match_phrase" | "match" => field_clause(file, body, &["query"], Op::Eq, Some(false)),
+        "match_phrase" | "match" => field_clause(file, body, &["query"], Op::Eq, Some(true)),
         "term" => field_clause(file, body, &["value"], Op::Eq, None),
         "wildcard" => field_clause(file, body, &["value", "wildcard"], Op::Wildcard, None),
         "prefix" => field_clause(file, body, &["value"], Op::StartsWith, None),
@@ -113,8 +113,9 @@ fn pred(field: &str, op: Op, values: Vec<ModelValue>, case_sensitive: bool) -> P
 }
 
 /// `{<field> = value}` or `{<field> = {<value_key> = value, case_insensitive = bool}}`.
-/// `case_sensitive` fixes the case rule (`match` folds case like KQL); `None`
-/// means Elasticsearch's: case-sensitive unless `case_insensitive = true`.
+/// `case_sensitive` fixes the case rule (`match` has no option: on keyword
+/// fields it compares exactly); `None` means the clause's own option:
+/// case-sensitive unless `case_insensitive = true`.
 fn field_clause(
     file: &str,
     body: &Node,
@@ -339,7 +340,7 @@ mod tests {
             => "-";
         match_phrase_scalar_and_table:
             "[[filters]]\nquery = {match_phrase = {\"event.kind\" = \"enrichment\"}}\n[[filters]]\nquery = {match_phrase = {\"event.type\" = {query = \"indicator\"}}}\n"
-            => "event.kind eq \"enrichment\"\nevent.type eq \"indicator\"";
+            => "event.kind eq:cased \"enrichment\"\nevent.type eq:cased \"indicator\"";
         term_and_terms:
             "[[filters]]\nquery = {term = {\"event.code\" = 4625}}\n[[filters]]\nquery = {terms = {\"event.code\" = [4624, 4625]}}\n"
             => "event.code eq:cased 4625\nevent.code in:cased any[4624, 4625]";
