@@ -18,11 +18,15 @@ use ruledex_model::{AggregationKind, Field, Language, Op, Rule, Vendor};
 
 /// Rules whose logic has no opaque part. TODO(parsers): raise to the measured
 /// figure (at most 2,192 − 106 machine-learning − 9 indicator-match = 2,077).
+/// A trial merge of the four parser branches (KQL e734e95, Lucene 8a4503d,
+/// EQL 19cac85, ES|QL 96446c8) measured 1,904.
 const EXPECTED_FULLY_PARSED_AT_LEAST: usize = 0;
-/// Queries that fail to parse (each is one failure). TODO(parsers): lower to 0.
+/// Queries that fail to parse (each is one failure). TODO(parsers): lower to 0
+/// (the trial merge measured 0).
 const EXPECTED_QUERY_FAILURES_AT_MOST: usize = 2086;
 /// Rules with at least one catalog event. TODO(parsers): raise — query hints
-/// (`event.category`, `event.dataset`, …) settle most of the rest.
+/// (`event.category`, `event.dataset`, …) settle most of the rest (the trial
+/// merge measured 2,037).
 const EXPECTED_WITH_EVENTS_AT_LEAST: usize = 1709;
 
 fn corpus() -> Option<PathBuf> {
