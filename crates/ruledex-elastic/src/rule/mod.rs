@@ -29,9 +29,9 @@
 //!   `cardinality` bounds;
 //! - `new_terms`: [`AggregationKind::NewTerms`](ruledex_model::AggregationKind::NewTerms) over `new_terms.value`, history
 //!   from `history_window_start`;
-//! - `threat_match` (indicator match): an `Opaque` node "indicator match
-//!   against <threat_index>" ANDed with the query's expression;
-//! - `machine_learning`: an `Opaque` node "machine learning job <id>" — the
+//! - `threat_match` (indicator match): an `Opaque` node `indicator match
+//!   against <threat_index>` ANDed with the query's expression;
+//! - `machine_learning`: an `Opaque` node `machine learning job <id>` — the
 //!   rule is still in the catalog with all its metadata;
 //! - `filters` (Kibana query DSL filters): lowered and ANDed with the query
 //!   (`match_phrase`, `term`, `terms`, `wildcard`, `prefix`, `exists`, `range`,
