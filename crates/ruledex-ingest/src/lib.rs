@@ -178,7 +178,9 @@ pub struct Report {
     pub rules: Vec<Rule>,
     /// Files that gave no rule at all.
     pub failed_files: usize,
-    /// Documents that could not be read.
+    /// Documents that could not be read, and rules whose logic could not be
+    /// (an Elastic rule whose query does not parse is kept, with opaque
+    /// logic, and its error is listed here).
     pub failures: Vec<Failure>,
     /// Problems in rules that were still read.
     pub warnings: Vec<Failure>,
@@ -258,37 +260,80 @@ impl FileResult {
     }
 }
 
-fn locate(path: &str, text: &str, errors: &[ruledex_sigma::Error]) -> Vec<Failure> {
-    if errors.is_empty() {
+/// Give each error of a file its line and column.
+fn locate(
+    path: &str,
+    text: &str,
+    errors: impl ExactSizeIterator<Item = (ruledex_diag::Span, &'static str, String)>,
+) -> Vec<Failure> {
+    if errors.len() == 0 {
         return Vec::new();
     }
     let index = LineIndex::new(text);
     errors
-        .iter()
-        .map(|e| {
-            let at = index.line_col(text, e.span.start as usize);
+        .map(|(span, code, reason)| {
+            let at = index.line_col(text, span.start as usize);
             Failure {
                 path: path.to_owned(),
                 line: at.line,
                 column: at.column,
-                code: e.kind.code().to_owned(),
-                reason: e.kind.to_string(),
+                code: code.to_owned(),
+                reason,
             }
         })
         .collect()
+}
+
+fn sigma_errors(
+    errors: &[ruledex_sigma::Error],
+) -> impl ExactSizeIterator<Item = (ruledex_diag::Span, &'static str, String)> + '_ {
+    errors
+        .iter()
+        .map(|e| (e.span, e.kind.code(), e.kind.to_string()))
+}
+
+fn elastic_errors(
+    errors: &[ruledex_elastic::rule::Error],
+) -> impl ExactSizeIterator<Item = (ruledex_diag::Span, &'static str, String)> + '_ {
+    errors
+        .iter()
+        .map(|e| (e.span, e.kind.code(), e.kind.to_string()))
 }
 
 /// Read one Sigma file's text.
 fn read_sigma(path: &str, text: &str) -> FileResult {
     let parsed = ruledex_sigma::parse_sigma(path, text);
     FileResult {
-        failures: locate(path, text, &parsed.errors),
-        warnings: locate(path, text, &parsed.warnings),
+        failures: locate(path, text, sigma_errors(&parsed.errors)),
+        warnings: locate(path, text, sigma_errors(&parsed.warnings)),
         rules: parsed.rules,
         occurrences: 0,
         unresolved: Vec::new(),
     }
     .enrich()
+}
+
+/// Read one Elastic rule file's text. A rule whose query does not parse is
+/// kept (opaque logic) and its error is a failure, so the report lists it.
+fn read_elastic(path: &str, text: &str) -> FileResult {
+    let parsed = ruledex_elastic::rule::parse_elastic(path, text);
+    FileResult {
+        failures: locate(path, text, elastic_errors(&parsed.errors)),
+        warnings: locate(path, text, elastic_errors(&parsed.warnings)),
+        rules: parsed.rules,
+        occurrences: 0,
+        unresolved: Vec::new(),
+    }
+    .enrich()
+}
+
+/// The front-end of a vendor, when there is one.
+fn reader(vendor: Vendor) -> Option<fn(&str, &str) -> FileResult> {
+    match vendor {
+        Vendor::Sigma => Some(read_sigma),
+        Vendor::Elastic => Some(read_elastic),
+        Vendor::Splunk | Vendor::Sentinel | Vendor::Panther => None,
+    }
 }
 
 /// The rule files of a vendor under `dir`, sorted.
@@ -334,7 +379,7 @@ pub fn ingest_samples() -> Report {
 /// Read every rule file of `vendor` under `dir`.
 pub fn ingest_dir(vendor: Vendor, dir: &Path) -> Report {
     let files = rule_files(vendor, dir);
-    if vendor != Vendor::Sigma {
+    let Some(read) = reader(vendor) else {
         return Report {
             vendor,
             root: dir.display().to_string(),
@@ -347,7 +392,7 @@ pub fn ingest_dir(vendor: Vendor, dir: &Path) -> Report {
             field_occurrences: 0,
             unresolved_fields: BTreeMap::new(),
         };
-    }
+    };
     let results: Vec<FileResult> = files
         .par_iter()
         .map(|p| {
@@ -367,7 +412,7 @@ pub fn ingest_dir(vendor: Vendor, dir: &Path) -> Report {
                 }),
                 Ok(bytes) => match String::from_utf8(bytes) {
                     Ok(text) => {
-                        let mut r = read_sigma(&shown, &text);
+                        let mut r = read(&shown, &text);
                         let rel = p.strip_prefix(dir).unwrap_or(p).display().to_string();
                         for rule in &mut r.rules {
                             rule.source.path.clone_from(&rel);

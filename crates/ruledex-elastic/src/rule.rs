@@ -1,1 +1,0 @@
-//! Placeholder for the TOML rule reader (being written).
