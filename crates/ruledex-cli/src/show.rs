@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
+use ruledex_diag::Severity;
 use ruledex_model::{ExclusionScope, Rule};
 
 #[derive(clap::Args)]
@@ -40,25 +41,36 @@ fn find(args: &Args) -> Result<Vec<Rule>> {
     let path = Path::new(&args.target);
     if path.is_file() {
         let text = std::fs::read_to_string(path)?;
-        let parsed = ruledex_sigma::parse_sigma(&args.target, &text);
-        for e in &parsed.errors {
-            eprint!(
-                "{}",
-                e.to_diagnostic(ruledex_diag::Severity::Error)
-                    .render(&args.target, &text)
-            );
+        let (mut rules, errors, warnings) = if path.extension().is_some_and(|x| x == "toml") {
+            let p = ruledex_elastic::parse_elastic(&args.target, &text);
+            let d = |e: &ruledex_elastic::rule::Error, s| e.to_diagnostic(s);
+            let errs: Vec<_> = p.errors.iter().map(|e| d(e, Severity::Error)).collect();
+            let warns: Vec<_> = p.warnings.iter().map(|e| d(e, Severity::Warning)).collect();
+            (p.rules, errs, warns)
+        } else {
+            let p = ruledex_sigma::parse_sigma(&args.target, &text);
+            let errs: Vec<_> = p
+                .errors
+                .iter()
+                .map(|e| e.to_diagnostic(Severity::Error))
+                .collect();
+            let warns: Vec<_> = p
+                .warnings
+                .iter()
+                .map(|e| e.to_diagnostic(Severity::Warning))
+                .collect();
+            (p.rules, errs, warns)
+        };
+        for d in errors.iter().chain(&warnings) {
+            eprint!("{}", d.render(&args.target, &text));
         }
-        for w in &parsed.warnings {
-            eprint!(
-                "{}",
-                w.to_diagnostic(ruledex_diag::Severity::Warning)
-                    .render(&args.target, &text)
-            );
-        }
-        if parsed.rules.is_empty() {
+        if rules.is_empty() {
             bail!("`{}` holds no readable rule", args.target);
         }
-        return Ok(parsed.rules);
+        for rule in &mut rules {
+            ruledex_taxonomy::enrich::enrich(rule);
+        }
+        return Ok(rules);
     }
     let want = args.target.as_str();
     let mut found = Vec::new();
@@ -110,10 +122,7 @@ fn print_rule(r: &Rule) {
     println!("\nLogic");
     print!("{}", indent(&r.logic.expr.outline()));
     if let Some(a) = &r.logic.aggregation {
-        println!(
-            "\nAggregation\n  {}",
-            serde_json::to_string(a).unwrap_or_default()
-        );
+        println!("\nAggregation\n  {a}");
     }
     let exclusions = r.logic.exclusions();
     println!("\nExclusions ({})", exclusions.len());
@@ -121,8 +130,8 @@ fn print_rule(r: &Rule) {
         match &e.scope {
             ExclusionScope::Rule => println!("  - {}", e.expr),
             ExclusionScope::Branch { scoped_to, .. } => {
-                let to: Vec<String> = scoped_to.iter().map(ToString::to_string).collect();
-                println!("  - {}\n      scoped to: {}", e.expr, to.join(" and "));
+                let to = ruledex_model::Expr::and(scoped_to.clone());
+                println!("  - {}\n      scoped to: {to}", e.expr);
             }
         }
     }

@@ -25,3 +25,4 @@ pub mod rule;
 
 pub use error::{QueryError, QueryErrorKind};
 pub use lowered::Lowered;
+pub use rule::{Parsed, parse_elastic};

@@ -135,6 +135,84 @@ pub struct Aggregation {
     pub condition: Vec<Comparison>,
 }
 
+impl std::fmt::Display for Aggregation {
+    /// One line for a person: `threshold count >= 1 by host.id; distinct process.args >= 100; window now-9m`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |fields: &[Field]| {
+            fields
+                .iter()
+                .map(|x| x.raw.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let cond = self
+            .condition
+            .iter()
+            .map(|c| {
+                let sym = match c.op {
+                    Op::Gt => ">",
+                    Op::Gte => ">=",
+                    Op::Lt => "<",
+                    Op::Lte => "<=",
+                    _ => "==",
+                };
+                format!("{sym} {}", c.value)
+            })
+            .collect::<Vec<_>>()
+            .join(" and ");
+        match &self.kind {
+            AggregationKind::Threshold { .. } => write!(f, "threshold: count {cond}")?,
+            AggregationKind::EventCount { rules } => {
+                write!(f, "event_count of [{}]: count {cond}", rules.join(", "))?
+            }
+            AggregationKind::ValueCount { field, rules } => {
+                write!(
+                    f,
+                    "value_count of {} over [{}]: {cond}",
+                    field.raw,
+                    rules.join(", ")
+                )?;
+            }
+            AggregationKind::Temporal { rules } => {
+                write!(f, "temporal: all of [{}]", rules.join(", "))?
+            }
+            AggregationKind::TemporalOrdered { rules } => {
+                write!(f, "temporal_ordered: [{}] in order", rules.join(", "))?
+            }
+            AggregationKind::NewTerms { fields, history } => {
+                write!(f, "new_terms: {} not seen", names(fields))?;
+                if let Some(h) = history {
+                    write!(f, " since {}", h.text)?;
+                }
+            }
+            AggregationKind::Sequence { steps, until } => {
+                write!(f, "sequence of {} steps", steps.len())?;
+                for (i, s) in steps.iter().enumerate() {
+                    write!(f, "\n    [{}] {}", i + 1, s.expr)?;
+                    if !s.by.is_empty() {
+                        write!(f, " by {}", names(&s.by))?;
+                    }
+                }
+                if let Some(u) = until {
+                    write!(f, "\n    until {u}")?;
+                }
+            }
+        }
+        if let AggregationKind::Threshold { cardinality } = &self.kind {
+            for (field, n) in cardinality {
+                write!(f, "; distinct {} >= {n}", field.raw)?;
+            }
+        }
+        if !self.group_by.is_empty() {
+            write!(f, "; by {}", names(&self.group_by))?;
+        }
+        if let Some(w) = &self.window {
+            write!(f, "; window {}", w.text)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
