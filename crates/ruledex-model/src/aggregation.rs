@@ -163,7 +163,7 @@ impl std::fmt::Display for Aggregation {
         match &self.kind {
             AggregationKind::Threshold { .. } => write!(f, "threshold: count {cond}")?,
             AggregationKind::EventCount { rules } => {
-                write!(f, "event_count of [{}]: count {cond}", rules.join(", "))?
+                write!(f, "event_count of [{}]: count {cond}", rules.join(", "))?;
             }
             AggregationKind::ValueCount { field, rules } => {
                 write!(
@@ -174,10 +174,10 @@ impl std::fmt::Display for Aggregation {
                 )?;
             }
             AggregationKind::Temporal { rules } => {
-                write!(f, "temporal: all of [{}]", rules.join(", "))?
+                write!(f, "temporal: all of [{}]", rules.join(", "))?;
             }
             AggregationKind::TemporalOrdered { rules } => {
-                write!(f, "temporal_ordered: [{}] in order", rules.join(", "))?
+                write!(f, "temporal_ordered: [{}] in order", rules.join(", "))?;
             }
             AggregationKind::NewTerms { fields, history } => {
                 write!(f, "new_terms: {} not seen", names(fields))?;
