@@ -1,16 +1,18 @@
-//! Placeholder for the esql parser (being written).
+//! ES|QL (WIP).
 
-use crate::error::{QueryError, QueryErrorKind};
+pub mod ast;
+mod lower;
+mod parser;
+mod tokenizer;
+
+pub use ast::*;
+pub use lower::lower;
+pub use parser::{MAX_DEPTH, parse};
+
+use crate::error::QueryError;
 use crate::lowered::Lowered;
-use ruledex_diag::Span;
 
 /// Parse and lower a query.
 pub fn parse_and_lower(text: &str) -> Result<Lowered, QueryError> {
-    let _ = text;
-    Err(QueryError::new(
-        QueryErrorKind::Unsupported {
-            what: "esql".into(),
-        },
-        Span::default(),
-    ))
+    Ok(lower(&parse(text)?))
 }
