@@ -108,3 +108,45 @@ fn every_esql_query_parses_and_round_trips() {
     assert!(round_trip_failures.is_empty());
     let _ = BTreeMap::<String, usize>::new();
 }
+
+#[test]
+fn esql_lowering_figures() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    let qs = queries(&dir);
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    let mut full = 0;
+    let mut with_agg = 0;
+    for (file, q) in &qs {
+        let Ok(l) = esql::parse_and_lower(q) else {
+            continue;
+        };
+        let ops = l.expr.opaques();
+        if ops.is_empty() {
+            full += 1;
+        } else if std::env::var("SHOW").is_ok() {
+            println!("--- {file}");
+            for o in &ops {
+                println!(
+                    "   [{}] {}",
+                    o.reason,
+                    o.text.chars().take(150).collect::<String>()
+                );
+            }
+        }
+        if l.aggregation.is_some() {
+            with_agg += 1;
+        }
+        for o in ops {
+            *reasons.entry(o.reason.clone()).or_default() += 1;
+        }
+    }
+    println!(
+        "esql lowering: {} queries, {full} with no opaque node, {with_agg} with an aggregation",
+        qs.len()
+    );
+    for (r, n) in &reasons {
+        println!("  {n:4}  {r}");
+    }
+}
