@@ -546,6 +546,16 @@ fn write_map(f: &mut fmt::Formatter<'_>, entries: &[(String, Literal)]) -> fmt::
     f.write_str(if entries.is_empty() { "}" } else { " }" })
 }
 
+/// Whether `e` prints starting with a number (a `-` before it would make a
+/// negative literal).
+fn starts_with_number(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Lit(Literal::Int(_) | Literal::Float(_) | Literal::Duration { .. }) => true,
+        ExprKind::Cast { expr, .. } => starts_with_number(expr),
+        _ => false,
+    }
+}
+
 /// Write `e`, in parentheses when it binds looser than `min`.
 fn child(f: &mut fmt::Formatter<'_>, e: &Expr, min: u8) -> fmt::Result {
     if e.prec() < min {
@@ -588,7 +598,7 @@ impl fmt::Display for Expr {
             ExprKind::Neg(e) => {
                 f.write_char('-')?;
                 // `-(5)` stays a negation; `-5` would read back as a literal.
-                if matches!(e.kind, ExprKind::Lit(_)) {
+                if starts_with_number(e) {
                     write!(f, "({e})")
                 } else {
                     child(f, e, 7)

@@ -1,7 +1,9 @@
 //! Lowering an ES|QL query into the model: the only place that knows how
 //! ES|QL maps onto [`Expr`] and [`Aggregation`]. The rules are on [`lower`].
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use ruledex_diag::Span;
 use ruledex_model::{
@@ -41,6 +43,16 @@ const CASTS: &[&str] = &[
     "TO_DATETIME",
     "TO_DT",
 ];
+
+/// Most `CASE` branches traced; a longer `CASE` is opaque to filters.
+const MAX_CASE_BRANCHES: usize = 64;
+
+/// Most `COALESCE` arguments traced.
+const MAX_COALESCE: usize = 16;
+
+/// Most model nodes that tracing `EVAL` conditions may copy for one query, so
+/// that chains of columns defined from each other stay linear.
+const INLINE_BUDGET: usize = 100_000;
 
 /// Functions whose result is null exactly when an argument is.
 const NULL_PROPAGATING: &[&str] = &[
@@ -105,6 +117,8 @@ pub mod reason {
     pub const FULL_TEXT: &str = "full-text search";
     /// A filter after `LOOKUP JOIN` (its columns may come from another index).
     pub const LOOKUP: &str = "WHERE after LOOKUP JOIN";
+    /// Conditions traced through `EVAL` columns past the size budget.
+    pub const TOO_LARGE: &str = "condition too large to trace through EVAL";
 }
 
 /// A source field a column reads, case-folded by `TO_LOWER`/`TO_UPPER` when `fold`.
@@ -128,10 +142,10 @@ enum Def {
     /// The first non-null of these source fields (one, unless `COALESCE`).
     Fields(Vec<Src>),
     /// A boolean, already lowered.
-    Bool(Expr),
+    Bool(Rc<Expr>),
     /// `CASE(c1, v1, …, default)`; conditions lowered.
     Case {
-        branches: Vec<(Expr, CaseValue)>,
+        branches: Rc<Vec<(Expr, CaseValue)>>,
         default: CaseValue,
     },
     /// `DATE_TRUNC(span, @timestamp)`: a time bucket of this span.
@@ -182,9 +196,10 @@ struct Threshold {
     text: String,
 }
 
-#[derive(Default)]
 struct Lowerer {
     env: HashMap<String, Def>,
+    /// Nodes that tracing through `EVAL` columns may still copy.
+    budget: Cell<usize>,
     conds: Vec<Expr>,
     /// Non-inline `STATS` seen so far.
     stats: usize,
@@ -235,7 +250,16 @@ struct Lowerer {
 /// and `in`. A comparison of two fields is `field_ref`. `KQL("…")` is handed
 /// to the KQL front-end, and its predicates get spans in this query.
 pub fn lower(query: &Query) -> Lowered {
-    let mut cx = Lowerer::default();
+    let mut cx = Lowerer {
+        env: HashMap::new(),
+        budget: Cell::new(INLINE_BUDGET),
+        conds: Vec::new(),
+        stats: 0,
+        group_by: Vec::new(),
+        window: None,
+        thresholds: Vec::new(),
+        joined: false,
+    };
     let indices = match &query.source {
         Source::From { indices, .. } => indices.clone(),
         Source::Row { fields, .. } => {
@@ -414,16 +438,22 @@ fn case_where(
     Some(Expr::or(alts))
 }
 
-/// The events a 0/1 `CASE` flag (or a boolean) marks with 1.
-fn flag(def: &Def) -> Option<Expr> {
-    match def {
-        Def::Bool(c) => Some(c.clone()),
-        Def::Case { branches, default } => case_where(branches, default, |v| match v {
-            CaseValue::Lit(l) => flag_value(l),
-            _ => None,
-        }),
-        _ => None,
+/// Nodes in an expression, counted up to just past `limit`.
+fn size_upto(e: &Expr, limit: usize) -> usize {
+    let mut n = 0;
+    let mut stack = vec![e];
+    while let Some(x) = stack.pop() {
+        n += 1;
+        if n > limit {
+            break;
+        }
+        match x {
+            Expr::And(c) | Expr::Or(c) => stack.extend(c),
+            Expr::Not(c) => stack.push(c),
+            _ => {}
+        }
     }
+    n
 }
 
 /// `a and b`, or `b` alone.
@@ -435,6 +465,74 @@ fn and_filter(a: Option<Expr>, b: Expr) -> Expr {
 }
 
 impl Lowerer {
+    /// A copy of an `EVAL` condition for use at `at`, if the budget allows.
+    fn copy(&self, cond: &Expr, at: &ast::Expr) -> Expr {
+        let left = self.budget.get();
+        let n = size_upto(cond, left);
+        if n > left {
+            self.budget.set(0);
+            return opaque(reason::TOO_LARGE, at);
+        }
+        self.budget.set(left - n);
+        cond.clone()
+    }
+
+    /// The `CASE` branches whose value passes `test`, within the budget;
+    /// `None` when a value cannot be tested or the budget is spent.
+    fn case_opt(
+        &self,
+        branches: &[(Expr, CaseValue)],
+        default: &CaseValue,
+        test: impl Fn(&CaseValue) -> Option<bool>,
+    ) -> Option<Expr> {
+        // Each branch repeats the conditions before it: at most branches × total.
+        let left = self.budget.get();
+        let mut total = 0;
+        for (c, _) in branches {
+            total += size_upto(c, left);
+        }
+        let cost = total.saturating_mul(branches.len().max(1));
+        if cost > left {
+            self.budget.set(0);
+            return None;
+        }
+        self.budget.set(left - cost);
+        case_where(branches, default, test)
+    }
+
+    /// [`Lowerer::case_opt`], or the opaque node for `at`.
+    fn case(
+        &self,
+        branches: &[(Expr, CaseValue)],
+        default: &CaseValue,
+        at: &ast::Expr,
+        test: impl Fn(&CaseValue) -> Option<bool>,
+    ) -> Expr {
+        if self.budget.get() == 0 {
+            return opaque(reason::TOO_LARGE, at);
+        }
+        self.case_opt(branches, default, test).unwrap_or_else(|| {
+            let r = if self.budget.get() == 0 {
+                reason::TOO_LARGE.to_owned()
+            } else {
+                format!("{} (CASE)", reason::EVAL_COMPUTED)
+            };
+            opaque(r, at)
+        })
+    }
+
+    /// The events a 0/1 `CASE` flag (or a boolean) marks with 1.
+    fn flag(&self, def: &Def, at: &ast::Expr) -> Option<Expr> {
+        match def {
+            Def::Bool(c) => Some(self.copy(c, at)),
+            Def::Case { branches, default } => self.case_opt(branches, default, |v| match v {
+                CaseValue::Lit(l) => flag_value(l),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+
     fn command(&mut self, cmd: &CommandKind) {
         match cmd {
             CommandKind::Where(e) => self.filter(e),
@@ -535,7 +633,7 @@ impl Lowerer {
                     d @ (Def::Fields(_) | Def::Bool(_)) => d,
                     _ => computed(&c.name),
                 },
-                ("COALESCE", args) if !args.is_empty() => {
+                ("COALESCE", args) if !args.is_empty() && args.len() <= MAX_COALESCE => {
                     let mut all = Vec::new();
                     for a in args {
                         match self.classify(a) {
@@ -552,10 +650,10 @@ impl Lowerer {
                     Self::bucket(span).unwrap_or_else(|| computed("BUCKET"))
                 }
                 ("CASE", args) if args.len() >= 2 => self.classify_case(args),
-                _ if Self::is_boolean(e) => Def::Bool(self.cond(e)),
+                _ if Self::is_boolean(e) => Def::Bool(Rc::new(self.cond(e))),
                 _ => computed(&c.name),
             },
-            _ if Self::is_boolean(e) => Def::Bool(self.cond(e)),
+            _ if Self::is_boolean(e) => Def::Bool(Rc::new(self.cond(e))),
             _ => computed(&what(e)),
         }
     }
@@ -609,6 +707,13 @@ impl Lowerer {
     }
 
     fn classify_case(&self, args: &[ast::Expr]) -> Def {
+        if args.len() / 2 > MAX_CASE_BRANCHES {
+            return Def::Computed {
+                what: "CASE".into(),
+                from_aggs: false,
+                null_iff: None,
+            };
+        }
         let mut branches = Vec::new();
         let mut pairs = args.chunks_exact(2);
         for pair in pairs.by_ref() {
@@ -618,7 +723,10 @@ impl Lowerer {
             [d] => self.case_value(d),
             _ => CaseValue::Lit(Literal::Null),
         };
-        Def::Case { branches, default }
+        Def::Case {
+            branches: Rc::new(branches),
+            default,
+        }
     }
 
     /// Whether an expression is a condition (rather than a value).
@@ -676,7 +784,7 @@ impl Lowerer {
                         AggKind::Count
                     }
                     Def::Case { branches, default } => {
-                        let non_null = case_where(&branches, &default, |v| match v {
+                        let non_null = self.case_opt(&branches, &default, |v| match v {
                             CaseValue::Lit(l) => Some(*l != Literal::Null),
                             _ => None,
                         });
@@ -711,7 +819,7 @@ impl Lowerer {
                                 _ => ok = false,
                             }
                         }
-                        let cond = case_where(&branches, &default, |v| {
+                        let cond = self.case_opt(&branches, &default, |v| {
                             Some(!matches!(v, CaseValue::Lit(Literal::Null)))
                         });
                         match (ok, field, cond) {
@@ -728,7 +836,7 @@ impl Lowerer {
             // SUM of a 0/1 flag counts the flagged events; MAX of one says
             // whether there is any.
             Some(c) if matches!(c.name.as_str(), "SUM" | "MAX") && c.args.len() == 1 => {
-                match flag(&self.classify(&c.args[0])) {
+                match self.flag(&self.classify(&c.args[0]), &a.expr) {
                     Some(f) => {
                         filter = Some(and_filter(filter, f));
                         if c.name == "SUM" {
@@ -959,8 +1067,9 @@ impl Lowerer {
                 let Some(values) = values else {
                     return opaque(reason::NON_LITERAL, e);
                 };
+                let text = values.iter().any(|v| matches!(v, Value::Str(_)));
                 let p = over(&subject, span, |s| {
-                    field_pred(&s.name, Op::In, values.clone(), !s.fold, span)
+                    field_pred(&s.name, Op::In, values.clone(), text && !s.fold, span)
                 });
                 if *negated { Expr::not(p) } else { p }
             }
@@ -1087,11 +1196,12 @@ impl Lowerer {
                         .collect()
                 }),
                 (name, [arg]) if CASTS.contains(&name) => self.subject(arg, whole),
-                ("COALESCE", args) if !args.is_empty() => {
+                ("COALESCE", args) if !args.is_empty() && args.len() <= MAX_COALESCE => {
                     let mut all = Vec::new();
                     for a in args {
                         all.extend(self.subject(a, whole)?);
                     }
+                    all.truncate(MAX_COALESCE);
                     Ok(all)
                 }
                 _ => Err(opaque(
@@ -1115,18 +1225,19 @@ impl Lowerer {
         if let (Some(col), Some(lit)) = (lhs.as_field(), expr_literal(rhs)) {
             match self.def_of(col) {
                 Def::Case { branches, default } => {
-                    return case_where(&branches, &default, |v| match v {
+                    return self.case(&branches, &default, e, |v| match v {
                         CaseValue::Lit(l) => literal_cmp(l, op, lit),
                         _ => None,
-                    })
-                    .unwrap_or_else(|| opaque(format!("{} (CASE)", reason::EVAL_COMPUTED), e));
+                    });
                 }
                 Def::Bool(cond) => {
                     return match (op, lit) {
                         (CmpOp::Eq | CmpOp::Neq, Literal::Bool(b)) if (op == CmpOp::Eq) == *b => {
-                            cond
+                            self.copy(&cond, e)
                         }
-                        (CmpOp::Eq | CmpOp::Neq, Literal::Bool(_)) => Expr::not(cond),
+                        (CmpOp::Eq | CmpOp::Neq, Literal::Bool(_)) => {
+                            Expr::not(self.copy(&cond, e))
+                        }
                         _ => opaque(format!("{} (a condition)", reason::EVAL_COMPUTED), e),
                     };
                 }
@@ -1141,8 +1252,10 @@ impl Lowerer {
             let Some(value) = literal_value(lit) else {
                 return opaque(reason::NON_LITERAL, e);
             };
+            // Case only matters for strings.
+            let text = matches!(value, Value::Str(_));
             let p = over(&subject, span, |s| {
-                let cased = !s.fold && op != CmpOp::CiEq;
+                let cased = text && !s.fold && op != CmpOp::CiEq;
                 field_pred(&s.name, cmp_model_op(op), vec![value.clone()], cased, span)
             });
             return if op == CmpOp::Neq { Expr::not(p) } else { p };
@@ -1168,15 +1281,14 @@ impl Lowerer {
     /// A column used as a condition on its own (`WHERE flag`).
     fn truthy(&self, f: &str, e: &ast::Expr) -> Expr {
         match self.def_of(f) {
-            Def::Bool(cond) => cond,
+            Def::Bool(cond) => self.copy(&cond, e),
             Def::Fields(srcs) => over(&srcs, e.span(), |s| {
                 field_pred(&s.name, Op::Eq, vec![Value::Bool(true)], true, e.span())
             }),
-            Def::Case { branches, default } => case_where(&branches, &default, |v| match v {
+            Def::Case { branches, default } => self.case(&branches, &default, e, |v| match v {
                 CaseValue::Lit(l) => literal_cmp(l, CmpOp::Eq, &Literal::Bool(true)),
                 _ => None,
-            })
-            .unwrap_or_else(|| opaque(format!("{} (CASE)", reason::EVAL_COMPUTED), e)),
+            }),
             _ => match self.subject(e, e) {
                 Err(o) => o,
                 Ok(_) => opaque(reason::NON_LITERAL, e),

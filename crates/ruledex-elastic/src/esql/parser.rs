@@ -34,7 +34,7 @@ use super::tokenizer::{Lexer, Mode, Tok, Token};
 use crate::error::{QueryError, QueryErrorKind};
 
 /// Deepest nesting of parentheses, calls, `NOT` and operator chains accepted.
-pub const MAX_DEPTH: usize = 100;
+pub const MAX_DEPTH: usize = 48;
 
 /// Parse an ES|QL query.
 pub fn parse(text: &str) -> Result<Query, QueryError> {
@@ -707,49 +707,67 @@ impl<'a> Parser<'a> {
     }
 
     fn predicate(&mut self) -> R<Expr> {
-        let lhs = self.arith()?;
-        let start = lhs.span().start;
-        let op = match self.peek()?.tok {
-            Tok::Eq => Some(CmpOp::Eq),
-            Tok::CiEq => Some(CmpOp::CiEq),
-            Tok::Neq => Some(CmpOp::Neq),
-            Tok::Lt => Some(CmpOp::Lt),
-            Tok::Lte => Some(CmpOp::Lte),
-            Tok::Gt => Some(CmpOp::Gt),
-            Tok::Gte => Some(CmpOp::Gte),
-            _ => None,
-        };
-        if let Some(op) = op {
-            self.bump()?;
-            let rhs = self.arith()?;
-            return Ok(Expr {
-                kind: ExprKind::Cmp {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                loc: self.span_from(start),
-            });
-        }
-        if self.at(&Tok::Colon)? {
-            let is_field = match &lhs.kind {
-                ExprKind::Field(_) => true,
-                ExprKind::Cast { expr, .. } => matches!(expr.kind, ExprKind::Field(_)),
-                _ => false,
-            };
-            if !is_field {
-                return Err(self.error("a field before `:`"));
+        let lhs = self.binary(0)?;
+        match self.peek()?.tok {
+            Tok::Eq | Tok::CiEq | Tok::Neq | Tok::Lt | Tok::Lte | Tok::Gt | Tok::Gte => {
+                self.comparison(lhs)
             }
-            self.bump()?;
-            let query = self.constant()?;
-            return Ok(Expr {
-                kind: ExprKind::Match {
-                    field: Box::new(lhs),
-                    query,
-                },
-                loc: self.span_from(start),
-            });
+            Tok::Colon => self.match_operator(lhs),
+            _ => self.word_predicate(lhs),
         }
+    }
+
+    /// `lhs <op> arith`.
+    #[inline(never)]
+    fn comparison(&mut self, lhs: Expr) -> R<Expr> {
+        let start = lhs.span().start;
+        let op = match self.bump()?.tok {
+            Tok::Eq => CmpOp::Eq,
+            Tok::CiEq => CmpOp::CiEq,
+            Tok::Neq => CmpOp::Neq,
+            Tok::Lt => CmpOp::Lt,
+            Tok::Lte => CmpOp::Lte,
+            Tok::Gt => CmpOp::Gt,
+            _ => CmpOp::Gte,
+        };
+        let rhs = self.binary(0)?;
+        Ok(Expr {
+            kind: ExprKind::Cmp {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            },
+            loc: self.span_from(start),
+        })
+    }
+
+    /// `field : constant`.
+    #[inline(never)]
+    fn match_operator(&mut self, lhs: Expr) -> R<Expr> {
+        let start = lhs.span().start;
+        let is_field = match &lhs.kind {
+            ExprKind::Field(_) => true,
+            ExprKind::Cast { expr, .. } => matches!(expr.kind, ExprKind::Field(_)),
+            _ => false,
+        };
+        if !is_field {
+            return Err(self.error("a field before `:`"));
+        }
+        self.bump()?;
+        let query = self.constant()?;
+        Ok(Expr {
+            kind: ExprKind::Match {
+                field: Box::new(lhs),
+                query,
+            },
+            loc: self.span_from(start),
+        })
+    }
+
+    /// `[NOT] IN (…)`, `[NOT] LIKE …`, `[NOT] RLIKE …`, `IS [NOT] NULL`, or nothing.
+    #[inline(never)]
+    fn word_predicate(&mut self, lhs: Expr) -> R<Expr> {
+        let start = lhs.span().start;
         let negated = if self.at_kw("not")? {
             self.bump()?;
             if !(self.at_kw("in")? || self.at_kw("like")? || self.at_kw("rlike")?) {
@@ -759,121 +777,101 @@ impl<'a> Parser<'a> {
         } else {
             false
         };
-        if self.eat_kw("in")? {
-            self.expect(&Tok::LParen, "`(` after `IN`")?;
-            self.enter()?;
-            let mut list = vec![self.expr()?];
-            while self.eat(&Tok::Comma)? {
-                list.push(self.expr()?);
+        let kind = if self.eat_kw("in")? {
+            let list = self.in_list()?;
+            ExprKind::In {
+                expr: Box::new(lhs),
+                negated,
+                list,
             }
-            self.leave(1);
-            self.expect(&Tok::RParen, "`,` or `)`")?;
-            return Ok(Expr {
-                kind: ExprKind::In {
-                    expr: Box::new(lhs),
-                    negated,
-                    list,
-                },
-                loc: self.span_from(start),
-            });
-        }
-        let regex = if self.eat_kw("rlike")? {
-            Some(true)
-        } else if self.eat_kw("like")? {
-            Some(false)
-        } else {
-            None
-        };
-        if let Some(regex) = regex {
-            let patterns = if self.eat(&Tok::LParen)? {
-                let mut list = vec![self.string("a pattern string")?];
-                while self.eat(&Tok::Comma)? {
-                    list.push(self.string("a pattern string")?);
-                }
-                self.expect(&Tok::RParen, "`,` or `)`")?;
-                list
-            } else {
-                vec![self.string("a pattern string")?]
-            };
-            return Ok(Expr {
-                kind: ExprKind::Like {
-                    expr: Box::new(lhs),
-                    regex,
-                    negated,
-                    patterns,
-                },
-                loc: self.span_from(start),
-            });
-        }
-        if self.eat_kw("is")? {
+        } else if self.at_kw("like")? || self.at_kw("rlike")? {
+            let regex = self.bump()?.tok.is_kw("rlike");
+            ExprKind::Like {
+                expr: Box::new(lhs),
+                regex,
+                negated,
+                patterns: self.like_patterns()?,
+            }
+        } else if self.eat_kw("is")? {
             let negated = self.eat_kw("not")?;
             self.expect_kw("null", "`NULL` or `NOT NULL` after `IS`")?;
-            return Ok(Expr {
-                kind: ExprKind::IsNull {
-                    expr: Box::new(lhs),
-                    negated,
-                },
-                loc: self.span_from(start),
-            });
-        }
-        Ok(lhs)
+            ExprKind::IsNull {
+                expr: Box::new(lhs),
+                negated,
+            }
+        } else {
+            return Ok(lhs);
+        };
+        Ok(Expr {
+            kind,
+            loc: self.span_from(start),
+        })
     }
 
-    /// Additive chain. Each operator counts as one level of nesting, since the
-    /// tree it builds deepens by one.
-    fn arith(&mut self) -> R<Expr> {
-        let mut lhs = self.term()?;
-        let start = lhs.span().start;
-        let mut levels = 0;
-        loop {
-            let op = match self.peek()?.tok {
-                Tok::Plus => ArithOp::Add,
-                Tok::Minus => ArithOp::Sub,
-                _ => break,
-            };
-            self.bump()?;
-            self.enter()?;
-            levels += 1;
-            let rhs = self.term()?;
-            lhs = Expr {
-                kind: ExprKind::Arith {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                loc: self.span_from(start),
-            };
+    /// `( expr, … )` after `IN`.
+    fn in_list(&mut self) -> R<Vec<Expr>> {
+        self.expect(&Tok::LParen, "`(` after `IN`")?;
+        self.enter()?;
+        let mut list = vec![self.expr()?];
+        while self.eat(&Tok::Comma)? {
+            list.push(self.expr()?);
         }
-        self.leave(levels);
-        Ok(lhs)
+        self.leave(1);
+        self.expect(&Tok::RParen, "`,` or `)`")?;
+        Ok(list)
     }
 
-    fn term(&mut self) -> R<Expr> {
+    /// `"p"` or `("p", "q", …)` after `LIKE`/`RLIKE`.
+    #[inline(never)]
+    fn like_patterns(&mut self) -> R<Vec<String>> {
+        if !self.eat(&Tok::LParen)? {
+            return Ok(vec![self.string("a pattern string")?]);
+        }
+        let mut list = vec![self.string("a pattern string")?];
+        while self.eat(&Tok::Comma)? {
+            list.push(self.string("a pattern string")?);
+        }
+        self.expect(&Tok::RParen, "`,` or `)`")?;
+        Ok(list)
+    }
+
+    /// Arithmetic by precedence climbing: `+ -` bind at 1, `* / %` at 2. Each
+    /// operator counts as one level of nesting, since the tree deepens by one.
+    fn binary(&mut self, min: u8) -> R<Expr> {
         let mut lhs = self.unary()?;
-        let start = lhs.span().start;
         let mut levels = 0;
         loop {
-            let op = match self.peek()?.tok {
-                Tok::Star => ArithOp::Mul,
-                Tok::Slash => ArithOp::Div,
-                Tok::Percent => ArithOp::Mod,
+            let (op, prec) = match self.peek()?.tok {
+                Tok::Plus => (ArithOp::Add, 1),
+                Tok::Minus => (ArithOp::Sub, 1),
+                Tok::Star => (ArithOp::Mul, 2),
+                Tok::Slash => (ArithOp::Div, 2),
+                Tok::Percent => (ArithOp::Mod, 2),
                 _ => break,
             };
+            if prec <= min {
+                break;
+            }
             self.bump()?;
             self.enter()?;
             levels += 1;
-            let rhs = self.unary()?;
-            lhs = Expr {
-                kind: ExprKind::Arith {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-                loc: self.span_from(start),
-            };
+            let rhs = self.binary(prec)?;
+            lhs = self.arith_node(op, lhs, rhs);
         }
         self.leave(levels);
         Ok(lhs)
+    }
+
+    fn arith_node(&self, op: ArithOp, lhs: Expr, rhs: Expr) -> Expr {
+        let start = lhs.span().start;
+        Expr {
+            kind: ExprKind::Arith {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            },
+            loc: self.span_from(start),
+        }
     }
 
     fn unary(&mut self) -> R<Expr> {
@@ -1001,9 +999,7 @@ impl<'a> Parser<'a> {
     }
 
     fn primary(&mut self) -> R<Expr> {
-        let t = self.peek()?.clone();
-        let start = t.span.start;
-        match t.tok {
+        match self.peek()?.tok {
             Tok::LParen => {
                 self.bump()?;
                 self.enter()?;
@@ -1012,6 +1008,17 @@ impl<'a> Parser<'a> {
                 self.expect(&Tok::RParen, "`)`")?;
                 Ok(inner)
             }
+            _ => self.atom(),
+        }
+    }
+
+    /// A primary that is not parenthesized.
+    #[inline(never)]
+    fn atom(&mut self) -> R<Expr> {
+        let t = self.peek()?.clone();
+        let start = t.span.start;
+        match t.tok {
+            Tok::LParen => Err(self.error("an expression")),
             Tok::Int(_) | Tok::Decimal(_) => self.number(false, start),
             Tok::Str(_) | Tok::LBracket => {
                 let lit = self.constant()?;
@@ -1113,15 +1120,13 @@ impl<'a> Parser<'a> {
 
     /// A constant: null, boolean, (signed) number, time span, string or array.
     fn constant(&mut self) -> R<Literal> {
-        let t = self.peek()?.clone();
-        let start = t.span.start;
-        let neg = match t.tok {
+        let neg = match self.peek()?.tok {
             Tok::Minus | Tok::Plus => {
-                self.bump()?;
+                let neg = self.bump()?.tok == Tok::Minus;
                 if !matches!(self.peek()?.tok, Tok::Int(_) | Tok::Decimal(_)) {
                     return Err(self.error("a number"));
                 }
-                matches!(t.tok, Tok::Minus)
+                neg
             }
             _ => false,
         };
@@ -1136,17 +1141,11 @@ impl<'a> Parser<'a> {
                 let mut items = Vec::new();
                 if !self.at(&Tok::RBracket)? {
                     loop {
-                        let item = self.constant()?;
-                        if matches!(item, Literal::Array(_)) {
-                            return Err(QueryError::new(
-                                QueryErrorKind::Unexpected {
-                                    expected: "a number, boolean or string in an array",
-                                    found: "`[`".into(),
-                                },
-                                Span::new(start as usize, self.prev_end),
-                            ));
+                        // Arrays do not nest: refuse before reading one more.
+                        if self.at(&Tok::LBracket)? {
+                            return Err(self.error("a number, boolean or string in an array"));
                         }
-                        items.push(item);
+                        items.push(self.constant()?);
                         if !self.eat(&Tok::Comma)? {
                             break;
                         }
@@ -1179,5 +1178,188 @@ fn parse_float(s: &str, span: Span) -> R<f64> {
             },
             span,
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parse, check that the printed form reads back to the same tree, and
+    /// return the printed form.
+    fn round(text: &str) -> String {
+        let q = parse(text).unwrap_or_else(|e| panic!("{text:?}: {e} at {:?}", e.span));
+        let printed = q.to_string();
+        let again = parse(&printed).unwrap_or_else(|e| panic!("{printed:?}: {e}"));
+        assert_eq!(again, q, "printed form reads back: {printed}");
+        printed
+    }
+
+    macro_rules! parses {
+        ($($case:ident: $input:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $case() {
+                assert_eq!(round($input), $want);
+            }
+        )*};
+    }
+
+    parses! {
+        from_with_metadata: "from logs-*, remote:idx-* metadata _id, _index"
+            => "FROM logs-*, remote:idx-* METADATA _id, _index";
+        from_quoted_index: r#"FROM "my index""# => r#"FROM "my index""#;
+        from_selector: "FROM logs::failures" => "FROM logs::failures";
+        from_date_math: "FROM <logs-{now/d}>" => "FROM <logs-{now/d}>";
+        row_source: "row a = 1, b = \"x\"" => "ROW a = 1, b = \"x\"";
+        show_info: "show info" => "SHOW INFO";
+        keywords_any_case: "From a | Where X Like \"b\" aNd y iS nOt NuLl"
+            => "FROM a\n| WHERE X LIKE \"b\" AND y IS NOT NULL";
+        precedence_kept_flat: "from a | where x == 1 or y == 2 and not z == 3"
+            => "FROM a\n| WHERE x == 1 OR y == 2 AND NOT z == 3";
+        needed_parens_kept: "from a | where (x == 1 or y == 2) and z == 3"
+            => "FROM a\n| WHERE (x == 1 OR y == 2) AND z == 3";
+        redundant_parens_dropped: "from a | where ((x == 1))" => "FROM a\n| WHERE x == 1";
+        not_of_group: "from a | where not (x == 1 and y == 2)"
+            => "FROM a\n| WHERE NOT (x == 1 AND y == 2)";
+        not_in_and_not_like: "from a | where x not in (1, 2) and y not like \"a*\" and z not rlike \"b.*\""
+            => "FROM a\n| WHERE x NOT IN (1, 2) AND y NOT LIKE \"a*\" AND z NOT RLIKE \"b.*\"";
+        like_list: "from a | where x like (\"a*\", \"*b\")" => "FROM a\n| WHERE x LIKE (\"a*\", \"*b\")";
+        like_list_of_one: "from a | where x like (\"a*\")" => "FROM a\n| WHERE x LIKE \"a*\"";
+        ci_equals: "from a | where x =~ \"A\"" => "FROM a\n| WHERE x =~ \"A\"";
+        functions_upper_case: "from a | where to_lower(x) == \"a\" and cidr_match(ip, \"10.0.0.0/8\")"
+            => "FROM a\n| WHERE TO_LOWER(x) == \"a\" AND CIDR_MATCH(ip, \"10.0.0.0/8\")";
+        count_star: "from a | stats c = count(*) by host.name"
+            => "FROM a\n| STATS c = COUNT(*) BY host.name";
+        stats_filters: "from a | stats c = count(*) where x == 1, d = max(y) by h, b = date_trunc(1 hour, @timestamp)"
+            => "FROM a\n| STATS c = COUNT(*) WHERE x == 1, d = MAX(y) BY h, b = DATE_TRUNC(1 hour, @timestamp)";
+        stats_by_only: "from a | stats by h" => "FROM a\n| STATS BY h";
+        inline_stats: "from a | inline stats c = count(*) by h | inlinestats d = max(x)"
+            => "FROM a\n| INLINE STATS c = COUNT(*) BY h\n| INLINE STATS d = MAX(x)";
+        arithmetic: "from a | eval x = a + b * c, y = (a + b) * c, z = a - (b - c), w = a - b - c"
+            => "FROM a\n| EVAL x = a + b * c, y = (a + b) * c, z = a - (b - c), w = a - b - c";
+        negatives: "from a | eval x = -5, y = - x, z = -(5), w = a - -1.5"
+            => "FROM a\n| EVAL x = -5, y = -x, z = -(5), w = a - -1.5";
+        time_spans: "from a | where @timestamp > now() - 15 minutes"
+            => "FROM a\n| WHERE @timestamp > NOW() - 15 minutes";
+        casts: "from a | eval r = x::double / y::double, s = (a + b)::long"
+            => "FROM a\n| EVAL r = x::double / y::double, s = (a + b)::long";
+        triple_quoted: r#"from a | where x rlike """.*\d+.*""""# => r#"FROM a
+    | WHERE x RLIKE """.*\d+.*""""#;
+        escapes_read: r#"from a | where x == "tab\there""# => "FROM a\n| WHERE x == \"tab\\there\"";
+        backquoted_names: "from a | where `my field` == 1 and `by` == 2 and `host`.name == 3 | keep `a b`, Esql.*"
+            => "FROM a\n| WHERE `my field` == 1 AND `by` == 2 AND host.name == 3\n| KEEP `a b`, Esql.*";
+        keyword_after_dot: "from a | where source.as.number == 1" => "FROM a\n| WHERE source.as.number == 1";
+        sort_keys: "from a | sort a desc nulls last, b asc, c nulls first"
+            => "FROM a\n| SORT a DESC NULLS LAST, b ASC, c NULLS FIRST";
+        rename_both_forms: "from a | rename a as b, c = d" => "FROM a\n| RENAME a AS b, d AS c";
+        drop_limit_expand: "from a | drop x* | limit 10 | mv_expand event.action"
+            => "FROM a\n| DROP x*\n| LIMIT 10\n| MV_EXPAND event.action";
+        dissect_options: "from a | dissect msg \"%{a} %{b}\" append_separator = \"-\""
+            => "FROM a\n| DISSECT msg \"%{a} %{b}\" append_separator = \"-\"";
+        grok_patterns: "from a | grok msg \"%{IP:ip}\", \"%{WORD:w}\""
+            => "FROM a\n| GROK msg \"%{IP:ip}\", \"%{WORD:w}\"";
+        enrich: "from a | enrich _any:hosts on host.name with os = host.os, ip"
+            => "FROM a\n| ENRICH _any:hosts ON host.name WITH os = host.os, ip";
+        lookup_join: "from a | lookup join threat_list on source.ip"
+            => "FROM a\n| LOOKUP JOIN threat_list ON source.ip";
+        completion: "from a | completion r = prompt with { \"inference_id\": \"m\" }"
+            => "FROM a\n| COMPLETION r = prompt WITH { \"inference_id\": \"m\" }";
+        sample: "from a | sample 0.25" => "FROM a\n| SAMPLE 0.25";
+        match_operator: "from a | where title : \"quick fox\" and x::keyword : \"y\""
+            => "FROM a\n| WHERE title : \"quick fox\" AND x::keyword : \"y\"";
+        options_map: "from a | where match(x, \"a\", {\"fuzziness\": 1, \"op\": \"and\"})"
+            => "FROM a\n| WHERE MATCH(x, \"a\", { \"fuzziness\": 1, \"op\": \"and\" })";
+        arrays_and_params: "from a | eval v = [1, 2], s = [\"a\"] | where x == ?p"
+            => "FROM a\n| EVAL v = [1, 2], s = [\"a\"]\n| WHERE x == ?p";
+        comments_skipped: "from a // a comment\n| where /* here /* nested */ */ x == 1"
+            => "FROM a\n| WHERE x == 1";
+        booleans_and_null: "from a | where x == true or y == null or z != false"
+            => "FROM a\n| WHERE x == TRUE OR y == NULL OR z != FALSE";
+        float_forms: "from a | eval a = 1.0, b = .5, c = 1e3, d = 2.5E-3"
+            => "FROM a\n| EVAL a = 1.0, b = 0.5, c = 1000.0, d = 0.0025";
+        huge_integer_is_float: "from a | where x > 99999999999999999999"
+            => "FROM a\n| WHERE x > 1e20";
+        in_list_of_expressions: "from a | where x in (y, 1 + 2, \"z\")"
+            => "FROM a\n| WHERE x IN (y, 1 + 2, \"z\")";
+    }
+
+    fn error(text: &str) -> (String, u32) {
+        let e = parse(text).expect_err("should not parse");
+        (e.kind.code().to_owned(), e.span.start)
+    }
+
+    macro_rules! fails {
+        ($($case:ident: $input:expr => $code:literal at $start:literal;)*) => {$(
+            #[test]
+            fn $case() {
+                assert_eq!(error($input), ($code.to_owned(), $start));
+            }
+        )*};
+    }
+
+    fails! {
+        empty_query: "" => "query-syntax" at 0;
+        no_source_command: "where x == 1" => "query-syntax" at 0;
+        missing_pipe: "from a where x" => "query-syntax" at 7;
+        unknown_command: "from a | frobnicate x" => "query-syntax" at 9;
+        unterminated_string: "from a | where x == \"abc" => "query-unterminated" at 20;
+        stray_character: "from a | where x == #" => "query-syntax" at 20;
+        unclosed_paren: "from a | where (x == 1" => "query-syntax" at 22;
+        dangling_and: "from a | where x == 1 and" => "query-syntax" at 25;
+        not_without_operator: "from a | where x not 1" => "query-syntax" at 21;
+        keyword_as_operand: "from a | where and" => "query-syntax" at 15;
+        limit_needs_integer: "from a | limit x" => "query-syntax" at 15;
+        empty_pipe: "from a |" => "query-syntax" at 8;
+        fork_unsupported: "from a | fork (where x == 1)" => "query-unsupported" at 9;
+        ts_unsupported: "ts metrics" => "query-unsupported" at 0;
+        number_out_of_range: "from a | where x > 1e999" => "query-invalid-literal" at 19;
+        bad_escape: r#"from a | where x == "a\d""# => "query-invalid-literal" at 22;
+        match_needs_field: "from a | where f(x) : \"y\"" => "query-syntax" at 20;
+        is_needs_null: "from a | where x is 1" => "query-syntax" at 20;
+        inline_needs_stats: "from a | inline x" => "query-syntax" at 16;
+        map_needs_string_keys: "from a | where f(x, {a: 1})" => "query-syntax" at 21;
+        unterminated_comment: "from a | where x == 1 /* open" => "query-unterminated" at 22;
+        from_needs_index: "from | where x" => "query-syntax" at 5;
+        rename_needs_as: "from a | rename a b" => "query-syntax" at 18;
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = format!(
+            "from a | where {}x == 1{}",
+            "(".repeat(500),
+            ")".repeat(500)
+        );
+        assert_eq!(error(&deep).0, "query-too-deep");
+        let nots = format!("from a | where {}x", "not ".repeat(500));
+        assert_eq!(error(&nots).0, "query-too-deep");
+        let chain = format!("from a | eval x = 1{}", " + 1".repeat(500));
+        assert_eq!(error(&chain).0, "query-too-deep");
+        let calls = format!("from a | eval x = {}1{}", "f(".repeat(500), ")".repeat(500));
+        assert_eq!(error(&calls).0, "query-too-deep");
+        // Within the limit all is well.
+        let fine = format!("from a | where {}x == 1{}", "(".repeat(40), ")".repeat(40));
+        assert!(parse(&fine).is_ok());
+    }
+
+    #[test]
+    fn spans_point_into_the_query() {
+        let text = "FROM a | WHERE process.name LIKE \"*x*\" AND y == 1";
+        let q = parse(text).unwrap();
+        let CommandKind::Where(e) = &q.commands[0].kind else {
+            panic!()
+        };
+        let ExprKind::And(terms) = &e.kind else {
+            panic!()
+        };
+        let s = terms[0].span();
+        assert_eq!(
+            &text[s.start as usize..s.end as usize],
+            "process.name LIKE \"*x*\""
+        );
+        let s = terms[1].span();
+        assert_eq!(&text[s.start as usize..s.end as usize], "y == 1");
+        let s = q.commands[0].loc.0;
+        assert_eq!(&text[s.start as usize..s.end as usize], &text[9..]);
     }
 }

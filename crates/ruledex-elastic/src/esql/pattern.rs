@@ -178,7 +178,7 @@ pub(crate) fn rlike(pattern: &str) -> Result<Reduced, RegexProblem> {
     let mut core = String::new();
     for a in body {
         match a {
-            Atom::Lit(c) => core.push_str(&regex_syntax::escape(c.encode_utf8(&mut [0; 4]))),
+            Atom::Lit(c) => core.push_str(&escape(*c)),
             Atom::Any => core.push_str(".*"),
             Atom::Re(s) => core.push_str(s),
             Atom::Alt => core.push('|'),
@@ -221,10 +221,7 @@ fn sequence(chars: &[char], pos: &mut usize, depth: usize) -> Result<Vec<Atom>, 
                 out.push(match (prev, q.as_str()) {
                     (Atom::Re(s), "*") if s == "." => Atom::Any,
                     (Atom::Any, _) => Atom::Any,
-                    (Atom::Lit(ch), q) => Atom::Re(format!(
-                        "{}{q}",
-                        regex_syntax::escape(ch.encode_utf8(&mut [0; 4]))
-                    )),
+                    (Atom::Lit(ch), q) => Atom::Re(format!("{}{q}", escape(ch))),
                     (Atom::Re(s), q) => Atom::Re(format!("{s}{q}")),
                     (Atom::Alt, _) => return Err(RegexProblem::Malformed),
                 });
@@ -244,7 +241,7 @@ fn sequence(chars: &[char], pos: &mut usize, depth: usize) -> Result<Vec<Atom>, 
                     for a in &inner {
                         match a {
                             Atom::Lit(c) => {
-                                s.push_str(&regex_syntax::escape(c.encode_utf8(&mut [0; 4])));
+                                s.push_str(&escape(*c));
                             }
                             Atom::Any => s.push_str(".*"),
                             Atom::Re(r) => s.push_str(r),
@@ -375,6 +372,18 @@ fn class(chars: &[char], pos: &mut usize) -> Result<String, RegexProblem> {
     Ok(out)
 }
 
+/// A literal character in the model's regex syntax (outside a class).
+fn escape(c: char) -> String {
+    if matches!(
+        c,
+        '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$'
+    ) {
+        format!("\\{c}")
+    } else {
+        c.to_string()
+    }
+}
+
 fn push_class_char(out: &mut String, c: char) {
     if matches!(c, '\\' | '[' | ']' | '^' | '-' | '&' | '~') {
         out.push('\\');
@@ -436,7 +445,7 @@ mod tests {
         rlike_prefix_literal: "abc.*" => Ok((Op::StartsWith, "abc".into()));
         rlike_suffix_literal: ".*abc" => Ok((Op::EndsWith, "abc".into()));
         rlike_whole_literal_is_eq: "abc" => Ok((Op::Eq, "abc".into()));
-        rlike_group_alternation_unanchored: ".*(nc -e|socat ).*" => Ok((Op::Regex, "(nc \\-e|socat )".into()));
+        rlike_group_alternation_unanchored: ".*(nc -e|socat ).*" => Ok((Op::Regex, "(nc -e|socat )".into()));
         rlike_anchored_when_no_dotstar: "[0-9]+" => Ok((Op::Regex, "^[0-9]+$".into()));
         rlike_top_alternation_is_wrapped: "a.*|b" => Ok((Op::Regex, "^(?:a.*|b)$".into()));
         rlike_caret_is_literal: ".*^x.*" => Ok((Op::Contains, "^x".into()));
