@@ -2,6 +2,8 @@
 //! tests) is lowered and its expression, aggregation, indices and hints are
 //! compared with the expected text.
 
+use std::fmt::Write as _;
+
 use ruledex_elastic::Lowered;
 use ruledex_elastic::esql::{self, reason};
 use ruledex_model::{Aggregation, AggregationKind, Expr};
@@ -29,13 +31,13 @@ fn agg_text(a: &Aggregation) -> String {
     };
     if !a.group_by.is_empty() {
         let by: Vec<String> = a.group_by.iter().map(ToString::to_string).collect();
-        out.push_str(&format!(" by {}", by.join(", ")));
+        let _ = write!(out, " by {}", by.join(", "));
     }
     if let Some(w) = &a.window {
-        out.push_str(&format!(" window {} = {}s", w.text, w.seconds.unwrap_or(0)));
+        let _ = write!(out, " window {} = {}s", w.text, w.seconds.unwrap_or(0));
     }
     for c in &a.condition {
-        out.push_str(&format!(" {} {}", c.op, c.value));
+        let _ = write!(out, " {} {}", c.op, c.value);
     }
     out
 }
@@ -119,6 +121,10 @@ expr_cases! {
         => r#"source.ip eq:cased "1.2.3.4" or (source.ip is_null and client.ip eq:cased "1.2.3.4")"#;
     eval_coalesce_is_not_null: "FROM a | EVAL u = COALESCE(user.name, user.id) | WHERE u IS NOT NULL"
         => "user.name is_not_null or user.id is_not_null";
+    case_is_not_null_when_a_non_null_branch_is_taken: r#"FROM a | EVAL v = CASE(x == 1, "a", y == 2, NULL, z) | WHERE v IS NOT NULL"#
+        => "x eq 1 or (not x eq 1 and not y eq 2 and z is_not_null)";
+    coalesce_of_case_is_null: "FROM a | EVAL v = COALESCE(a, CASE(x == 1, b, NULL)) | WHERE v IS NULL"
+        => "not (a is_not_null or (x eq 1 and b is_not_null))";
     null_passing_function_is_not_null: r#"FROM a | EVAL c = REPLACE(process.command_line, "\\s+", " ") | WHERE c IS NOT NULL"#
         => "process.command_line is_not_null";
     eval_computed_is_opaque: r#"FROM a | EVAL s = CONCAT(user.name, "@", host.name) | WHERE s == "root@db""#
@@ -197,7 +203,7 @@ agg_cases! {
         => "user.name is_not_null", "threshold by host.id gt 2";
     count_distinct_of_case_field: r#"FROM a | EVAL admin = CASE(user.roles == "admin", user.name, NULL) | STATS n = COUNT_DISTINCT(admin) BY host.id | WHERE n >= 2"#
         => r#"user.roles eq:cased "admin""#, "value_count(user.name) by host.id gte 2";
-    filtered_count_that_may_be_zero_stays_opaque: r#"FROM a | STATS f = COUNT(*) WHERE x == 1 BY h | WHERE f < 3"#
+    filtered_count_that_may_be_zero_stays_opaque: "FROM a | STATS f = COUNT(*) WHERE x == 1 BY h | WHERE f < 3"
         => r#"opaque("threshold on a filtered count": f < 3)"#, "threshold by h lt 3";
     two_filtered_counts_are_a_correlation: r#"FROM a | STATS s = COUNT(*) WHERE e == "start", f = COUNT(*) WHERE e == "fail" BY h | WHERE s > 0 AND f > 0"#
         => r#"opaque("threshold on a filtered count": s > 0) and opaque("post-STATS comparison on a second count": f > 0)"#, "threshold by h gt 0";
@@ -272,7 +278,7 @@ fn eval_traced_predicates_point_at_the_where() {
 fn kql_function_goes_to_the_kql_front_end() {
     let q = r#"FROM a | WHERE KQL("""process.name : "x" """) AND y == 1"#;
     let l = lower(q);
-    let start = q.find(r#"process.name"#).unwrap();
+    let start = q.find("process.name").unwrap();
     let end = q.find(r#" """)"#).unwrap() + 1;
     // Either the KQL front-end lowered it (its predicates point inside the
     // string) or it could not, and the node says so.
@@ -306,7 +312,7 @@ fn eval_chains_stay_linear() {
     // Each column doubles the one before: tracing stops at the budget.
     let mut q = String::from("FROM a | EVAL c0 = x == 1 OR y == 2");
     for i in 1..40 {
-        q.push_str(&format!(" | EVAL c{i} = c{j} AND c{j}", j = i - 1));
+        let _ = write!(q, " | EVAL c{i} = c{j} AND c{j}", j = i - 1);
     }
     q.push_str(" | WHERE c39");
     let started = std::time::Instant::now();

@@ -148,6 +148,8 @@ enum Def {
         branches: Rc<Vec<(Expr, CaseValue)>>,
         default: CaseValue,
     },
+    /// `COALESCE` of columns that are not all plain fields.
+    Coalesce(Vec<Def>),
     /// `DATE_TRUNC(span, @timestamp)`: a time bucket of this span.
     Bucket(String),
     /// Computed otherwise; named by the function or operation. `null_iff`:
@@ -415,27 +417,49 @@ fn over(subject: &[Src], span: Span, mut p: impl FnMut(&Src) -> Expr) -> Expr {
     Expr::or(alts)
 }
 
-/// The `CASE` branches whose value satisfies `test`: each holds when its
-/// condition does and no earlier one did; `None` when a value cannot be tested.
+/// The condition that always holds (an empty `and`).
+fn always() -> Expr {
+    Expr::And(Vec::new())
+}
+
+/// The condition that never holds (an empty `or`).
+fn never() -> Expr {
+    Expr::Or(Vec::new())
+}
+
+/// The `CASE` branches whose value satisfies `test` (a condition: [`always`],
+/// [`never`] or a predicate on the value's fields): each holds when its
+/// condition does, no earlier one did, and the test does. `None` when a value
+/// cannot be tested.
 fn case_where(
     branches: &[(Expr, CaseValue)],
     default: &CaseValue,
-    test: impl Fn(&CaseValue) -> Option<bool>,
+    test: impl Fn(&CaseValue) -> Option<Expr>,
 ) -> Option<Expr> {
     let mut alts = Vec::new();
     let mut earlier: Vec<Expr> = Vec::new();
-    for (cond, value) in branches {
-        if test(value)? {
-            let mut all: Vec<Expr> = earlier.iter().map(|c| Expr::not(c.clone())).collect();
-            all.push(cond.clone());
-            alts.push(Expr::and(all));
+    let mut branch = |earlier: &[Expr], cond: Option<&Expr>, t: Expr| {
+        if t == never() {
+            return;
         }
+        let mut all: Vec<Expr> = earlier.iter().map(|c| Expr::not(c.clone())).collect();
+        all.extend(cond.cloned());
+        if t != always() {
+            all.push(t);
+        }
+        alts.push(Expr::and(all));
+    };
+    for (cond, value) in branches {
+        branch(&earlier, Some(cond), test(value)?);
         earlier.push(cond.clone());
     }
-    if test(default)? {
-        alts.push(Expr::and(earlier.into_iter().map(Expr::not).collect()));
-    }
+    branch(&earlier, None, test(default)?);
     Some(Expr::or(alts))
+}
+
+/// A yes/no test as a condition.
+fn yes(b: bool) -> Expr {
+    if b { always() } else { never() }
 }
 
 /// Nodes in an expression, counted up to just past `limit`.
@@ -483,7 +507,7 @@ impl Lowerer {
         &self,
         branches: &[(Expr, CaseValue)],
         default: &CaseValue,
-        test: impl Fn(&CaseValue) -> Option<bool>,
+        test: impl Fn(&CaseValue) -> Option<Expr>,
     ) -> Option<Expr> {
         // Each branch repeats the conditions before it: at most branches × total.
         let left = self.budget.get();
@@ -506,7 +530,7 @@ impl Lowerer {
         branches: &[(Expr, CaseValue)],
         default: &CaseValue,
         at: &ast::Expr,
-        test: impl Fn(&CaseValue) -> Option<bool>,
+        test: impl Fn(&CaseValue) -> Option<Expr>,
     ) -> Expr {
         if self.budget.get() == 0 {
             return opaque(reason::TOO_LARGE, at);
@@ -526,7 +550,7 @@ impl Lowerer {
         match def {
             Def::Bool(c) => Some(self.copy(c, at)),
             Def::Case { branches, default } => self.case_opt(branches, default, |v| match v {
-                CaseValue::Lit(l) => flag_value(l),
+                CaseValue::Lit(l) => flag_value(l).map(yes),
                 _ => None,
             }),
             _ => None,
@@ -634,14 +658,18 @@ impl Lowerer {
                     _ => computed(&c.name),
                 },
                 ("COALESCE", args) if !args.is_empty() && args.len() <= MAX_COALESCE => {
-                    let mut all = Vec::new();
-                    for a in args {
-                        match self.classify(a) {
-                            Def::Fields(srcs) => all.extend(srcs),
-                            _ => return computed("COALESCE"),
+                    let defs: Vec<Def> = args.iter().map(|a| self.classify(a)).collect();
+                    if defs.iter().all(|d| matches!(d, Def::Fields(_))) {
+                        let mut all = Vec::new();
+                        for d in defs {
+                            if let Def::Fields(srcs) = d {
+                                all.extend(srcs);
+                            }
                         }
+                        Def::Fields(all)
+                    } else {
+                        Def::Coalesce(defs)
                     }
-                    Def::Fields(all)
                 }
                 ("DATE_TRUNC", [span, ts]) if ts.as_field() == Some("@timestamp") => {
                     Self::bucket(span).unwrap_or_else(|| computed("DATE_TRUNC"))
@@ -686,6 +714,54 @@ impl Lowerer {
             _ => None,
         }
         .filter(|v: &Vec<Src>| !v.is_empty() || matches!(e.kind, ExprKind::Lit(_)))
+    }
+
+    /// When a column is not null, as a condition; `None` when unknown.
+    fn not_null(&self, e: &ast::Expr, at: &ast::Expr) -> Option<Expr> {
+        let ExprKind::Field(f) = &e.kind else {
+            return None;
+        };
+        self.def_not_null(&self.def_of(f), e.span(), at)
+    }
+
+    fn def_not_null(&self, def: &Def, span: Span, at: &ast::Expr) -> Option<Expr> {
+        let any_not_null = |srcs: &[Src]| {
+            Expr::or(
+                srcs.iter()
+                    .map(|s| field_pred(&s.name, Op::IsNotNull, Vec::new(), false, span))
+                    .collect(),
+            )
+        };
+        match def {
+            Def::Fields(srcs) => Some(any_not_null(srcs)),
+            Def::Computed {
+                null_iff: Some(srcs),
+                ..
+            } => Some(Expr::and(
+                srcs.iter()
+                    .map(|s| field_pred(&s.name, Op::IsNotNull, Vec::new(), false, span))
+                    .collect(),
+            )),
+            Def::Case { branches, default } => {
+                let r = self.case_opt(branches, default, |v| match v {
+                    CaseValue::Lit(l) => Some(yes(*l != Literal::Null)),
+                    CaseValue::Col(srcs) => Some(any_not_null(srcs)),
+                    CaseValue::Other => None,
+                });
+                if r.is_none() && self.budget.get() == 0 {
+                    return Some(opaque(reason::TOO_LARGE, at));
+                }
+                r
+            }
+            Def::Coalesce(defs) => {
+                let parts: Option<Vec<Expr>> = defs
+                    .iter()
+                    .map(|d| self.def_not_null(d, span, at))
+                    .collect();
+                parts.map(Expr::or)
+            }
+            _ => None,
+        }
     }
 
     fn bucket(span: &ast::Expr) -> Option<Def> {
@@ -785,7 +861,7 @@ impl Lowerer {
                     }
                     Def::Case { branches, default } => {
                         let non_null = self.case_opt(&branches, &default, |v| match v {
-                            CaseValue::Lit(l) => Some(*l != Literal::Null),
+                            CaseValue::Lit(l) => Some(yes(*l != Literal::Null)),
                             _ => None,
                         });
                         match non_null {
@@ -820,7 +896,7 @@ impl Lowerer {
                             }
                         }
                         let cond = self.case_opt(&branches, &default, |v| {
-                            Some(!matches!(v, CaseValue::Lit(Literal::Null)))
+                            Some(yes(!matches!(v, CaseValue::Lit(Literal::Null))))
                         });
                         match (ok, field, cond) {
                             (true, Some(f), Some(cond)) => {
@@ -1080,7 +1156,13 @@ impl Lowerer {
                         // f(x, "lit") IS NULL exactly when x is, for functions
                         // that pass nulls through.
                         let Some(srcs) = self.null_fields(expr) else {
-                            return o;
+                            // A CASE or COALESCE column is not null when a
+                            // branch (an argument) with a non-null value is taken.
+                            return match self.not_null(expr, e) {
+                                Some(c) if *negated => c,
+                                Some(c) => Expr::not(c),
+                                None => o,
+                            };
                         };
                         let preds = srcs.iter().map(|s| {
                             let op = if *negated { Op::IsNotNull } else { Op::IsNull };
@@ -1174,6 +1256,10 @@ impl Lowerer {
                     format!("{} (DATE_TRUNC)", reason::EVAL_COMPUTED),
                     whole,
                 )),
+                Def::Coalesce(_) => Err(opaque(
+                    format!("{} (COALESCE)", reason::EVAL_COMPUTED),
+                    whole,
+                )),
                 Def::Computed {
                     what, from_aggs, ..
                 } => {
@@ -1226,7 +1312,7 @@ impl Lowerer {
             match self.def_of(col) {
                 Def::Case { branches, default } => {
                     return self.case(&branches, &default, e, |v| match v {
-                        CaseValue::Lit(l) => literal_cmp(l, op, lit),
+                        CaseValue::Lit(l) => literal_cmp(l, op, lit).map(yes),
                         _ => None,
                     });
                 }
@@ -1286,7 +1372,7 @@ impl Lowerer {
                 field_pred(&s.name, Op::Eq, vec![Value::Bool(true)], true, e.span())
             }),
             Def::Case { branches, default } => self.case(&branches, &default, e, |v| match v {
-                CaseValue::Lit(l) => literal_cmp(l, CmpOp::Eq, &Literal::Bool(true)),
+                CaseValue::Lit(l) => literal_cmp(l, CmpOp::Eq, &Literal::Bool(true)).map(yes),
                 _ => None,
             }),
             _ => match self.subject(e, e) {

@@ -1243,8 +1243,7 @@ mod tests {
             => "FROM a\n| WHERE @timestamp > NOW() - 15 minutes";
         casts: "from a | eval r = x::double / y::double, s = (a + b)::long"
             => "FROM a\n| EVAL r = x::double / y::double, s = (a + b)::long";
-        triple_quoted: r#"from a | where x rlike """.*\d+.*""""# => r#"FROM a
-    | WHERE x RLIKE """.*\d+.*""""#;
+        triple_quoted: r#"from a | where x rlike """.*\d+.*""""# => concat!("FROM a\n", r#"| WHERE x RLIKE """.*\d+.*""""#);
         escapes_read: r#"from a | where x == "tab\there""# => "FROM a\n| WHERE x == \"tab\\there\"";
         backquoted_names: "from a | where `my field` == 1 and `by` == 2 and `host`.name == 3 | keep `a b`, Esql.*"
             => "FROM a\n| WHERE `my field` == 1 AND `by` == 2 AND host.name == 3\n| KEEP `a b`, Esql.*";
