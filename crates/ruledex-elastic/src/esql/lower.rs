@@ -249,7 +249,8 @@ struct Lowerer {
 /// documentation of [`crate::esql`] says; `NOT x` is `Expr::not`; `STARTS_WITH`, `ENDS_WITH`,
 /// `CONTAINS`, `CIDR_MATCH`, `MV_CONTAINS`, `IS [NOT] NULL` and `IN` map to
 /// `starts_with`, `ends_with`, `contains`, `cidr`, `eq`, `is_null`/`is_not_null`
-/// and `in`. A comparison of two fields is `field_ref`. `KQL("…")` is handed
+/// and `in`. A comparison of two fields is `field_ref`. A query with no
+/// filter lowers to an empty `and` (every event). `KQL("…")` is handed
 /// to the KQL front-end, and its predicates get spans in this query.
 pub fn lower(query: &Query) -> Lowered {
     let mut cx = Lowerer {
@@ -1641,5 +1642,101 @@ fn visit<'a>(e: &'a ast::Expr, f: &mut impl FnMut(&'a ast::Expr)) {
         }
         ExprKind::Call(c) => c.args.iter().for_each(|x| visit(x, f)),
         ExprKind::Lit(_) | ExprKind::Field(_) | ExprKind::Param(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grok_and_dissect_columns() {
+        assert_eq!(
+            pattern_columns("%{IP:client} %{WORD:verb:keyword} %{GREEDYDATA}", true),
+            ["client", "verb"]
+        );
+        assert_eq!(
+            pattern_columns("%{a} %{+a} %{?skip} %{&v} %{*k} %{b->} %{+c/2} %{", false),
+            ["a", "a", "skip", "v", "k", "b", "c"]
+        );
+    }
+
+    fn t(op: Op, value: f64) -> Threshold {
+        Threshold {
+            column: "c".into(),
+            def: AggDef {
+                kind: AggKind::Count,
+                filter: None,
+                inline: false,
+                nested: false,
+            },
+            op,
+            value,
+            span: Span::default(),
+            text: String::new(),
+        }
+    }
+
+    macro_rules! min_bounds {
+        ($($case:ident: $ts:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $case() {
+                assert_eq!(min_bound(&$ts), $want);
+            }
+        )*};
+    }
+
+    min_bounds! {
+        gte_is_its_value: [t(Op::Gte, 5.0)] => Some(5);
+        gt_is_one_more: [t(Op::Gt, 4.0)] => Some(5);
+        fractional_gte_rounds_up: [t(Op::Gte, 2.5)] => Some(3);
+        largest_of_several: [t(Op::Gte, 2.0), t(Op::Gt, 6.0)] => Some(7);
+        upper_bound_is_not_a_minimum: [t(Op::Lt, 5.0)] => None;
+        equality_is_not_a_minimum: [t(Op::Eq, 1.0)] => None;
+    }
+
+    macro_rules! literal_cmps {
+        ($($case:ident: $a:expr, $op:ident, $b:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $case() {
+                assert_eq!(literal_cmp(&$a, CmpOp::$op, &$b), $want);
+            }
+        )*};
+    }
+
+    literal_cmps! {
+        strings_equal: Literal::Str("a".into()), Eq, Literal::Str("a".into()) => Some(true);
+        strings_ci_equal: Literal::Str("A".into()), CiEq, Literal::Str("a".into()) => Some(true);
+        int_and_float_compare: Literal::Int(2), Gt, Literal::Float(1.5) => Some(true);
+        null_never_compares_true: Literal::Null, Eq, Literal::Null => Some(false);
+        string_and_number_do_not_compare: Literal::Str("1".into()), Eq, Literal::Int(1) => None;
+        booleans: Literal::Bool(true), Neq, Literal::Bool(false) => Some(true);
+    }
+
+    #[test]
+    fn case_branches_exclude_earlier_conditions() {
+        let c = |n: &str| Expr::Pred(Pred::new(Field::raw(n), Op::Exists, vec![true.into()]));
+        let branches = [
+            (c("a"), CaseValue::Lit(Literal::Int(1))),
+            (c("b"), CaseValue::Lit(Literal::Int(2))),
+        ];
+        let default = CaseValue::Lit(Literal::Int(1));
+        let got = case_where(&branches, &default, |v| match v {
+            CaseValue::Lit(l) => literal_cmp(l, CmpOp::Eq, &Literal::Int(1)).map(yes),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(
+            got.to_string(),
+            "a exists true or (not a exists true and not b exists true)"
+        );
+    }
+
+    #[test]
+    fn size_is_counted_up_to_the_limit() {
+        let leaf = || Expr::Pred(Pred::new(Field::raw("x"), Op::Exists, vec![true.into()]));
+        let e = Expr::And(vec![leaf(), Expr::Not(Box::new(leaf())), leaf()]);
+        assert_eq!(size_upto(&e, 100), 5);
+        assert_eq!(size_upto(&e, 2), 3);
     }
 }

@@ -694,8 +694,8 @@ impl<'a> Parser<'a> {
 
     fn not(&mut self) -> R<Expr> {
         if self.at_kw("not")? {
-            let start = self.bump()?.span.start;
             self.enter()?;
+            let start = self.bump()?.span.start;
             let inner = self.not()?;
             self.leave(1);
             return Ok(Expr {
@@ -810,8 +810,11 @@ impl<'a> Parser<'a> {
 
     /// `( expr, … )` after `IN`.
     fn in_list(&mut self) -> R<Vec<Expr>> {
-        self.expect(&Tok::LParen, "`(` after `IN`")?;
+        if !self.at(&Tok::LParen)? {
+            return Err(self.error("`(` after `IN`"));
+        }
         self.enter()?;
+        self.bump()?;
         let mut list = vec![self.expr()?];
         while self.eat(&Tok::Comma)? {
             list.push(self.expr()?);
@@ -852,8 +855,8 @@ impl<'a> Parser<'a> {
             if prec <= min {
                 break;
             }
-            self.bump()?;
             self.enter()?;
+            self.bump()?;
             levels += 1;
             let rhs = self.binary(prec)?;
             lhs = self.arith_node(op, lhs, rhs);
@@ -908,8 +911,8 @@ impl<'a> Parser<'a> {
         let start = e.span().start;
         let mut levels = 0;
         while self.at(&Tok::Cast)? {
-            self.bump()?;
             self.enter()?;
+            self.bump()?;
             levels += 1;
             let t = self.bump()?;
             let ty = match t.tok.word() {
@@ -1001,8 +1004,8 @@ impl<'a> Parser<'a> {
     fn primary(&mut self) -> R<Expr> {
         match self.peek()?.tok {
             Tok::LParen => {
-                self.bump()?;
                 self.enter()?;
+                self.bump()?;
                 let inner = self.expr()?;
                 self.leave(1);
                 self.expect(&Tok::RParen, "`)`")?;
@@ -1069,8 +1072,8 @@ impl<'a> Parser<'a> {
 
     /// The arguments of a call; the lexer is on `(`.
     fn call(&mut self, name: String, start: u32) -> R<Expr> {
-        self.bump()?;
         self.enter()?;
+        self.bump()?;
         let mut call = Call {
             name,
             star: false,
