@@ -77,6 +77,27 @@ hostile! {
     huge_like_list: format!("FROM a | WHERE x LIKE (\"*a*\"{})", ", \"b*\"".repeat(N)) => true;
     huge_case: format!("FROM a | EVAL c = CASE({}0) | WHERE c == 1", "x == 1, 1, ".repeat(N)) => true;
     huge_coalesce: format!("FROM a | EVAL c = COALESCE(a{}) | WHERE c == 1", ", b".repeat(N)) => true;
+    coalesce_chain: {
+        let mut q = String::from("FROM a | EVAL c0 = x");
+        for i in 1..N {
+            let _ = write!(q, " | EVAL c{i} = COALESCE(c{j}, y{i})", j = i - 1);
+        }
+        q.push_str(" | WHERE c9999 == 1 AND c9999 IS NOT NULL");
+        q
+    } => true;
+    coalesce_of_case_chain: {
+        let mut q = String::from("FROM a | EVAL c0 = CASE(x == 1, y, NULL)");
+        for i in 1..N {
+            let _ = write!(q, " | EVAL c{i} = COALESCE(c{j}, CASE(z == {i}, w, NULL))", j = i - 1);
+        }
+        q.push_str(" | WHERE c9999 IS NULL");
+        q
+    } => true;
+    many_thresholds_on_a_large_filtered_count: format!(
+        "FROM a | STATS c = COUNT(*) WHERE x == 0{} BY h | WHERE c > 1{}",
+        " OR x == 1".repeat(5000),
+        " AND c > 1".repeat(5000)
+    ) => true;
     eval_doubling_chain: {
         let mut q = String::from("FROM a | EVAL c0 = x == 1 OR y == 2");
         for i in 1..200 {

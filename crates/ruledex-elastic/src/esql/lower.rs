@@ -168,8 +168,9 @@ enum Def {
 #[derive(Clone, Debug)]
 struct AggDef {
     kind: AggKind,
-    /// Only events matching this are counted.
-    filter: Option<Expr>,
+    /// Only events matching this are counted (shared: every comparison on
+    /// the column holds a copy of its definition).
+    filter: Option<Rc<Expr>>,
     /// From `INLINE STATS`.
     inline: bool,
     /// From a second (or later) `STATS`.
@@ -659,7 +660,21 @@ impl Lowerer {
                     _ => computed(&c.name),
                 },
                 ("COALESCE", args) if !args.is_empty() && args.len() <= MAX_COALESCE => {
-                    let defs: Vec<Def> = args.iter().map(|a| self.classify(a)).collect();
+                    // COALESCE(COALESCE(a, b), c) is COALESCE(a, b, c): flattened,
+                    // so that definitions never nest, and capped.
+                    let mut defs: Vec<Def> = Vec::new();
+                    for a in args {
+                        match self.classify(a) {
+                            Def::Coalesce(inner) => defs.extend(inner),
+                            Def::Fields(srcs) if srcs.len() > 1 => {
+                                defs.extend(srcs.into_iter().map(|s| Def::Fields(vec![s])));
+                            }
+                            d => defs.push(d),
+                        }
+                    }
+                    if defs.len() > MAX_COALESCE {
+                        return computed("COALESCE");
+                    }
                     if defs.iter().all(|d| matches!(d, Def::Fields(_))) {
                         let mut all = Vec::new();
                         for d in defs {
@@ -930,7 +945,7 @@ impl Lowerer {
         };
         AggDef {
             kind,
-            filter,
+            filter: filter.map(Rc::new),
             inline,
             nested,
         }
@@ -1288,7 +1303,12 @@ impl Lowerer {
                     for a in args {
                         all.extend(self.subject(a, whole)?);
                     }
-                    all.truncate(MAX_COALESCE);
+                    if all.len() > MAX_COALESCE {
+                        return Err(opaque(
+                            format!("{} (COALESCE)", reason::FUNCTION_RESULT),
+                            whole,
+                        ));
+                    }
                     Ok(all)
                 }
                 _ => Err(opaque(
@@ -1518,7 +1538,7 @@ impl Lowerer {
             // events, when no group of zero events passes and nothing else is counted.
             let excludes_zero = !condition.iter().all(|c| holds(0.0, c));
             if excludes_zero && columns.len() == 1 {
-                extra.push(filter.clone());
+                extra.push(Expr::clone(filter));
             } else {
                 opaques.extend(main_ts.iter().map(|t| (reason::FILTERED_AGGREGATE, t)));
             }
