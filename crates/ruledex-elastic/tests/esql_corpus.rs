@@ -1,0 +1,250 @@
+//! ES|QL conformance on the Elastic prebuilt rules corpus (`../shared/corpora/elastic`):
+//! every `type = "esql"` query parses, prints back to an equal tree, and lowers;
+//! the figures are asserted so that they can only get better.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ruledex_elastic::esql;
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/elastic");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "the Elastic corpus is missing at {} (CI=true)",
+        dir.display()
+    );
+    eprintln!("skipping: no Elastic corpus at {}", dir.display());
+    None
+}
+
+fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            toml_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "toml") {
+            out.push(p);
+        }
+    }
+}
+
+/// `(file, query)` of every ES|QL rule that has a query.
+fn queries(dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    toml_files(dir, &mut files);
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("readable rule file");
+        let doc: toml::Value = toml::from_str(&text).expect("rule file is TOML");
+        let Some(rule) = doc.get("rule") else {
+            continue;
+        };
+        let ty = rule.get("type").and_then(toml::Value::as_str);
+        if ty != Some("esql") {
+            continue;
+        }
+        let Some(q) = rule.get("query").and_then(toml::Value::as_str) else {
+            continue;
+        };
+        let name = f.strip_prefix(dir).unwrap_or(&f).display().to_string();
+        out.push((name, q.to_owned()));
+    }
+    out
+}
+
+#[test]
+fn every_esql_query_parses_and_round_trips() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    let qs = queries(&dir);
+    let mut failures = Vec::new();
+    let mut round_trip_failures = Vec::new();
+    let started = Instant::now();
+    for (file, q) in &qs {
+        match esql::parse(q) {
+            Ok(ast) => {
+                let printed = ast.to_string();
+                match esql::parse(&printed) {
+                    Ok(again) if again == ast => {}
+                    Ok(_) => round_trip_failures.push(format!("{file}: reparsed tree differs")),
+                    Err(e) => round_trip_failures
+                        .push(format!("{file}: printed query fails: {e}\n{printed}")),
+                }
+            }
+            Err(e) => {
+                let at = e.span.start as usize;
+                let ctx: String = q.get(at..).unwrap_or("").chars().take(60).collect();
+                failures.push(format!("{file}: {e} at {at}: {ctx:?}"));
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    let started = Instant::now();
+    for (_, q) in &qs {
+        let _ = esql::parse(q);
+    }
+    let parse_only = started.elapsed();
+    println!(
+        "esql corpus: {} queries, {} parsed, {} failed, {} round-trip failures \
+         (parsing {parse_only:?}; parsing, printing and reparsing {elapsed:?})",
+        qs.len(),
+        qs.len() - failures.len(),
+        failures.len(),
+        round_trip_failures.len()
+    );
+    for f in failures.iter().chain(&round_trip_failures).take(40) {
+        println!("  {f}");
+    }
+    assert_eq!(qs.len(), 212);
+    assert!(
+        failures.is_empty(),
+        "{} queries fail to parse",
+        failures.len()
+    );
+    assert!(round_trip_failures.is_empty());
+}
+
+/// Opaque nodes per reason over the corpus; they may only go down. Reasons
+/// from inside `KQL()` strings depend on the KQL front-end and are checked apart.
+const OPAQUE_REASONS: &[(&str, usize)] = &[
+    ("WHERE on a column computed by EVAL (CASE)", 5),
+    ("WHERE on a column computed by EVAL (COALESCE)", 12),
+    ("WHERE on a column computed by EVAL (FROM_BASE64)", 4),
+    ("WHERE on a column computed by EVAL (JSON_EXTRACT)", 1),
+    ("WHERE on a column computed by EVAL (LENGTH)", 10),
+    ("WHERE on a column computed by EVAL (LOCATE)", 1),
+    ("WHERE on a column computed by EVAL (MV_COUNT)", 1),
+    ("WHERE on a column computed by EVAL (REPLACE)", 16),
+    ("WHERE on a column computed by EVAL (TO_LOWER)", 49),
+    ("WHERE on a column computed by EVAL (TO_UPPER)", 8),
+    ("WHERE on a column computed by EVAL (arithmetic)", 13),
+    ("WHERE on a column extracted by DISSECT", 17),
+    ("WHERE on a column extracted by GROK", 1),
+    ("WHERE on an INLINE STATS aggregate", 6),
+    ("WHERE on an aggregate of a second STATS", 21),
+    ("comparison with a computed value", 5),
+    ("full-text search", 5),
+    ("post-STATS comparison on a second count", 56),
+    (
+        "post-STATS filter on a column computed from aggregates (CASE)",
+        6,
+    ),
+    (
+        "post-STATS filter on a column computed from aggregates (DATE_DIFF)",
+        22,
+    ),
+    (
+        "post-STATS filter on a column computed from aggregates (LOCATE)",
+        1,
+    ),
+    (
+        "post-STATS filter on a column computed from aggregates (MV_CONCAT)",
+        1,
+    ),
+    (
+        "post-STATS filter on a column computed from aggregates (MV_COUNT)",
+        1,
+    ),
+    (
+        "post-STATS filter on a column computed from aggregates (MV_FIRST)",
+        3,
+    ),
+    (
+        "post-STATS filter on a column computed from aggregates (MV_INTERSECTION)",
+        2,
+    ),
+    (
+        "post-STATS filter on a column computed from aggregates (ROUND)",
+        3,
+    ),
+    (
+        "post-STATS filter on a column computed from aggregates (arithmetic)",
+        8,
+    ),
+    ("post-STATS filter on an aggregate (AVG)", 3),
+    ("post-STATS filter on an aggregate (COUNT_DISTINCT)", 12),
+    ("post-STATS filter on an aggregate (MAX)", 2),
+    ("post-STATS filter on an aggregate (MIN)", 2),
+    ("post-STATS filter on an aggregate (VALUES)", 1),
+    ("post-STATS filter that combines aggregates", 35),
+    ("threshold on a filtered count", 19),
+];
+
+/// `KQL("…")` calls the KQL front-end could not read (all 37 while it is a placeholder).
+const KQL_NOT_LOWERED: usize = 37;
+
+/// Queries that lower with no opaque node at all.
+const FULLY_LOWERED: usize = 65;
+
+#[test]
+fn esql_lowering_figures() {
+    let Some(dir) = corpus_dir() else {
+        return;
+    };
+    let qs = queries(&dir);
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut full, mut only_kql, mut with_agg, mut with_preds) = (0, 0, 0, 0);
+    let started = Instant::now();
+    for (file, q) in &qs {
+        let l = esql::parse_and_lower(q).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let ops = l.expr.opaques();
+        if ops.is_empty() {
+            full += 1;
+        } else if ops.iter().all(|o| o.reason.starts_with("KQL()")) {
+            only_kql += 1;
+        }
+        if std::env::var("ESQL_SHOW_OPAQUE").is_ok() && !ops.is_empty() {
+            println!("--- {file}");
+            for o in &ops {
+                let text: String = o.text.chars().take(150).collect();
+                println!("   [{}] {text}", o.reason);
+            }
+        }
+        with_agg += usize::from(l.aggregation.is_some());
+        with_preds += usize::from(l.expr.has_predicate());
+        for o in ops {
+            *reasons.entry(o.reason.clone()).or_default() += 1;
+        }
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "esql lowering: {} queries, {full} with no opaque node ({:.1}%), {only_kql} more with \
+         opaque KQL() strings only, {with_preds} with predicates, {with_agg} with an aggregation \
+         ({elapsed:?} incl. parsing)",
+        qs.len(),
+        100.0 * full as f64 / qs.len() as f64,
+    );
+    for (r, n) in &reasons {
+        println!("  {n:4}  {r}");
+    }
+    let kql_not_lowered = reasons
+        .iter()
+        .filter(|(r, _)| r.starts_with(esql::reason::KQL))
+        .map(|(_, n)| n)
+        .sum::<usize>();
+    assert!(
+        kql_not_lowered <= KQL_NOT_LOWERED,
+        "{kql_not_lowered} KQL() strings not lowered"
+    );
+    let own: BTreeMap<&str, usize> = reasons
+        .iter()
+        .filter(|(r, _)| !r.starts_with("KQL()"))
+        .map(|(r, n)| (r.as_str(), *n))
+        .collect();
+    let expected: BTreeMap<&str, usize> = OPAQUE_REASONS.iter().copied().collect();
+    assert_eq!(own, expected, "opaque reasons and counts");
+    assert!(
+        full >= FULLY_LOWERED,
+        "{full} fully lowered, expected at least {FULLY_LOWERED}"
+    );
+}

@@ -1,0 +1,327 @@
+//! ES|QL lowering, one named case per decision: each query (written for these
+//! tests) is lowered and its expression, aggregation, indices and hints are
+//! compared with the expected text.
+
+use std::fmt::Write as _;
+
+use ruledex_elastic::Lowered;
+use ruledex_elastic::esql::{self, reason};
+use ruledex_model::{Aggregation, AggregationKind, Expr};
+
+/// The expression in the model's compact form; `<all>` for "no condition".
+fn expr_text(e: &Expr) -> String {
+    match e {
+        Expr::And(c) if c.is_empty() => "<all>".into(),
+        other => other.to_string(),
+    }
+}
+
+fn agg_text(a: &Aggregation) -> String {
+    let mut out = match &a.kind {
+        AggregationKind::Threshold { cardinality } if cardinality.is_empty() => "threshold".into(),
+        AggregationKind::Threshold { cardinality } => {
+            let c: Vec<String> = cardinality
+                .iter()
+                .map(|(f, n)| format!("{f}>={n}"))
+                .collect();
+            format!("threshold[{}]", c.join(", "))
+        }
+        AggregationKind::ValueCount { field, .. } => format!("value_count({field})"),
+        other => format!("{other:?}"),
+    };
+    if !a.group_by.is_empty() {
+        let by: Vec<String> = a.group_by.iter().map(ToString::to_string).collect();
+        let _ = write!(out, " by {}", by.join(", "));
+    }
+    if let Some(w) = &a.window {
+        let _ = write!(out, " window {} = {}s", w.text, w.seconds.unwrap_or(0));
+    }
+    for c in &a.condition {
+        let _ = write!(out, " {} {}", c.op, c.value);
+    }
+    out
+}
+
+fn lower(q: &str) -> Lowered {
+    esql::parse_and_lower(q).unwrap_or_else(|e| panic!("{q}: {e} at {:?}", e.span))
+}
+
+/// `expr` cases: the query and the expected expression.
+macro_rules! expr_cases {
+    ($($case:ident: $query:expr => $want:expr;)*) => {$(
+        #[test]
+        fn $case() {
+            let l = lower($query);
+            assert_eq!(expr_text(&l.expr), $want, "query: {}", $query);
+        }
+    )*};
+}
+
+expr_cases! {
+    // WHERE before STATS: a condition on each event; several WHEREs are ANDed.
+    where_clauses_are_anded: r#"FROM logs-* | WHERE process.name == "cmd.exe" | WHERE host.os.type == "windows""#
+        => r#"process.name eq:cased "cmd.exe" and host.os.type eq:cased "windows""#;
+    // ES|QL compares strings exactly.
+    equality_is_case_sensitive: r#"FROM a | WHERE user.name == "root""# => r#"user.name eq:cased "root""#;
+    not_equal_is_not_eq: r#"FROM a | WHERE user.name != "root""# => r#"not user.name eq:cased "root""#;
+    ci_equal_ignores_case: r#"FROM a | WHERE user.name =~ "Root""# => r#"user.name eq "Root""#;
+    numbers_and_ranges: "FROM a | WHERE destination.port >= 1024 AND destination.port < 2048 AND x > 0.5"
+        => "destination.port gte 1024 and destination.port lt 2048 and x gt 0.5";
+    literal_on_the_left_is_turned: "FROM a | WHERE 10 < process.pid" => "process.pid gt 10";
+    like_plain_is_eq: r#"FROM a | WHERE process.name LIKE "bash""# => r#"process.name eq:cased "bash""#;
+    like_both_stars_is_contains: r#"FROM a | WHERE process.command_line LIKE "*-enc *""# => r#"process.command_line contains:cased "-enc ""#;
+    like_trailing_star_is_starts_with: r#"FROM a | WHERE process.executable LIKE "/tmp/*""# => r#"process.executable starts_with:cased "/tmp/""#;
+    like_leading_star_is_ends_with: r#"FROM a | WHERE file.name LIKE "*.ps1""# => r#"file.name ends_with:cased ".ps1""#;
+    like_inner_wildcards_stay_wildcard: r#"FROM a | WHERE file.path LIKE "/home/*/.ssh/?d_*""# => r#"file.path wildcard:cased "/home/*/.ssh/?d_*""#;
+    like_escaped_star_is_literal: r#"FROM a | WHERE x LIKE """a\*b""""# => r#"x eq:cased "a*b""#;
+    like_list_groups_same_operator: r#"FROM a | WHERE process.name LIKE ("python*", "perl*", "*.sh")"#
+        => r#"process.name starts_with:cased any["python", "perl"] or process.name ends_with:cased ".sh""#;
+    not_like_is_negated: r#"FROM a | WHERE process.name NOT LIKE "sys*""# => r#"not process.name starts_with:cased "sys""#;
+    rlike_is_regex_with_dotall: r#"FROM a | WHERE process.command_line RLIKE """.*(nc|ncat) -e.*""""#
+        => r#"process.command_line regex:cased:s "(nc|ncat) -e""#;
+    rlike_whole_value_is_anchored: r#"FROM a | WHERE user.name RLIKE "[a-z]+[0-9]{2}""# => r#"user.name regex:cased:s "^[a-z]+[0-9]{2}$""#;
+    rlike_literal_is_contains: r#"FROM a | WHERE x RLIKE """.*/etc/shadow.*""""# => r#"x contains:cased "/etc/shadow""#;
+    rlike_lucene_any_string: r#"FROM a | WHERE email RLIKE ".+@corp\\.com""# => r#"email regex:cased:s "^.+.*corp\\.com$""#;
+    in_list: r#"FROM a | WHERE event.action IN ("exec", "fork")"# => r#"event.action in:cased any["exec", "fork"]"#;
+    in_list_of_one_is_eq: r#"FROM a | WHERE event.action IN ("exec")"# => r#"event.action eq:cased "exec""#;
+    not_in_list: r#"FROM a | WHERE user.id NOT IN ("0", "33")"# => r#"not user.id in:cased any["0", "33"]"#;
+    not_is_expr_not: r#"FROM a | WHERE NOT (process.name == "a" OR process.name == "b")"#
+        => r#"not (process.name eq:cased "a" or process.name eq:cased "b")"#;
+    is_null_and_not_null: "FROM a | WHERE process.args IS NOT NULL AND user.id IS NULL"
+        => "process.args is_not_null and user.id is_null";
+    cidr_match: r#"FROM a | WHERE CIDR_MATCH(source.ip, "10.0.0.0/8", "192.168.0.0/16")"#
+        => r#"source.ip cidr any["10.0.0.0/8", "192.168.0.0/16"]"#;
+    starts_and_ends_with: r#"FROM a | WHERE STARTS_WITH(file.path, "/etc/") AND ENDS_WITH(file.name, ".conf")"#
+        => r#"file.path starts_with:cased "/etc/" and file.name ends_with:cased ".conf""#;
+    contains_function: r#"FROM a | WHERE CONTAINS(url.path, "../")"# => r#"url.path contains:cased "../""#;
+    to_lower_equality_ignores_case: r#"FROM a | WHERE TO_LOWER(process.name) == "powershell.exe""#
+        => r#"process.name eq "powershell.exe""#;
+    to_upper_like_ignores_case: r#"FROM a | WHERE TO_UPPER(file.name) LIKE "*.EXE""# => r#"file.name ends_with ".EXE""#;
+    cast_function_is_transparent: r#"FROM a | WHERE TO_STRING(user.id) == "0""# => r#"user.id eq:cased "0""#;
+    field_against_field_is_field_ref: "FROM a | WHERE source.ip == destination.ip"
+        => r#"source.ip field_ref:cased "destination.ip""#;
+    boolean_field_alone: "FROM a | WHERE process.interactive" => "process.interactive eq:cased true";
+    // EVAL columns are traced back to the fields they come from.
+    eval_alias_is_traced: r#"FROM a | EVAL exe = process.executable | WHERE exe LIKE "/tmp/*""#
+        => r#"process.executable starts_with:cased "/tmp/""#;
+    eval_to_lower_is_traced: r#"FROM a | EVAL n = TO_LOWER(process.name) | WHERE n IN ("sh", "bash")"#
+        => r#"process.name in any["sh", "bash"]"#;
+    eval_chain_is_traced: r#"FROM a | EVAL n = process.name | EVAL m = TO_LOWER(n) | WHERE m == "x""#
+        => r#"process.name eq "x""#;
+    rename_is_traced: r#"FROM a | RENAME process.name AS pname | WHERE pname == "x""# => r#"process.name eq:cased "x""#;
+    eval_boolean_is_inlined: r#"FROM a | EVAL susp = process.name == "nc" OR process.args IS NOT NULL | WHERE susp"#
+        => r#"process.name eq:cased "nc" or process.args is_not_null"#;
+    eval_boolean_compared_with_false: r#"FROM a | EVAL ok = user.name == "svc" | WHERE ok == false"#
+        => r#"not user.name eq:cased "svc""#;
+    eval_case_branches: r#"FROM a | EVAL tier = CASE(user.name == "root", "admin", user.id IN ("0"), "admin", "user") | WHERE tier == "admin""#
+        => r#"user.name eq:cased "root" or (not user.name eq:cased "root" and user.id eq:cased "0")"#;
+    eval_case_default_branch: r#"FROM a | EVAL tier = CASE(user.name == "root", "admin", "user") | WHERE tier != "admin""#
+        => r#"not user.name eq:cased "root""#;
+    eval_coalesce_tests_first_non_null: r#"FROM a | EVAL ip = COALESCE(source.ip, client.ip) | WHERE ip == "1.2.3.4""#
+        => r#"source.ip eq:cased "1.2.3.4" or (source.ip is_null and client.ip eq:cased "1.2.3.4")"#;
+    eval_coalesce_is_not_null: "FROM a | EVAL u = COALESCE(user.name, user.id) | WHERE u IS NOT NULL"
+        => "user.name is_not_null or user.id is_not_null";
+    case_is_not_null_when_a_non_null_branch_is_taken: r#"FROM a | EVAL v = CASE(x == 1, "a", y == 2, NULL, z) | WHERE v IS NOT NULL"#
+        => "x eq 1 or (not x eq 1 and not y eq 2 and z is_not_null)";
+    coalesce_of_case_is_null: "FROM a | EVAL v = COALESCE(a, CASE(x == 1, b, NULL)) | WHERE v IS NULL"
+        => "not (a is_not_null or (x eq 1 and b is_not_null))";
+    null_passing_function_is_not_null: r#"FROM a | EVAL c = REPLACE(process.command_line, "\\s+", " ") | WHERE c IS NOT NULL"#
+        => "process.command_line is_not_null";
+    eval_computed_is_opaque: r#"FROM a | EVAL s = CONCAT(user.name, "@", host.name) | WHERE s == "root@db""#
+        => r#"opaque("WHERE on a column computed by EVAL (CONCAT)": s == "root@db")"#;
+    eval_case_with_computed_results_is_opaque: r#"FROM a | EVAL k = CASE(x == 1, CONCAT(a, b), "z") | WHERE k == "z""#
+        => r#"opaque("WHERE on a column computed by EVAL (CASE)": k == "z")"#;
+    function_result_is_opaque: "FROM a | WHERE LENGTH(process.command_line) > 1000"
+        => r#"opaque("comparison on a function result (LENGTH)": LENGTH(process.command_line) > 1000)"#;
+    non_literal_comparison_is_opaque: "FROM a | WHERE @timestamp > NOW() - 1 hour"
+        => r#"opaque("comparison with a computed value": @timestamp > NOW() - 1 hour)"#;
+    grok_column_is_opaque: r#"FROM a | GROK message "%{IP:client} %{WORD:verb}" | WHERE verb == "GET""#
+        => r#"opaque("WHERE on a column extracted by GROK": verb == "GET")"#;
+    dissect_column_is_opaque: r#"FROM a | DISSECT message "%{user} logged in" | WHERE user == "x""#
+        => r#"opaque("WHERE on a column extracted by DISSECT": user == "x")"#;
+    full_text_match_is_opaque: r#"FROM a | WHERE message : "failed password""#
+        => r#"opaque("full-text search": message : "failed password")"#;
+    lucene_intersection_is_opaque: r#"FROM a | WHERE x RLIKE "a.*&.*b""#
+        => r#"opaque("RLIKE pattern uses Lucene intersection `&`": x RLIKE "a.*&.*b")"#;
+    lookup_join_makes_later_filters_opaque: r#"FROM a | LOOKUP JOIN threats ON source.ip | WHERE threat.level == "high""#
+        => r#"opaque("WHERE after LOOKUP JOIN": threat.level == "high")"#;
+    mv_expand_keeps_the_filter: r#"FROM a | MV_EXPAND event.action | WHERE event.action == "exec""#
+        => r#"event.action eq:cased "exec""#;
+    sort_keep_limit_do_not_filter: "FROM a | KEEP x, y | SORT x DESC | LIMIT 10" => "<all>";
+    // After STATS: filters on keys stay event conditions.
+    post_stats_key_filter_is_event_condition: r#"FROM a | STATS c = COUNT(*) BY host.name | WHERE host.name != "dc01" AND c > 5"#
+        => r#"not host.name eq:cased "dc01""#;
+    post_stats_other_aggregate_is_opaque: "FROM a | STATS bytes = SUM(network.bytes) BY source.ip | WHERE bytes > 1000000"
+        => r#"opaque("post-STATS filter on an aggregate (SUM)": bytes > 1000000)"#;
+    post_stats_or_of_aggregates_is_opaque: "FROM a | STATS c = COUNT(*), u = COUNT_DISTINCT(user.name) BY source.ip | WHERE c > 100 OR u > 10"
+        => r#"opaque("post-STATS filter that combines aggregates": c > 100 OR u > 10)"#;
+    post_stats_ratio_is_opaque: "FROM a | STATS f = COUNT(*) WHERE event.outcome == \"failure\", t = COUNT(*) BY user.name | EVAL r = f / t | WHERE r > 0.9"
+        => r#"opaque("post-STATS filter on a column computed from aggregates (arithmetic)": r > 0.9)"#;
+    second_stats_is_opaque: "FROM a | STATS c = COUNT(*) BY host.name, user.name | STATS users = COUNT(*) BY host.name | WHERE users > 3"
+        => r#"opaque("WHERE on an aggregate of a second STATS": users > 3)"#;
+    inline_stats_is_opaque: "FROM a | INLINE STATS hosts = COUNT_DISTINCT(host.name) BY process.hash.sha256 | WHERE hosts < 3"
+        => r#"opaque("WHERE on an INLINE STATS aggregate": hosts < 3)"#;
+    second_count_is_opaque: "FROM a | STATS c = COUNT(*), u = COUNT_DISTINCT(user.name) BY source.ip | WHERE c > 100 AND u == 1"
+        => r#"opaque("post-STATS comparison on a second count": u == 1)"#;
+}
+
+/// `aggregation` cases: the query, the expected expression and aggregation.
+macro_rules! agg_cases {
+    ($($case:ident: $query:expr => $expr:expr, $agg:expr;)*) => {$(
+        #[test]
+        fn $case() {
+            let l = lower($query);
+            assert_eq!(expr_text(&l.expr), $expr, "query: {}", $query);
+            let agg = l.aggregation.as_ref().map_or_else(|| "none".to_owned(), agg_text);
+            assert_eq!(agg, $agg, "query: {}", $query);
+        }
+    )*};
+}
+
+agg_cases! {
+    count_threshold: r#"FROM a | WHERE event.outcome == "failure" | STATS c = COUNT(*) BY host.id | WHERE c > 10"#
+        => r#"event.outcome eq:cased "failure""#, "threshold by host.id gt 10";
+    count_distinct_is_value_count: "FROM a | STATS n = COUNT_DISTINCT(user.name) BY source.ip | WHERE n >= 20"
+        => "<all>", "value_count(user.name) by source.ip gte 20";
+    threshold_range: "FROM a | STATS c = COUNT() BY host.id | WHERE c >= 5 AND c < 50"
+        => "<all>", "threshold by host.id gte 5 lt 50";
+    number_on_the_left: "FROM a | STATS c = COUNT(*) BY host.id | WHERE 10 <= c"
+        => "<all>", "threshold by host.id gte 10";
+    count_with_cardinality: "FROM a | STATS c = COUNT(*), u = COUNT_DISTINCT(user.name) BY source.ip | WHERE c >= 100 AND u > 9"
+        => "<all>", "threshold[user.name>=10] by source.ip gte 100";
+    cardinalities_only: "FROM a | STATS u = COUNT_DISTINCT(user.name), h = COUNT_DISTINCT(host.id) BY source.ip | WHERE u >= 5 AND h >= 2"
+        => "<all>", "threshold[user.name>=5, host.id>=2] by source.ip";
+    count_distinct_of_alias: "FROM a | EVAL u = TO_LOWER(user.name) | STATS n = COUNT_DISTINCT(u) BY source.ip | WHERE n > 3"
+        => "<all>", "value_count(user.name) by source.ip gt 3";
+    filtered_count_joins_events: r#"FROM a | STATS f = COUNT(*) WHERE event.outcome == "failure" BY user.name | WHERE f >= 20"#
+        => r#"event.outcome eq:cased "failure""#, "threshold by user.name gte 20";
+    sum_of_flag_is_filtered_count: r#"FROM a | EVAL is_fail = CASE(event.outcome == "failure", 1, 0) | STATS f = SUM(is_fail) BY user.name | WHERE f > 4"#
+        => r#"event.outcome eq:cased "failure""#, "threshold by user.name gt 4";
+    max_of_flag_is_at_least_one: r#"FROM a | STATS seen = MAX(CASE(process.name == "nc", 1, 0)) BY host.id | WHERE seen == 1"#
+        => r#"process.name eq:cased "nc""#, "threshold by host.id gte 1";
+    count_of_field_needs_it: "FROM a | STATS c = COUNT(user.name) BY host.id | WHERE c > 2"
+        => "user.name is_not_null", "threshold by host.id gt 2";
+    count_distinct_of_case_field: r#"FROM a | EVAL admin = CASE(user.roles == "admin", user.name, NULL) | STATS n = COUNT_DISTINCT(admin) BY host.id | WHERE n >= 2"#
+        => r#"user.roles eq:cased "admin""#, "value_count(user.name) by host.id gte 2";
+    filtered_count_that_may_be_zero_stays_opaque: "FROM a | STATS f = COUNT(*) WHERE x == 1 BY h | WHERE f < 3"
+        => r#"opaque("threshold on a filtered count": f < 3)"#, "threshold by h lt 3";
+    two_filtered_counts_are_a_correlation: r#"FROM a | STATS s = COUNT(*) WHERE e == "start", f = COUNT(*) WHERE e == "fail" BY h | WHERE s > 0 AND f > 0"#
+        => r#"opaque("threshold on a filtered count": s > 0) and opaque("post-STATS comparison on a second count": f > 0)"#, "threshold by h gt 0";
+    date_trunc_key_is_window: "FROM a | EVAL bucket = DATE_TRUNC(15 minutes, @timestamp) | STATS c = COUNT(*) BY bucket, host.id | WHERE c > 50"
+        => "<all>", "threshold by host.id window 15 minutes = 900s gt 50";
+    bucket_in_by_is_window: "FROM a | STATS c = COUNT(*) BY b = BUCKET(@timestamp, 1 hour), user.name | WHERE c > 5"
+        => "<all>", "threshold by user.name window 1 hour = 3600s gt 5";
+    computed_key_keeps_its_column_name: "FROM a | EVAL k = CONCAT(user.name, host.name) | STATS c = COUNT(*) BY k | WHERE c > 1"
+        => "<all>", "threshold by k gt 1";
+    no_post_stats_filter_no_aggregation: "FROM a | STATS c = COUNT(*) BY host.id"
+        => "<all>", "none";
+}
+
+#[test]
+fn indices_and_metadata() {
+    let l = lower("FROM logs-endpoint.events.process-*, remote:logs-* METADATA _id, _index");
+    assert_eq!(
+        l.indices,
+        ["logs-endpoint.events.process-*", "remote:logs-*"]
+    );
+}
+
+#[test]
+fn hints_are_positive_equalities_on_event_fields() {
+    let l = lower(
+        r#"FROM a | WHERE event.category == "process" AND event.type IN ("start", "info")
+           AND host.os.type == "linux" AND NOT event.action == "fork" AND event.code == 4688
+           AND process.name == "x""#,
+    );
+    assert_eq!(
+        l.hints,
+        [
+            ("event.category".to_owned(), "process".to_owned()),
+            ("event.type".to_owned(), "start".to_owned()),
+            ("event.type".to_owned(), "info".to_owned()),
+            ("host.os.type".to_owned(), "linux".to_owned()),
+            ("event.code".to_owned(), "4688".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn predicates_carry_the_span_of_their_text() {
+    let q =
+        r#"FROM a | WHERE process.name LIKE "*x*" AND NOT user.id IN ("0") AND TO_LOWER(f) == "y""#;
+    let l = lower(q);
+    let texts: Vec<&str> = l
+        .expr
+        .preds()
+        .iter()
+        .map(|p| p.span.and_then(|s| s.slice(q)).unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            r#"process.name LIKE "*x*""#,
+            r#"user.id IN ("0")"#,
+            r#"TO_LOWER(f) == "y""#
+        ]
+    );
+}
+
+#[test]
+fn eval_traced_predicates_point_at_the_where() {
+    let q = r#"FROM a | EVAL n = TO_LOWER(process.name) | WHERE n == "x""#;
+    let l = lower(q);
+    let span = l.expr.preds()[0].span.unwrap();
+    assert_eq!(span.slice(q), Some(r#"n == "x""#));
+}
+
+#[test]
+fn kql_function_goes_to_the_kql_front_end() {
+    let q = r#"FROM a | WHERE KQL("""process.name : "x" """) AND y == 1"#;
+    let l = lower(q);
+    let start = q.find("process.name").unwrap();
+    let end = q.find(r#" """)"#).unwrap() + 1;
+    // Either the KQL front-end lowered it (its predicates point inside the
+    // string) or it could not, and the node says so.
+    let mut inside = 0;
+    l.expr.visit(&mut |e| match e {
+        Expr::Pred(p) if p.field.raw != "y" => {
+            let s = p.span.expect("span");
+            assert!(s.start as usize >= start && s.end as usize <= end, "{s:?}");
+            inside += 1;
+        }
+        Expr::Opaque(o) => {
+            assert!(o.reason.starts_with("KQL()"), "{}", o.reason);
+            let s = o.span.expect("span");
+            assert!(s.start as usize >= start && s.end as usize <= end, "{s:?}");
+            inside += 1;
+        }
+        _ => {}
+    });
+    assert!(inside > 0);
+}
+
+#[test]
+fn reasons_are_stable() {
+    // The corpus figures count opaque nodes by these texts.
+    assert_eq!(reason::EVAL_COMPUTED, "WHERE on a column computed by EVAL");
+    assert_eq!(reason::KQL, "KQL() query not lowered");
+}
+
+#[test]
+fn eval_chains_stay_linear() {
+    // Each column doubles the one before: tracing stops at the budget.
+    let mut q = String::from("FROM a | EVAL c0 = x == 1 OR y == 2");
+    for i in 1..40 {
+        let _ = write!(q, " | EVAL c{i} = c{j} AND c{j}", j = i - 1);
+    }
+    q.push_str(" | WHERE c39");
+    let started = std::time::Instant::now();
+    let l = lower(&q);
+    assert!(started.elapsed().as_secs() < 5);
+    assert!(
+        l.expr
+            .opaques()
+            .iter()
+            .any(|o| o.reason == reason::TOO_LARGE)
+    );
+}
