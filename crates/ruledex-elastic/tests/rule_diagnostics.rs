@@ -29,10 +29,6 @@ use ruledex_elastic::rule::{Error, Parsed, parse_elastic};
 /// Fewest malformed-rule fixtures the folder must hold.
 const MIN_INVALID_FIXTURES: usize = 6;
 
-/// The error code a placeholder query parser gives, tolerated beside the
-/// expected diagnostic. TODO(parsers): drop the tolerance once all four are merged.
-const PLACEHOLDER_CODE: &str = "query-unsupported";
-
 #[derive(Debug, PartialEq, Eq)]
 struct Expect {
     code: String,
@@ -151,10 +147,7 @@ fn check(
 ) -> Result<(), String> {
     let expect = &fixture.expect;
     let mut problems = Vec::new();
-    let relevant: Vec<&Error> = diagnostics
-        .iter()
-        .filter(|d| d.kind.code() != PLACEHOLDER_CODE || expect.code == PLACEHOLDER_CODE)
-        .collect();
+    let relevant: Vec<&Error> = diagnostics.iter().collect();
     if let [d] = relevant.as_slice() {
         let at = line_col(&fixture.text, d.span.start as usize);
         if d.kind.code() != expect.code {
@@ -229,28 +222,24 @@ fn invalid_fixtures_give_their_error() {
 
 /// A stray `)` in a KQL query: the error points at it, inside the file.
 #[test]
-#[ignore = "needs the kql parser branch"]
 fn invalid_kql_query_gives_its_error() {
     run_invalid(Some("kql"));
 }
 
 /// A stray `)` in a Lucene query.
 #[test]
-#[ignore = "needs the lucene parser branch"]
 fn invalid_lucene_query_gives_its_error() {
     run_invalid(Some("lucene"));
 }
 
 /// A stray `)` in an EQL query.
 #[test]
-#[ignore = "needs the eql parser branch"]
 fn invalid_eql_query_gives_its_error() {
     run_invalid(Some("eql"));
 }
 
 /// A stray `)` in an ES|QL query.
 #[test]
-#[ignore = "needs the esql parser branch"]
 fn invalid_esql_query_gives_its_error() {
     run_invalid(Some("esql"));
 }

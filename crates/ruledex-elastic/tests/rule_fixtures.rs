@@ -1,9 +1,8 @@
 //! The valid rule fixtures (`tests/fixtures/valid/`, written for these tests,
 //! one per rule type and feature) read into the model.
 //!
-//! The tests that need a query parser are `#[ignore]`d with the branch they
-//! wait for; the others check what the rule reader alone decides: metadata,
-//! aggregations, opaque parts, filters and spans.
+//! They check what the rule reader decides (metadata, aggregations, opaque
+//! parts, filters, spans) and that every query parses fully.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,10 +12,6 @@ use ruledex_model::{AggregationKind, Expr, Language, Op, Rule, Severity, Value};
 
 /// Fewest valid fixtures the folder must hold.
 const MIN_VALID_FIXTURES: usize = 12;
-
-/// The code every query gets while the parsers are placeholders.
-/// TODO(parsers): once all four are merged, no fixture has any error.
-const PLACEHOLDER_CODE: &str = "query-unsupported";
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid")
@@ -99,15 +94,7 @@ fn every_fixture_gives_one_rule_without_other_problems() {
             "{name}: {:?}",
             r.parsed.warnings
         );
-        for e in &r.parsed.errors {
-            assert_eq!(e.kind.code(), PLACEHOLDER_CODE, "{name}: {e}");
-            // Even a placeholder's error points into the query.
-            assert!(
-                r.query_region().contains(&(e.span.start as usize)),
-                "{name}: error at {:?} outside the query",
-                e.span
-            );
-        }
+        assert!(r.parsed.errors.is_empty(), "{name}: {:?}", r.parsed.errors);
         let rule = r.rule();
         assert!(rule.uid.starts_with("elastic:6a1d0e4e-"), "{name}");
         assert_eq!(rule.text, r.text, "{name}");
@@ -481,7 +468,6 @@ fn fully(name: &str) -> Read {
 }
 
 #[test]
-#[ignore = "needs the kql parser branch"]
 fn kql_fixtures_parse_fully() {
     for name in [
         "query_kql_windows.toml",
@@ -518,13 +504,11 @@ fn kql_fixtures_parse_fully() {
 }
 
 #[test]
-#[ignore = "needs the lucene parser branch"]
 fn lucene_fixture_parses_fully() {
     fully("query_lucene.toml");
 }
 
 #[test]
-#[ignore = "needs the eql parser branch"]
 fn eql_fixtures_parse_fully() {
     let r = fully("eql_process.toml");
     assert_eq!(r.rule().events, ["linux/process_creation"]);
@@ -546,7 +530,6 @@ fn eql_fixtures_parse_fully() {
 }
 
 #[test]
-#[ignore = "needs the esql parser branch"]
 fn esql_fixture_parses_fully() {
     let r = fully("esql_stats.toml");
     let rule = r.rule();
