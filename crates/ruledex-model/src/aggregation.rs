@@ -119,6 +119,46 @@ pub enum AggregationKind {
     },
 }
 
+/// What a named aggregate value computes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricFunction {
+    /// Number of events.
+    Count,
+    /// Number of distinct values of the field.
+    CountDistinct,
+    /// Sum of the field.
+    Sum,
+    /// Smallest value of the field.
+    Min,
+    /// Largest value of the field.
+    Max,
+    /// Mean of the field.
+    Avg,
+    /// Median of the field.
+    Median,
+    /// The distinct values of the field, as a list.
+    Values,
+    /// Any other aggregate function, by its name in the source language.
+    Other(String),
+}
+
+/// A named aggregate value (ES|QL `STATS failures = COUNT(*) WHERE …`, SPL
+/// `stats dc(user) as users`) that [`Aggregation::having`] can test.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    /// The name the query gives it (used as the field name in `having`).
+    pub name: String,
+    /// What it computes.
+    pub function: MetricFunction,
+    /// The field it reads (none for a plain count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<Field>,
+    /// Only events matching this count towards it (ES|QL `COUNT(*) WHERE …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Expr>,
+}
+
 /// An aggregation over the events a rule's expression selects.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Aggregation {
@@ -133,6 +173,28 @@ pub struct Aggregation {
     /// Conditions on the aggregated value, all of which must hold (a range is two).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub condition: Vec<Comparison>,
+    /// Named aggregate values, when the query computes several.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<Metric>,
+    /// A condition over the metrics (their names stand as fields), for what a
+    /// single comparison cannot hold: `failures > 10 and successes >= 1`.
+    /// Must hold in addition to `condition`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub having: Option<Expr>,
+}
+
+impl Aggregation {
+    /// An aggregation of `kind` with no grouping, window or condition.
+    pub fn new(kind: AggregationKind) -> Aggregation {
+        Aggregation {
+            kind,
+            group_by: Vec::new(),
+            window: None,
+            condition: Vec::new(),
+            metrics: Vec::new(),
+            having: None,
+        }
+    }
 }
 
 impl std::fmt::Display for Aggregation {
@@ -205,6 +267,18 @@ impl std::fmt::Display for Aggregation {
         }
         if !self.group_by.is_empty() {
             write!(f, "; by {}", names(&self.group_by))?;
+        }
+        for m in &self.metrics {
+            write!(f, "; {} = {:?}", m.name, m.function)?;
+            if let Some(field) = &m.field {
+                write!(f, "({})", field.raw)?;
+            }
+            if let Some(filter) = &m.filter {
+                write!(f, " where {filter}")?;
+            }
+        }
+        if let Some(h) = &self.having {
+            write!(f, "; having {h}")?;
         }
         if let Some(w) = &self.window {
             write!(f, "; window {}", w.text)?;

@@ -36,7 +36,9 @@ pub mod expr;
 pub mod rule;
 pub mod value;
 
-pub use aggregation::{Aggregation, AggregationKind, Comparison, SequenceStep, Window};
+pub use aggregation::{
+    Aggregation, AggregationKind, Comparison, Metric, MetricFunction, SequenceStep, Window,
+};
 pub use exclusion::{Exclusion, ExclusionScope};
 pub use expr::{Expr, Field, Keyword, Op, Opaque, Pred, RegexFlags};
 pub use rule::{

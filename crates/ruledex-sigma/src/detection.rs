@@ -130,6 +130,8 @@ pub(crate) fn lower_detection(
                     op: a.op,
                     value: a.value,
                 }],
+                metrics: Vec::new(),
+                having: None,
             });
         }
     }

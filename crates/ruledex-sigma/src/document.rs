@@ -727,6 +727,8 @@ fn read_correlation(
                 group_by,
                 window,
                 condition,
+                metrics: Vec::new(),
+                having: None,
             }),
         },
         rules,

@@ -85,6 +85,8 @@ pub(crate) fn lower(query: &Query) -> Lowered {
                 group_by: fields(&s.by),
                 window: s.maxspan.as_ref().map(window),
                 condition: Vec::new(),
+                metrics: Vec::new(),
+                having: None,
             };
             (M::or(alternatives), Some(aggregation))
         }
@@ -104,6 +106,8 @@ pub(crate) fn lower(query: &Query) -> Lowered {
                 group_by: fields(&s.by),
                 window: None,
                 condition: Vec::new(),
+                metrics: Vec::new(),
+                having: None,
             };
             (M::or(alternatives), Some(aggregation))
         }

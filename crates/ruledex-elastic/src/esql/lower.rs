@@ -1507,6 +1507,8 @@ impl Lowerer {
                     group_by: self.group_by.clone(),
                     window: self.window.clone(),
                     condition: Vec::new(),
+                    metrics: Vec::new(),
+                    having: None,
                 });
             }
         }
@@ -1569,6 +1571,8 @@ impl Lowerer {
             group_by: self.group_by.clone(),
             window: self.window.clone(),
             condition,
+            metrics: Vec::new(),
+            having: None,
         })
     }
 }

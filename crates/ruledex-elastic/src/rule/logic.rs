@@ -436,6 +436,8 @@ fn threshold(cx: &mut Cx<'_>, rule: &Node, header: Span) -> Result<Aggregation, 
             op: Op::Gte,
             value: value as f64,
         }],
+        metrics: Vec::new(),
+        having: None,
     })
 }
 
@@ -571,6 +573,8 @@ fn new_terms(cx: &mut Cx<'_>, rule: &Node, header: Span) -> Result<Aggregation, 
         group_by: Vec::new(),
         window: None,
         condition: Vec::new(),
+        metrics: Vec::new(),
+        having: None,
     })
 }
 

@@ -59,6 +59,8 @@ fn fake(language: QueryLanguage, text: &str) -> Result<Lowered, QueryError> {
             group_by: vec![Field::raw("host.id")],
             window: None,
             condition: Vec::new(),
+            metrics: Vec::new(),
+            having: None,
         });
     }
     if language == QueryLanguage::Esql
