@@ -58,6 +58,11 @@ fn to_json(r: &Report) -> serde_json::Value {
         "with_logic": r.with_logic(),
         "fully_parsed": r.fully_parsed(),
         "failed": r.failed_files,
+        "opaque_reasons": r
+            .opaque_reasons()
+            .into_iter()
+            .map(|(reason, rules)| json!({"reason": reason, "rules": rules}))
+            .collect::<Vec<_>>(),
         "failures": r.failures,
         "warnings": r.warnings,
     })
@@ -79,6 +84,19 @@ fn print_text(r: &Report, max: usize) {
     println!("  fully parsed   {:>6}", r.fully_parsed());
     println!("  failed files   {:>6}", r.failed_files);
     println!("  warnings       {:>6}", r.warnings.len());
+    let reasons = r.opaque_reasons();
+    if !reasons.is_empty() {
+        println!("  not fully parsed, by reason (rules):");
+        for (reason, n) in reasons.iter().take(max) {
+            println!("    {n:>5}  {reason}");
+        }
+        if reasons.len() > max {
+            println!(
+                "    … and {} more reasons (use --json for all)",
+                reasons.len() - max
+            );
+        }
+    }
     if !r.failures.is_empty() {
         println!("  failures:");
         for f in r.failures.iter().take(max) {

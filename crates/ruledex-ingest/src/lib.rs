@@ -207,6 +207,35 @@ impl Report {
         v
     }
 
+    /// Why logic could not be reduced: each opaque reason with the number of
+    /// rules that have it, most frequent first (ties by reason).
+    pub fn opaque_reasons(&self) -> Vec<(String, usize)> {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for rule in &self.rules {
+            let mut seen: Vec<&str> = Vec::new();
+            let mut steps = Vec::new();
+            if let Some(ruledex_model::AggregationKind::Sequence { steps: s, .. }) =
+                rule.logic.aggregation.as_ref().map(|a| &a.kind)
+            {
+                steps.extend(s.iter().map(|s| &s.expr));
+            }
+            for expr in std::iter::once(&rule.logic.expr).chain(steps) {
+                for o in expr.opaques() {
+                    if !seen.contains(&o.reason.as_str()) {
+                        seen.push(&o.reason);
+                    }
+                }
+            }
+            for r in seen {
+                *counts.entry(r).or_default() += 1;
+            }
+        }
+        let mut v: Vec<(String, usize)> =
+            counts.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+
     /// Rules with at least one catalog event.
     pub fn with_events(&self) -> usize {
         self.rules.iter().filter(|r| !r.events.is_empty()).count()
