@@ -10,19 +10,7 @@ use ruledex_attack::{Attack, Resolution, Status, TechniqueId, parse_sigma_tag};
 /// A file or directory under `../shared`, or `None` (after a note) when it is
 /// missing outside CI.
 fn shared(relative: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared")
-        .join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} not found: CI needs the shared ATT&CK data and corpora next to the workspace",
-        path.display()
-    );
-    eprintln!("skipping: {} not found", path.display());
-    None
+    ruledex_testkit::shared(relative)
 }
 
 fn load_attack() -> Option<Attack> {

@@ -28,31 +28,11 @@ const OPAQUE_REASONS: &[(&str, usize)] = &[
 ];
 
 fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/elastic");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "corpus not found at {} (CI=true requires it)",
-        dir.display()
-    );
-    eprintln!("skipping: corpus not found at {}", dir.display());
-    None
+    ruledex_testkit::shared("corpora/elastic")
 }
 
 fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            toml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "toml") {
-            out.push(path);
-        }
-    }
+    out.extend(ruledex_testkit::files(dir, &["toml"]));
 }
 
 /// `(relative path, query)` of every EQL rule.

@@ -11,32 +11,11 @@ use std::time::Instant;
 use ruledex_elastic::kql;
 
 fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/elastic");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the Elastic corpus is missing at {} (CI=true requires it)",
-        dir.display()
-    );
-    eprintln!("skipping: no Elastic corpus at {}", dir.display());
-    None
+    ruledex_testkit::shared("corpora/elastic")
 }
 
 fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            toml_files(&path, out);
-        } else if path.extension().is_some_and(|x| x == "toml") {
-            out.push(path);
-        }
-    }
+    out.extend(ruledex_testkit::files(dir, &["toml"]));
 }
 
 /// `(path relative to the corpus, query)` of every KQL rule with a query.

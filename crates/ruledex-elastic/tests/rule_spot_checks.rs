@@ -3,20 +3,10 @@
 //! form) and aggregation are compared exactly. Each expectation was checked
 //! by hand against the rule's query.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/elastic");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the Elastic corpus is missing at {} (CI=true requires it)",
-        dir.display()
-    );
-    eprintln!("skipping: no Elastic corpus at {}", dir.display());
-    None
+    ruledex_testkit::shared("corpora/elastic")
 }
 
 macro_rules! spot_checks {

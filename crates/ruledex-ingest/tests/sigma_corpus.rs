@@ -4,27 +4,14 @@
 //! In CI (`CI=true`) a missing corpus fails the test; on a developer's fresh
 //! checkout without `../shared` the test says it is skipping.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use ruledex_ingest::{Report, ingest_dir};
 use ruledex_model::{ExclusionScope, Op, Rule, Vendor};
 
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/sigma");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the Sigma corpus is missing at {}: CI must have ../shared beside the checkout",
-        dir.display()
-    );
-    eprintln!(
-        "skipping: Sigma corpus not found at {} (corpus tests need ../shared)",
-        dir.display()
-    );
-    None
+    ruledex_testkit::shared("corpora/sigma")
 }
 
 fn report() -> Option<&'static Report> {

@@ -32,32 +32,11 @@ const HINT_FIELDS: [&str; 9] = [
 const PRESENCE_FIELDS: [&str; 2] = ["dns.question.name", "powershell.file.script_block_text"];
 
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/elastic");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "Elastic corpus not found at {} (CI=true requires it)",
-        dir.display()
-    );
-    eprintln!("skipping: Elastic corpus not found at {}", dir.display());
-    None
+    ruledex_testkit::shared("corpora/elastic")
 }
 
 fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            toml_files(&path, out);
-        } else if path.extension().is_some_and(|ext| ext == "toml") {
-            out.push(path);
-        }
-    }
+    out.extend(ruledex_testkit::files(dir, &["toml"]));
 }
 
 /// Values compared to `field` in a KQL, EQL or ES|QL query: `field : "x"`,

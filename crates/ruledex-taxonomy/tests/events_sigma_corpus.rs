@@ -15,35 +15,11 @@ use ruledex_taxonomy::events::CatalogEvents;
 const MIN_MAPPED_SHARE: f64 = 0.99;
 
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/sigma");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "Sigma corpus not found at {} (CI=true requires it)",
-        dir.display()
-    );
-    eprintln!("skipping: Sigma corpus not found at {}", dir.display());
-    None
+    ruledex_testkit::shared("corpora/sigma")
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path
-            .extension()
-            .is_some_and(|ext| ext == "yml" || ext == "yaml")
-        {
-            out.push(path);
-        }
-    }
+    out.extend(ruledex_testkit::files(dir, &["yml", "yaml"]));
 }
 
 /// A scalar value as YAML would read it: comment removed, quotes stripped.

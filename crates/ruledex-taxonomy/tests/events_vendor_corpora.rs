@@ -26,37 +26,11 @@ const SENTINEL_MAPPED_TABLES: usize = 109;
 const SENTINEL_MAPPED_RULES: usize = 1771;
 
 fn corpus(name: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpora")
-        .join(name);
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{name} corpus not found at {} (CI=true requires it)",
-        dir.display()
-    );
-    eprintln!("skipping: {name} corpus not found at {}", dir.display());
-    None
+    ruledex_testkit::shared(&format!("corpora/{name}"))
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path
-            .extension()
-            .is_some_and(|ext| ext == "yml" || ext == "yaml")
-        {
-            out.push(path);
-        }
-    }
+    out.extend(ruledex_testkit::files(dir, &["yml", "yaml"]));
 }
 
 fn unquote(s: &str) -> String {

@@ -10,25 +10,13 @@
 //! test reads it through the system `gzip -dc`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use ruledex_taxonomy::fields::{Fields, Schema};
 
 fn shared(relative: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared")
-        .join(relative);
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} not found: CI needs the shared corpora next to the workspace",
-        path.display()
-    );
-    eprintln!("skipping: {} not found", path.display());
-    None
+    ruledex_testkit::shared(relative)
 }
 
 /// ECS field name → type, from `ecs_flat.json.gz`.
