@@ -20,105 +20,13 @@
 //! diagnostic (it disappears once the parsers land).
 
 use std::fmt::Write as _;
-use std::fs;
-use std::path::{Path, PathBuf};
 
 use ruledex_diag::{Severity, line_col};
 use ruledex_elastic::rule::{Error, Parsed, parse_elastic};
+use ruledex_testkit::Fixture;
 
 /// Fewest malformed-rule fixtures the folder must hold.
 const MIN_INVALID_FIXTURES: usize = 6;
-
-#[derive(Debug, PartialEq, Eq)]
-struct Expect {
-    code: String,
-    line: u32,
-    column: u32,
-    rules: Option<usize>,
-    needs: Option<String>,
-}
-
-struct Fixture {
-    name: String,
-    text: String,
-    expect: Expect,
-}
-
-fn fixtures_dir(kind: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("fixtures")
-        .join(kind)
-}
-
-fn parse_expect(name: &str, first_line: &str) -> Expect {
-    let rest = first_line
-        .strip_prefix("# expect:")
-        .unwrap_or_else(|| panic!("{name}: first line must be `# expect: <code> at <line>:<col>`"));
-    let mut words = rest.split_whitespace();
-    let code = words
-        .next()
-        .unwrap_or_else(|| panic!("{name}: no code"))
-        .to_owned();
-    assert_eq!(
-        words.next(),
-        Some("at"),
-        "{name}: expected `at` after the code"
-    );
-    let position = words
-        .next()
-        .unwrap_or_else(|| panic!("{name}: no position"));
-    let (line, column) = position
-        .split_once(':')
-        .and_then(|(l, c)| Some((l.parse().ok()?, c.parse().ok()?)))
-        .unwrap_or_else(|| panic!("{name}: bad position `{position}`"));
-    let mut expect = Expect {
-        code,
-        line,
-        column,
-        rules: None,
-        needs: None,
-    };
-    for option in words {
-        let (key, value) = option
-            .split_once('=')
-            .unwrap_or_else(|| panic!("{name}: bad option `{option}`"));
-        match key {
-            "rules" => {
-                expect.rules = Some(
-                    value
-                        .parse()
-                        .unwrap_or_else(|_| panic!("{name}: `{option}` needs a number")),
-                );
-            }
-            "needs" => expect.needs = Some(value.to_owned()),
-            other => panic!("{name}: unknown option `{other}`"),
-        }
-    }
-    expect
-}
-
-/// Every `.toml` fixture of `tests/fixtures/<kind>`, sorted by file name.
-fn load(kind: &str) -> Vec<Fixture> {
-    let dir = fixtures_dir(kind);
-    let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|path| {
-            let text = fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-            let file = path.file_name().expect("file name").to_string_lossy();
-            let name = format!("{kind}/{file}");
-            let expect = parse_expect(&name, text.lines().next().unwrap_or(""));
-            Fixture { name, text, expect }
-        })
-        .collect()
-}
 
 fn render_all(fixture: &Fixture, list: &[Error], severity: Severity) -> String {
     let mut out = String::new();
@@ -169,7 +77,7 @@ fn check(
             relevant.len()
         ));
     }
-    let want_rules = expect.rules.unwrap_or(default_rules);
+    let want_rules = expect.number("rules").unwrap_or(default_rules);
     if parsed.rules.len() != want_rules {
         problems.push(format!(
             "{} rules read, expected {want_rules}",
@@ -202,7 +110,7 @@ fn assert_all(failures: &[String], total: usize) {
 fn run_invalid(needs: Option<&str>) {
     let fixtures: Vec<Fixture> = load("invalid")
         .into_iter()
-        .filter(|f| f.expect.needs.as_deref() == needs)
+        .filter(|f| f.expect.get("needs") == needs)
         .collect();
     assert!(!fixtures.is_empty(), "no fixture needs {needs:?}");
     let failures: Vec<String> = fixtures
@@ -309,4 +217,14 @@ fn diagnostics_render_with_a_caret() {
         }
     }
     assert_all(&failures, fixtures.len());
+}
+
+/// Every `.toml` fixture of `tests/fixtures/<kind>`, sorted by file name.
+fn load(kind: &str) -> Vec<Fixture> {
+    ruledex_testkit::fixtures(
+        env!("CARGO_MANIFEST_DIR"),
+        kind,
+        "toml",
+        &["rules", "needs"],
+    )
 }

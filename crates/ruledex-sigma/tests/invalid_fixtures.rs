@@ -15,105 +15,13 @@
 //! diagnostics are printed, caret line included.
 
 use std::fmt::Write as _;
-use std::fs;
-use std::path::{Path, PathBuf};
 
 use ruledex_diag::{Severity, line_col};
 use ruledex_sigma::{Error, Parsed, parse_sigma};
+use ruledex_testkit::Fixture;
 
 /// Fewest malformed-rule fixtures the folder must hold.
 const MIN_INVALID_FIXTURES: usize = 24;
-
-/// What a fixture's first line asks for.
-#[derive(Debug, PartialEq, Eq)]
-struct Expect {
-    code: String,
-    line: u32,
-    column: u32,
-    document: usize,
-    rules: Option<usize>,
-}
-
-/// One fixture file, read.
-struct Fixture {
-    /// Path relative to `tests/fixtures`, used in messages and renderings.
-    name: String,
-    text: String,
-    expect: Expect,
-}
-
-fn fixtures_dir(kind: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("fixtures")
-        .join(kind)
-}
-
-fn parse_expect(name: &str, first_line: &str) -> Expect {
-    let rest = first_line
-        .strip_prefix("# expect:")
-        .unwrap_or_else(|| panic!("{name}: first line must be `# expect: <code> at <line>:<col>`"));
-    let mut words = rest.split_whitespace();
-    let code = words
-        .next()
-        .unwrap_or_else(|| panic!("{name}: no code"))
-        .to_owned();
-    assert_eq!(
-        words.next(),
-        Some("at"),
-        "{name}: expected `at` after the code"
-    );
-    let position = words
-        .next()
-        .unwrap_or_else(|| panic!("{name}: no position"));
-    let (line, column) = position
-        .split_once(':')
-        .and_then(|(l, c)| Some((l.parse().ok()?, c.parse().ok()?)))
-        .unwrap_or_else(|| panic!("{name}: bad position `{position}`"));
-    let mut expect = Expect {
-        code,
-        line,
-        column,
-        document: 0,
-        rules: None,
-    };
-    for option in words {
-        let (key, value) = option
-            .split_once('=')
-            .unwrap_or_else(|| panic!("{name}: bad option `{option}`"));
-        let n: usize = value
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}: `{option}` needs a number"));
-        match key {
-            "document" => expect.document = n,
-            "rules" => expect.rules = Some(n),
-            other => panic!("{name}: unknown option `{other}`"),
-        }
-    }
-    expect
-}
-
-/// Every `.yml` fixture of `tests/fixtures/<kind>`, sorted by file name.
-fn load(kind: &str) -> Vec<Fixture> {
-    let dir = fixtures_dir(kind);
-    let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|path| {
-            let text = fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-            let file = path.file_name().expect("file name").to_string_lossy();
-            let name = format!("{kind}/{file}");
-            let expect = parse_expect(&name, text.lines().next().unwrap_or(""));
-            Fixture { name, text, expect }
-        })
-        .collect()
-}
 
 /// Every diagnostic of `list`, rendered with its source line and caret.
 fn render_all(fixture: &Fixture, list: &[Error], severity: Severity) -> String {
@@ -160,10 +68,11 @@ fn check(
                 expect.line, expect.column
             ));
         }
-        if d.document != expect.document {
+        if d.document != expect.number("document").unwrap_or(0) {
             problems.push(format!(
                 "document is {}, expected {}",
-                d.document, expect.document
+                d.document,
+                expect.number("document").unwrap_or(0)
             ));
         }
     } else {
@@ -172,7 +81,7 @@ fn check(
             diagnostics.len()
         ));
     }
-    let want_rules = expect.rules.unwrap_or(default_rules);
+    let want_rules = expect.number("rules").unwrap_or(default_rules);
     if parsed.rules.len() != want_rules {
         problems.push(format!(
             "{} rules read, expected {want_rules}",
@@ -279,26 +188,12 @@ fn warning_fixtures_still_parse_with_one_warning() {
     assert_all(&failures, fixtures.len());
 }
 
-#[test]
-fn expect_lines_are_read() {
-    assert_eq!(
-        parse_expect("x", "# expect: unknown-modifier at 9:9"),
-        Expect {
-            code: "unknown-modifier".into(),
-            line: 9,
-            column: 9,
-            document: 0,
-            rules: None
-        }
-    );
-    assert_eq!(
-        parse_expect("x", "# expect: yaml-syntax at 12:3 document=1 rules=1"),
-        Expect {
-            code: "yaml-syntax".into(),
-            line: 12,
-            column: 3,
-            document: 1,
-            rules: Some(1)
-        }
-    );
+/// Every `.yml` fixture of `tests/fixtures/<kind>`, sorted by file name.
+fn load(kind: &str) -> Vec<Fixture> {
+    ruledex_testkit::fixtures(
+        env!("CARGO_MANIFEST_DIR"),
+        kind,
+        "yml",
+        &["document", "rules"],
+    )
 }
