@@ -1,12 +1,13 @@
 //! ES|QL lowering, one named case per decision: each query (written for these
-//! tests) is lowered and its expression, aggregation, indices and hints are
-//! compared with the expected text.
+//! tests) is lowered and its expression, indices and hints are compared with
+//! the expected text. `STATS` and the filters after it are in
+//! `esql_aggregation.rs`.
 
 use std::fmt::Write as _;
 
 use ruledex_elastic::Lowered;
 use ruledex_elastic::esql::{self, reason};
-use ruledex_model::{Aggregation, AggregationKind, Expr};
+use ruledex_model::Expr;
 
 /// The expression in the model's compact form; `<all>` for "no condition".
 fn expr_text(e: &Expr) -> String {
@@ -16,30 +17,19 @@ fn expr_text(e: &Expr) -> String {
     }
 }
 
-fn agg_text(a: &Aggregation) -> String {
-    let mut out = match &a.kind {
-        AggregationKind::Threshold { cardinality } if cardinality.is_empty() => "threshold".into(),
-        AggregationKind::Threshold { cardinality } => {
-            let c: Vec<String> = cardinality
-                .iter()
-                .map(|(f, n)| format!("{f}>={n}"))
-                .collect();
-            format!("threshold[{}]", c.join(", "))
-        }
-        AggregationKind::ValueCount { field, .. } => format!("value_count({field})"),
-        other => format!("{other:?}"),
-    };
-    if !a.group_by.is_empty() {
-        let by: Vec<String> = a.group_by.iter().map(ToString::to_string).collect();
-        let _ = write!(out, " by {}", by.join(", "));
-    }
-    if let Some(w) = &a.window {
-        let _ = write!(out, " window {} = {}s", w.text, w.seconds.unwrap_or(0));
-    }
-    for c in &a.condition {
-        let _ = write!(out, " {} {}", c.op, c.value);
-    }
-    out
+/// `CASE(x == 0, "hit", x == 1, "hit", …)` with 70 branches, all "hit".
+fn long_case_query() -> String {
+    let branches: Vec<String> = (0..70).map(|i| format!("x == {i}, \"hit\"")).collect();
+    format!(
+        "FROM a | EVAL k = CASE({}) | WHERE k IS NOT NULL",
+        branches.join(", ")
+    )
+}
+
+/// `x eq 0 or x eq 1 or … or x eq 69`.
+fn long_case_expected() -> String {
+    let alts: Vec<String> = (0..70).map(|i| format!("x eq {i}")).collect();
+    alts.join(" or ")
 }
 
 fn lower(q: &str) -> Lowered {
@@ -113,8 +103,36 @@ expr_cases! {
         => r#"process.name eq:cased "nc" or process.args is_not_null"#;
     eval_boolean_compared_with_false: r#"FROM a | EVAL ok = user.name == "svc" | WHERE ok == false"#
         => r#"not user.name eq:cased "svc""#;
+    // A branch whose value passes need not be excluded from the later ones.
     eval_case_branches: r#"FROM a | EVAL tier = CASE(user.name == "root", "admin", user.id IN ("0"), "admin", "user") | WHERE tier == "admin""#
-        => r#"user.name eq:cased "root" or (not user.name eq:cased "root" and user.id eq:cased "0")"#;
+        => r#"user.name eq:cased "root" or user.id eq:cased "0""#;
+    eval_case_later_branch_excludes_failing_ones: r#"FROM a | EVAL tier = CASE(user.name == "root", "admin", user.id IN ("0"), "guest", "user") | WHERE tier == "user""#
+        => r#"not user.name eq:cased "root" and not user.id eq:cased "0""#;
+    eval_case_field_value_is_traced: r#"FROM a | EVAL ip = CASE(event.dataset == "fw", source.ip, NULL) | WHERE ip == "10.0.0.1""#
+        => r#"event.dataset eq:cased "fw" and source.ip eq:cased "10.0.0.1""#;
+    eval_case_field_value_like: r#"FROM a | EVAL p = CASE(x == 1, process.name, "none") | WHERE p LIKE "*sh""#
+        => r#"x eq 1 and process.name ends_with:cased "sh""#;
+    eval_case_field_value_in: r#"FROM a | EVAL p = CASE(x == 1, process.name, "sh") | WHERE p IN ("sh", "bash")"#
+        => r#"(x eq 1 and process.name in:cased any["sh", "bash"]) or not x eq 1"#;
+    eval_case_not_equal_is_not_equal: r#"FROM a | EVAL ip = CASE(x == 1, source.ip, NULL) | WHERE ip != "::1""#
+        => r#"not (x eq 1 and source.ip eq:cased "::1")"#;
+    eval_coalesce_of_case_columns: r#"FROM a | EVAL a1 = CASE(x == 1, source.ip, NULL), a2 = CASE(x == 2, host.ip, NULL) | EVAL ip = COALESCE(a1, a2) | WHERE ip == "::1""#
+        => r#"(x eq 1 and source.ip eq:cased "::1") or (not (x eq 1 and source.ip is_not_null) and x eq 2 and host.ip eq:cased "::1")"#;
+    eval_coalesce_null_argument_is_skipped: "FROM a | EVAL s = COALESCE(session.id, user.session, NULL) | WHERE s IS NOT NULL"
+        => "session.id is_not_null or user.session is_not_null";
+    // Longer than 64 branches (the former cap); the size budget bounds the work.
+    eval_long_case_is_traced: &long_case_query() => long_case_expected();
+    // LOCATE gives the position of the text, from 1, or 0.
+    locate_above_zero_is_contains: r#"FROM a | WHERE LOCATE(process.command_line, "-enc") > 0"#
+        => r#"process.command_line contains:cased "-enc""#;
+    locate_zero_is_not_contains: r#"FROM a | WHERE LOCATE(TO_LOWER(url.path), "/admin") == 0"#
+        => r#"not url.path contains "/admin""#;
+    locate_of_spaces_through_eval: "FROM a | EVAL pad = LOCATE(process.command_line, SPACE(3)) | WHERE pad >= 1"
+        => r#"process.command_line contains:cased "   ""#;
+    locate_position_is_opaque: r#"FROM a | WHERE LOCATE(x, "a") > 3"#
+        => r#"opaque("comparison on a function result (LOCATE)": LOCATE(x, "a") > 3)"#;
+    true_in_conditions_is_or: r#"FROM a | WHERE TRUE IN (STARTS_WITH(event.action, "Get"), event.action == "Run")"#
+        => r#"event.action starts_with:cased "Get" or event.action eq:cased "Run""#;
     eval_case_default_branch: r#"FROM a | EVAL tier = CASE(user.name == "root", "admin", "user") | WHERE tier != "admin""#
         => r#"not user.name eq:cased "root""#;
     eval_coalesce_tests_first_non_null: r#"FROM a | EVAL ip = COALESCE(source.ip, client.ip) | WHERE ip == "1.2.3.4""#
@@ -122,7 +140,7 @@ expr_cases! {
     eval_coalesce_is_not_null: "FROM a | EVAL u = COALESCE(user.name, user.id) | WHERE u IS NOT NULL"
         => "user.name is_not_null or user.id is_not_null";
     case_is_not_null_when_a_non_null_branch_is_taken: r#"FROM a | EVAL v = CASE(x == 1, "a", y == 2, NULL, z) | WHERE v IS NOT NULL"#
-        => "x eq 1 or (not x eq 1 and not y eq 2 and z is_not_null)";
+        => "x eq 1 or (not y eq 2 and z is_not_null)";
     coalesce_of_case_is_null: "FROM a | EVAL v = COALESCE(a, CASE(x == 1, b, NULL)) | WHERE v IS NULL"
         => "not (a is_not_null or (x eq 1 and b is_not_null))";
     null_passing_function_is_not_null: r#"FROM a | EVAL c = REPLACE(process.command_line, "\\s+", " ") | WHERE c IS NOT NULL"#
@@ -148,73 +166,6 @@ expr_cases! {
     mv_expand_keeps_the_filter: r#"FROM a | MV_EXPAND event.action | WHERE event.action == "exec""#
         => r#"event.action eq:cased "exec""#;
     sort_keep_limit_do_not_filter: "FROM a | KEEP x, y | SORT x DESC | LIMIT 10" => "<all>";
-    // After STATS: filters on keys stay event conditions.
-    post_stats_key_filter_is_event_condition: r#"FROM a | STATS c = COUNT(*) BY host.name | WHERE host.name != "dc01" AND c > 5"#
-        => r#"not host.name eq:cased "dc01""#;
-    post_stats_other_aggregate_is_opaque: "FROM a | STATS bytes = SUM(network.bytes) BY source.ip | WHERE bytes > 1000000"
-        => r#"opaque("post-STATS filter on an aggregate (SUM)": bytes > 1000000)"#;
-    post_stats_or_of_aggregates_is_opaque: "FROM a | STATS c = COUNT(*), u = COUNT_DISTINCT(user.name) BY source.ip | WHERE c > 100 OR u > 10"
-        => r#"opaque("post-STATS filter that combines aggregates": c > 100 OR u > 10)"#;
-    post_stats_ratio_is_opaque: "FROM a | STATS f = COUNT(*) WHERE event.outcome == \"failure\", t = COUNT(*) BY user.name | EVAL r = f / t | WHERE r > 0.9"
-        => r#"opaque("post-STATS filter on a column computed from aggregates (arithmetic)": r > 0.9)"#;
-    second_stats_is_opaque: "FROM a | STATS c = COUNT(*) BY host.name, user.name | STATS users = COUNT(*) BY host.name | WHERE users > 3"
-        => r#"opaque("WHERE on an aggregate of a second STATS": users > 3)"#;
-    inline_stats_is_opaque: "FROM a | INLINE STATS hosts = COUNT_DISTINCT(host.name) BY process.hash.sha256 | WHERE hosts < 3"
-        => r#"opaque("WHERE on an INLINE STATS aggregate": hosts < 3)"#;
-    second_count_is_opaque: "FROM a | STATS c = COUNT(*), u = COUNT_DISTINCT(user.name) BY source.ip | WHERE c > 100 AND u == 1"
-        => r#"opaque("post-STATS comparison on a second count": u == 1)"#;
-}
-
-/// `aggregation` cases: the query, the expected expression and aggregation.
-macro_rules! agg_cases {
-    ($($case:ident: $query:expr => $expr:expr, $agg:expr;)*) => {$(
-        #[test]
-        fn $case() {
-            let l = lower($query);
-            assert_eq!(expr_text(&l.expr), $expr, "query: {}", $query);
-            let agg = l.aggregation.as_ref().map_or_else(|| "none".to_owned(), agg_text);
-            assert_eq!(agg, $agg, "query: {}", $query);
-        }
-    )*};
-}
-
-agg_cases! {
-    count_threshold: r#"FROM a | WHERE event.outcome == "failure" | STATS c = COUNT(*) BY host.id | WHERE c > 10"#
-        => r#"event.outcome eq:cased "failure""#, "threshold by host.id gt 10";
-    count_distinct_is_value_count: "FROM a | STATS n = COUNT_DISTINCT(user.name) BY source.ip | WHERE n >= 20"
-        => "<all>", "value_count(user.name) by source.ip gte 20";
-    threshold_range: "FROM a | STATS c = COUNT() BY host.id | WHERE c >= 5 AND c < 50"
-        => "<all>", "threshold by host.id gte 5 lt 50";
-    number_on_the_left: "FROM a | STATS c = COUNT(*) BY host.id | WHERE 10 <= c"
-        => "<all>", "threshold by host.id gte 10";
-    count_with_cardinality: "FROM a | STATS c = COUNT(*), u = COUNT_DISTINCT(user.name) BY source.ip | WHERE c >= 100 AND u > 9"
-        => "<all>", "threshold[user.name>=10] by source.ip gte 100";
-    cardinalities_only: "FROM a | STATS u = COUNT_DISTINCT(user.name), h = COUNT_DISTINCT(host.id) BY source.ip | WHERE u >= 5 AND h >= 2"
-        => "<all>", "threshold[user.name>=5, host.id>=2] by source.ip";
-    count_distinct_of_alias: "FROM a | EVAL u = TO_LOWER(user.name) | STATS n = COUNT_DISTINCT(u) BY source.ip | WHERE n > 3"
-        => "<all>", "value_count(user.name) by source.ip gt 3";
-    filtered_count_joins_events: r#"FROM a | STATS f = COUNT(*) WHERE event.outcome == "failure" BY user.name | WHERE f >= 20"#
-        => r#"event.outcome eq:cased "failure""#, "threshold by user.name gte 20";
-    sum_of_flag_is_filtered_count: r#"FROM a | EVAL is_fail = CASE(event.outcome == "failure", 1, 0) | STATS f = SUM(is_fail) BY user.name | WHERE f > 4"#
-        => r#"event.outcome eq:cased "failure""#, "threshold by user.name gt 4";
-    max_of_flag_is_at_least_one: r#"FROM a | STATS seen = MAX(CASE(process.name == "nc", 1, 0)) BY host.id | WHERE seen == 1"#
-        => r#"process.name eq:cased "nc""#, "threshold by host.id gte 1";
-    count_of_field_needs_it: "FROM a | STATS c = COUNT(user.name) BY host.id | WHERE c > 2"
-        => "user.name is_not_null", "threshold by host.id gt 2";
-    count_distinct_of_case_field: r#"FROM a | EVAL admin = CASE(user.roles == "admin", user.name, NULL) | STATS n = COUNT_DISTINCT(admin) BY host.id | WHERE n >= 2"#
-        => r#"user.roles eq:cased "admin""#, "value_count(user.name) by host.id gte 2";
-    filtered_count_that_may_be_zero_stays_opaque: "FROM a | STATS f = COUNT(*) WHERE x == 1 BY h | WHERE f < 3"
-        => r#"opaque("threshold on a filtered count": f < 3)"#, "threshold by h lt 3";
-    two_filtered_counts_are_a_correlation: r#"FROM a | STATS s = COUNT(*) WHERE e == "start", f = COUNT(*) WHERE e == "fail" BY h | WHERE s > 0 AND f > 0"#
-        => r#"opaque("threshold on a filtered count": s > 0) and opaque("post-STATS comparison on a second count": f > 0)"#, "threshold by h gt 0";
-    date_trunc_key_is_window: "FROM a | EVAL bucket = DATE_TRUNC(15 minutes, @timestamp) | STATS c = COUNT(*) BY bucket, host.id | WHERE c > 50"
-        => "<all>", "threshold by host.id window 15 minutes = 900s gt 50";
-    bucket_in_by_is_window: "FROM a | STATS c = COUNT(*) BY b = BUCKET(@timestamp, 1 hour), user.name | WHERE c > 5"
-        => "<all>", "threshold by user.name window 1 hour = 3600s gt 5";
-    computed_key_keeps_its_column_name: "FROM a | EVAL k = CONCAT(user.name, host.name) | STATS c = COUNT(*) BY k | WHERE c > 1"
-        => "<all>", "threshold by k gt 1";
-    no_post_stats_filter_no_aggregation: "FROM a | STATS c = COUNT(*) BY host.id"
-        => "<all>", "none";
 }
 
 #[test]

@@ -98,6 +98,27 @@ hostile! {
         " OR x == 1".repeat(5000),
         " AND c > 1".repeat(5000)
     ) => true;
+    many_metrics_in_one_having: {
+        let aggs: Vec<String> = (0..N).map(|i| format!("m{i} = COUNT_DISTINCT(f{i})")).collect();
+        let conds: Vec<String> = (0..N).map(|i| format!("m{i} > {i}")).collect();
+        format!("FROM a | STATS {} BY h | WHERE {}", aggs.join(", "), conds.join(" OR "))
+    } => true;
+    huge_case_over_metrics: format!(
+        "FROM a | STATS c = COUNT(*) BY h | EVAL t = CASE({}\"z\") | WHERE t == \"z\"",
+        "c > 1, \"a\", ".repeat(N)
+    ) => true;
+    case_over_metrics_doubling_chain: {
+        let mut q = String::from("FROM a | STATS c = COUNT(*), u = COUNT_DISTINCT(x) BY h | EVAL t0 = CASE(c > 1 OR u > 2, 1, 0)");
+        for i in 1..200 {
+            let _ = write!(q, " | EVAL t{i} = CASE(t{j} == 1 AND (t{j} == 1 OR c > {i}), 1, 0)", j = i - 1);
+        }
+        q.push_str(" | WHERE t199 == 1");
+        q
+    } => true;
+    many_concatenated_values_patterns: format!(
+        "FROM a | STATS v = VALUES(x) BY h | EVAL s = MV_CONCAT(v, \",\") | WHERE s LIKE (\"*a*\"{})",
+        ", \"*b*\"".repeat(N)
+    ) => true;
     eval_doubling_chain: {
         let mut q = String::from("FROM a | EVAL c0 = x == 1 OR y == 2");
         for i in 1..200 {

@@ -13,10 +13,12 @@ use ruledex_ingest::{Report, ingest_dir};
 use ruledex_model::{AggregationKind, Field, Language, Op, Rule, Vendor};
 
 /// Rules whose logic has no opaque part (at most 2,192 − 106 machine-learning
-/// − 9 indicator-match = 2,077). Measured: KQL 776, EQL 1,059, ES|QL 69,
-/// Lucene 1. Most of the rest are ES|QL post-`STATS` conditions the model's
-/// aggregation cannot hold yet.
-const EXPECTED_FULLY_PARSED_AT_LEAST: usize = 1905;
+/// − 9 indicator-match = 2,077). Measured: KQL 776, EQL 1,059, ES|QL 104,
+/// Lucene 1. Most of the rest are ES|QL filters on values the model cannot
+/// state exactly: transformed fields (`URL_DECODE`, `REPLACE`, `LENGTH`),
+/// `GROK`/`DISSECT` columns, values computed from aggregates (`DATE_DIFF`,
+/// ratios) and aggregates of a second `STATS`.
+const EXPECTED_FULLY_PARSED_AT_LEAST: usize = 1940;
 /// Queries that fail to parse (each is one failure).
 const EXPECTED_QUERY_FAILURES: usize = 0;
 /// Rules with at least one catalog event.

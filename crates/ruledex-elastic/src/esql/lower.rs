@@ -1,18 +1,20 @@
 //! Lowering an ES|QL query into the model: the only place that knows how
-//! ES|QL maps onto [`Expr`] and [`Aggregation`]. The rules are on [`lower`].
+//! ES|QL maps onto [`Expr`] and [`Aggregation`](ruledex_model::Aggregation).
+//! The rules are on [`lower`]; `STATS` and what follows it are in [`stats`].
 
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use ruledex_diag::Span;
-use ruledex_model::{
-    Aggregation, AggregationKind, Comparison, Expr, Field, Op, Pred, RegexFlags, Value, Window,
-};
+use ruledex_model::{Expr, Field, Metric, Op, Pred, RegexFlags, Value, Window};
 
 use super::ast::{self, CmpOp, CommandKind, ExprKind, Literal, Query, Source};
 use super::pattern;
 use crate::lowered::Lowered;
+use stats::{AggCond, AggDef};
+
+mod stats;
 
 /// Fields whose positive equalities are passed on as [`Lowered::hints`].
 const HINT_FIELDS: &[&str] = &[
@@ -44,8 +46,9 @@ const CASTS: &[&str] = &[
     "TO_DT",
 ];
 
-/// Most `CASE` branches traced; a longer `CASE` is opaque to filters.
-const MAX_CASE_BRANCHES: usize = 64;
+/// Most `CASE` branches traced; a longer `CASE` is opaque to filters. (The
+/// size of what tracing builds is bounded by [`INLINE_BUDGET`].)
+const MAX_CASE_BRANCHES: usize = 256;
 
 /// Most `COALESCE` arguments traced.
 const MAX_COALESCE: usize = 16;
@@ -98,19 +101,21 @@ pub mod reason {
     pub const FUNCTION: &str = "boolean function";
     /// A `WHERE` on an `INLINE STATS` aggregate.
     pub const INLINE_STATS: &str = "WHERE on an INLINE STATS aggregate";
-    /// A post-`STATS` filter on an aggregate other than a count.
+    /// A post-`STATS` filter on an aggregate the model cannot state: of a
+    /// computed value (`COUNT_DISTINCT(CONCAT(a, b))`), with parameters
+    /// (`PERCENTILE(x, 95)`), or a comparison that cannot be restated on the
+    /// count the metric holds (`MAX` of a 0/1 flag `>= 0`).
     pub const AGGREGATE: &str = "post-STATS filter on an aggregate";
-    /// A post-`STATS` filter on a column an `EVAL` computed from aggregates.
-    pub const FROM_AGGREGATES: &str = "post-STATS filter on a column computed from aggregates";
-    /// A post-`STATS` filter that compares aggregates with each other or joins
-    /// them with `OR`/`NOT`.
-    pub const MIXED: &str = "post-STATS filter that combines aggregates";
+    /// A post-`STATS` filter on an aggregate whose own `WHERE` is opaque.
+    pub const AGGREGATE_FILTER: &str = "post-STATS filter on an aggregate with an opaque WHERE";
+    /// A post-`STATS` comparison of a `VALUES` list with a value: ES|QL
+    /// compares a multi-valued value as null, the model as "any value".
+    pub const VALUES_LIST: &str = "post-STATS comparison on a VALUES list";
+    /// A post-`STATS` filter on a value computed from aggregates, by an `EVAL`
+    /// or in the `WHERE` itself (`DATE_DIFF`, arithmetic, `ROUND`).
+    pub const FROM_AGGREGATES: &str = "post-STATS filter on a value computed from aggregates";
     /// A `WHERE` on an aggregate of a second `STATS`.
     pub const NESTED_STATS: &str = "WHERE on an aggregate of a second STATS";
-    /// A post-`STATS` comparison on a count beside the one the aggregation holds.
-    pub const EXTRA_AGGREGATE: &str = "post-STATS comparison on a second count";
-    /// A threshold on a filtered count that cannot join the event condition.
-    pub const FILTERED_AGGREGATE: &str = "threshold on a filtered count";
     /// A `KQL()` query string the KQL front-end could not read.
     pub const KQL: &str = "KQL() query not lowered";
     /// Full-text search: `MATCH`, `QSTR`, `:`.
@@ -121,11 +126,24 @@ pub mod reason {
     pub const TOO_LARGE: &str = "condition too large to trace through EVAL";
 }
 
-/// A source field a column reads, case-folded by `TO_LOWER`/`TO_UPPER` when `fold`.
+/// A source field a column reads, case-folded by `TO_LOWER`/`TO_UPPER` when
+/// `fold`, converted to another type (`TO_STRING`, `::ip`) when `cast`.
 #[derive(Clone, Debug, PartialEq)]
 struct Src {
     name: String,
     fold: bool,
+    cast: bool,
+}
+
+impl Src {
+    /// A field read as it is.
+    fn plain(name: impl Into<String>) -> Src {
+        Src {
+            name: name.into(),
+            fold: false,
+            cast: false,
+        }
+    }
 }
 
 /// What a `CASE` branch gives.
@@ -159,44 +177,21 @@ enum Def {
         from_aggs: bool,
         null_iff: Option<Vec<Src>>,
     },
+    /// `LOCATE(field, "text")`: where the text starts in the field (from 1),
+    /// 0 when it is not there.
+    Locate { srcs: Vec<Src>, needle: String },
     /// Written by a command (`GROK`, …).
     Extracted(&'static str),
     /// An aggregate.
     Agg(AggDef),
-}
-
-#[derive(Clone, Debug)]
-struct AggDef {
-    kind: AggKind,
-    /// Only events matching this are counted (shared: every comparison on
-    /// the column holds a copy of its definition).
-    filter: Option<Rc<Expr>>,
-    /// From `INLINE STATS`.
-    inline: bool,
-    /// From a second (or later) `STATS`.
-    nested: bool,
-}
-
-#[derive(Clone, Debug)]
-enum AggKind {
-    /// A count of events.
-    Count,
-    /// `MAX` of a 0/1 flag: whether any event matches (compared with 1 only).
-    Exists,
-    /// `COUNT_DISTINCT(field)`.
-    CountDistinct(String),
-    /// Any other aggregate, by name.
-    Other(String),
-}
-
-/// A post-`STATS` comparison of a counting aggregate with a number.
-struct Threshold {
-    column: String,
-    def: AggDef,
-    op: Op,
-    value: f64,
-    span: Span,
-    text: String,
+    /// `CASE` over conditions on aggregates, lowered as `having` conditions.
+    AggCase {
+        branches: Rc<Vec<(Expr, CaseValue)>>,
+        default: CaseValue,
+    },
+    /// `MV_CONCAT(values, separator)` of a `VALUES` metric: one string
+    /// holding every value.
+    AggConcat { metric: String, separator: String },
 }
 
 struct Lowerer {
@@ -208,7 +203,10 @@ struct Lowerer {
     stats: usize,
     group_by: Vec<Field>,
     window: Option<Window>,
-    thresholds: Vec<Threshold>,
+    /// The aggregates of the first `STATS`.
+    metrics: Vec<Metric>,
+    /// Post-`STATS` conditions on its aggregates.
+    agg_conds: Vec<AggCond>,
     joined: bool,
 }
 
@@ -222,27 +220,75 @@ struct Lowerer {
 /// - `EVAL` definitions are remembered, so that a later `WHERE` on the column
 ///   is traced back: a source field, `TO_LOWER`/`TO_UPPER` of one (the
 ///   predicate then ignores case), a cast of one (`TO_STRING`, `::ip`, …) or
-///   `COALESCE` of several (the first non-null one is tested) is a condition
-///   on those fields; a boolean expression is that expression; a `CASE` whose
-///   results are literals is the disjunction of the branches giving a matching
-///   value (each branch ANDed with the negation of the earlier conditions).
-///   Anything else is [`Expr::Opaque`], with the function named in the reason;
+///   `COALESCE` of several (the first non-null one is tested; `NULL`
+///   arguments are skipped) is a condition on those fields; a boolean
+///   expression is that expression; a `CASE` is the disjunction of the
+///   branches whose result passes (a literal that matches, or a field tested
+///   in its place), each ANDed with the negation of the earlier conditions
+///   whose results do not always pass; a `COALESCE` of such columns tries
+///   them in turn; `LOCATE(f, "x")` compared with 0 is whether `f` contains
+///   `"x"`. Anything else — a function that transforms the value
+///   (`URL_DECODE`, `REPLACE`, `LENGTH`, …), arithmetic — is
+///   [`Expr::Opaque`], with the function named in the reason, since the model
+///   has no field transforms;
 /// - columns written by `GROK`, `DISSECT`, `COMPLETION` and `ENRICH` are opaque
 ///   to filters; `RENAME` carries definitions over; `KEEP`, `DROP`, `SORT`,
 ///   `LIMIT`, `SAMPLE` and `MV_EXPAND` do not change which events match;
-/// - after `STATS … BY keys`, a `WHERE` on the keys is still a condition on the
-///   events (filtering groups by key is filtering events by key). Comparisons
-///   of counting aggregates with numbers become [`Lowered::aggregation`], grouped
-///   by the keys: `COUNT(*)` gives [`AggregationKind::Threshold`] (a
-///   `COUNT_DISTINCT(f) >= n` beside it is its cardinality), `COUNT_DISTINCT(f)`
-///   alone gives [`AggregationKind::ValueCount`]. Filtered counts —
-///   `COUNT(*) WHERE c`, `SUM` of a 0/1 `CASE(c, 1, 0)` flag, `MAX` of one
-///   compared with 1 — are counts of the events matching `c`; when such a
-///   count is the only one compared and a group of zero events cannot pass, `c`
-///   joins the event condition. A `DATE_TRUNC(span, @timestamp)` or
-///   `BUCKET(@timestamp, span)` key is the window. Other filters on aggregates
-///   (sums, maxima, ratios, comparisons of two aggregates, `OR`s of them, those
-///   after a second `STATS` or on `INLINE STATS` columns) are opaque.
+/// - the first (non-inline) `STATS … BY keys` gives [`Lowered::aggregation`]:
+///   the keys are its `group_by` (a case-folded or computed key keeps its
+///   column name; a `DATE_TRUNC(span, @timestamp)` or `BUCKET(@timestamp,
+///   span)` key is the window), and every aggregate is a
+///   [`Metric`](ruledex_model::Metric) named by its column (or by its printed
+///   expression when unnamed). See "Aggregates" below;
+/// - after it, a `WHERE` on the keys is still a condition on the events
+///   (filtering groups by key is filtering events by key); conditions on the
+///   aggregates are the aggregation's, in one of two forms (never both):
+///   - **threshold form**, when every conjunct is a bound on one count that an
+///     Elastic threshold rule could state: bounds on a count of events are
+///     [`Aggregation::condition`](ruledex_model::Aggregation::condition) of
+///     [`AggregationKind::Threshold`](ruledex_model::AggregationKind::Threshold)
+///     (with `COUNT_DISTINCT(f) >= n` beside an unfiltered count as its
+///     cardinality), bounds on one `COUNT_DISTINCT(f)` are an
+///     [`AggregationKind::ValueCount`](ruledex_model::AggregationKind::ValueCount),
+///     minima on several `COUNT_DISTINCT`s are a cardinality-only threshold.
+///     A count of the events matching `c` (see "Aggregates") that is the only
+///     one compared, where a group of zero events cannot pass, is a count of
+///     events with `c` joining the event condition;
+///   - **`having` form** otherwise:
+///     [`Aggregation::having`](ruledex_model::Aggregation::having) is the AND of
+///     the conjuncts, over metric names (and keys) as fields: comparisons of a
+///     metric with a literal, `AND`/`OR`/`NOT`, `IN`, `IS [NOT] NULL`,
+///     `MV_CONTAINS(values, "x")` (some value is `"x"`), and comparisons of two
+///     metrics as `field_ref` (the other metric's name as value; `within` is
+///     `lt`/`lte`/`gt`/`gte` for an ordering, none for equality). An `EVAL`
+///     that renames an aggregate names the same metric; a `CASE` over such
+///     conditions is traced like an event `CASE`; `MV_CONCAT(values, ",")
+///     LIKE "*x*"` (no separator in `x`) is "some value contains `x`". The
+///     kind is a `Threshold` with no cardinality and no `condition`;
+///
+///   a conjunct that cannot be stated exactly stays in the event condition as
+///   [`Expr::Opaque`] (`having` never holds an opaque node): values computed
+///   from aggregates (`DATE_DIFF`, ratios, `ROUND`, `MV_FIRST`, …), a metric
+///   against a computed value (`NOW() - 1 hour`), comparisons of a `VALUES`
+///   list (ES|QL compares a multi-valued value as null), aggregates the model
+///   cannot state, and anything after a second `STATS`, on `INLINE STATS`
+///   columns or after `LOOKUP JOIN`. A `STATS` with no condition on its
+///   aggregates still gives its aggregation: every group is kept.
+///
+/// # Aggregates
+///
+/// `COUNT(*)` is a `Count`; `COUNT(f)` a `Count` of field `f` (ES|QL counts
+/// values, each value of a multi-valued field); `COUNT_DISTINCT(f)`, `SUM`,
+/// `MIN`, `MAX`, `AVG`, `MEDIAN` and `VALUES` of a field are the functions of
+/// that field; another function of one field (`STD_DEV(f)`) is `Other` with
+/// the field. `… WHERE c` and an argument `CASE(c, f, NULL)` make `c` the
+/// metric's filter. `SUM` of a 0/1 flag (`CASE(c, 1, 0)`, or a boolean) is a
+/// `Count` filtered by `c`; so is `MAX` of one, whose comparisons are restated
+/// on the count (`== 1` as `>= 1`, `== 0` as `== 0`); comparisons of either
+/// that would hold for a group with no flagged event are opaque when the flag
+/// may be null rather than 0. An aggregate of a computed, case-folded or
+/// converted value, or with parameters (`PERCENTILE(f, 95)`), is `Other` with
+/// no field, and conditions on it are opaque.
 ///
 /// Predicates: `==` compares case-sensitively (ES|QL compares keywords
 /// exactly) unless the field is wrapped in `TO_LOWER`/`TO_UPPER` or the
@@ -250,9 +296,10 @@ struct Lowerer {
 /// documentation of [`crate::esql`] says; `NOT x` is `Expr::not`; `STARTS_WITH`, `ENDS_WITH`,
 /// `CONTAINS`, `CIDR_MATCH`, `MV_CONTAINS`, `IS [NOT] NULL` and `IN` map to
 /// `starts_with`, `ends_with`, `contains`, `cidr`, `eq`, `is_null`/`is_not_null`
-/// and `in`. A comparison of two fields is `field_ref`. A query with no
-/// filter lowers to an empty `and` (every event). `KQL("…")` is handed
-/// to the KQL front-end, and its predicates get spans in this query.
+/// and `in`; `TRUE IN (c1, c2, …)` is `c1 or c2 or …`. A comparison of two
+/// fields is `field_ref`. A query with no filter lowers to an empty `and`
+/// (every event). `KQL("…")` is handed to the KQL front-end, and its
+/// predicates get spans in this query.
 pub fn lower(query: &Query) -> Lowered {
     let mut cx = Lowerer {
         env: HashMap::new(),
@@ -261,7 +308,8 @@ pub fn lower(query: &Query) -> Lowered {
         stats: 0,
         group_by: Vec::new(),
         window: None,
-        thresholds: Vec::new(),
+        metrics: Vec::new(),
+        agg_conds: Vec::new(),
         joined: false,
     };
     let indices = match &query.source {
@@ -419,6 +467,86 @@ fn over(subject: &[Src], span: Span, mut p: impl FnMut(&Src) -> Expr) -> Expr {
     Expr::or(alts)
 }
 
+/// Whether a literal matches `LIKE`/`RLIKE` patterns, when that is plain to
+/// see: null never does; a string is tested against patterns that reduce to
+/// `eq`, `contains`, `starts_with` or `ends_with`.
+fn like_literal(l: &Literal, regex: bool, patterns: &[String]) -> Option<bool> {
+    let text = match l {
+        Literal::Null => return Some(false),
+        Literal::Str(s) => s,
+        _ => return None,
+    };
+    let mut any = false;
+    for p in patterns {
+        let r = if regex {
+            pattern::rlike(p).ok()?
+        } else {
+            pattern::like(p)
+        };
+        any |= match r.op {
+            Op::Eq => *text == r.value,
+            Op::Contains => text.contains(r.value.as_str()),
+            Op::StartsWith => text.starts_with(r.value.as_str()),
+            Op::EndsWith => text.ends_with(r.value.as_str()),
+            _ => return None,
+        };
+    }
+    Some(any)
+}
+
+/// A constant string: a literal, or `SPACE(n)`.
+fn const_str(e: &ast::Expr) -> Option<String> {
+    const MAX_SPACE: i64 = 10_000;
+    match &e.kind {
+        ExprKind::Lit(Literal::Str(s)) => Some(s.clone()),
+        ExprKind::Call(c) if c.name == "SPACE" => match c.args.as_slice() {
+            [n] => match expr_literal(n)? {
+                Literal::Int(n) if (0..=MAX_SPACE).contains(n) => {
+                    Some(" ".repeat(usize::try_from(*n).ok()?))
+                }
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// What `LOCATE(…) op v` says: `Some(true)` when it holds exactly when the
+/// text is found (the position is 1 or more), `Some(false)` when exactly
+/// when it is not (the position is 0), `None` when it depends on where.
+fn found_test(op: CmpOp, v: f64) -> Option<bool> {
+    let at_zero = literal_cmp(&Literal::Int(0), op, &Literal::Float(v))?;
+    // Positions are 1, 2, …: all of them pass, or none does.
+    let all_pass = match op {
+        CmpOp::Gt => v < 1.0,
+        CmpOp::Gte => v <= 1.0,
+        CmpOp::Neq => v.abs() < f64::EPSILON,
+        _ => false,
+    };
+    let none_pass = match op {
+        CmpOp::Lt => v <= 1.0,
+        CmpOp::Lte => v < 1.0,
+        CmpOp::Eq | CmpOp::CiEq => v < 1.0 || v.fract().abs() > 0.0,
+        _ => false,
+    };
+    match (all_pass, none_pass, at_zero) {
+        (true, _, false) => Some(true),
+        (_, true, true) => Some(false),
+        _ => None,
+    }
+}
+
+/// The same definition, read through a type conversion.
+fn converted(def: Def) -> Def {
+    match def {
+        Def::Fields(srcs) => {
+            Def::Fields(srcs.into_iter().map(|s| Src { cast: true, ..s }).collect())
+        }
+        other => other,
+    }
+}
+
 /// The condition that always holds (an empty `and`).
 fn always() -> Expr {
     Expr::And(Vec::new())
@@ -431,32 +559,85 @@ fn never() -> Expr {
 
 /// The `CASE` branches whose value satisfies `test` (a condition: [`always`],
 /// [`never`] or a predicate on the value's fields): each holds when its
-/// condition does, no earlier one did, and the test does. `None` when a value
+/// condition and its test do and no earlier condition did. `None` when a value
 /// cannot be tested.
+///
+/// An earlier branch whose value always passes need not be excluded: when its
+/// condition holds, the `CASE` passes through it anyway. So `CASE(a, "x", b,
+/// "x", "y") == "x"` is `a or b`, not `a or (not a and b)`.
+#[cfg(test)]
 fn case_where(
     branches: &[(Expr, CaseValue)],
     default: &CaseValue,
     test: impl Fn(&CaseValue) -> Option<Expr>,
 ) -> Option<Expr> {
-    let mut alts = Vec::new();
-    let mut earlier: Vec<Expr> = Vec::new();
-    let mut branch = |earlier: &[Expr], cond: Option<&Expr>, t: Expr| {
-        if t == never() {
-            return;
+    let (tests, default_test) = case_tests(branches, default, test)?;
+    Some(case_build(branches, &tests, default_test))
+}
+
+/// The test of each branch's value and of the default's.
+fn case_tests(
+    branches: &[(Expr, CaseValue)],
+    default: &CaseValue,
+    test: impl Fn(&CaseValue) -> Option<Expr>,
+) -> Option<(Vec<Expr>, Expr)> {
+    let tests: Option<Vec<Expr>> = branches.iter().map(|(_, v)| test(v)).collect();
+    Some((tests?, test(default)?))
+}
+
+/// Nodes [`case_build`] makes, counted up to just past `limit`.
+fn case_cost(
+    branches: &[(Expr, CaseValue)],
+    tests: &[Expr],
+    default: &Expr,
+    limit: usize,
+) -> usize {
+    let mut excluded = 0usize;
+    let mut cost = 0usize;
+    let all = branches
+        .iter()
+        .map(|(c, _)| Some(c))
+        .chain([None])
+        .zip(tests.iter().chain([default]));
+    for (cond, t) in all {
+        let size = cond.map_or(0, |c| size_upto(c, limit));
+        if *t != never() {
+            cost = cost.saturating_add(excluded + size + size_upto(t, limit));
         }
-        let mut all: Vec<Expr> = earlier.iter().map(|c| Expr::not(c.clone())).collect();
-        all.extend(cond.cloned());
-        if t != always() {
-            all.push(t);
+        if *t != always() {
+            excluded = excluded.saturating_add(size);
         }
-        alts.push(Expr::and(all));
-    };
-    for (cond, value) in branches {
-        branch(&earlier, Some(cond), test(value)?);
-        earlier.push(cond.clone());
+        if cost > limit {
+            break;
+        }
     }
-    branch(&earlier, None, test(default)?);
-    Some(Expr::or(alts))
+    cost
+}
+
+fn case_build(branches: &[(Expr, CaseValue)], tests: &[Expr], default: Expr) -> Expr {
+    let mut alts = Vec::new();
+    let mut excluded: Vec<Expr> = Vec::new();
+    let all = branches
+        .iter()
+        .map(|(c, _)| Some(c))
+        .chain([None])
+        .zip(tests.iter().cloned().chain([default]));
+    for (cond, t) in all {
+        if t != never() {
+            let mut term = excluded.clone();
+            term.extend(cond.cloned());
+            if t != always() {
+                term.push(t.clone());
+            }
+            alts.push(Expr::and(term));
+        }
+        if t != always()
+            && let Some(c) = cond
+        {
+            excluded.push(Expr::not(c.clone()));
+        }
+    }
+    Expr::or(alts)
 }
 
 /// A yes/no test as a condition.
@@ -511,19 +692,16 @@ impl Lowerer {
         default: &CaseValue,
         test: impl Fn(&CaseValue) -> Option<Expr>,
     ) -> Option<Expr> {
-        // Each branch repeats the conditions before it: at most branches × total.
+        // Each branch repeats the conditions it excludes.
         let left = self.budget.get();
-        let mut total = 0;
-        for (c, _) in branches {
-            total += size_upto(c, left);
-        }
-        let cost = total.saturating_mul(branches.len().max(1));
+        let (tests, default_test) = case_tests(branches, default, test)?;
+        let cost = case_cost(branches, &tests, &default_test, left);
         if cost > left {
             self.budget.set(0);
             return None;
         }
         self.budget.set(left - cost);
-        case_where(branches, default, test)
+        Some(case_build(branches, &tests, default_test))
     }
 
     /// [`Lowerer::case_opt`], or the opaque node for `at`.
@@ -547,18 +725,6 @@ impl Lowerer {
         })
     }
 
-    /// The events a 0/1 `CASE` flag (or a boolean) marks with 1.
-    fn flag(&self, def: &Def, at: &ast::Expr) -> Option<Expr> {
-        match def {
-            Def::Bool(c) => Some(self.copy(c, at)),
-            Def::Case { branches, default } => self.case_opt(branches, default, |v| match v {
-                CaseValue::Lit(l) => flag_value(l).map(yes),
-                _ => None,
-            }),
-            _ => None,
-        }
-    }
-
     fn command(&mut self, cmd: &CommandKind) {
         match cmd {
             CommandKind::Where(e) => self.filter(e),
@@ -566,12 +732,10 @@ impl Lowerer {
             CommandKind::Stats(s) => self.stats(s),
             CommandKind::Rename(items) => {
                 for r in items {
-                    let def = self.env.remove(&r.from).unwrap_or_else(|| {
-                        Def::Fields(vec![Src {
-                            name: r.from.clone(),
-                            fold: false,
-                        }])
-                    });
+                    let def = self
+                        .env
+                        .remove(&r.from)
+                        .unwrap_or_else(|| Def::Fields(vec![Src::plain(r.from.clone())]));
                     self.env.insert(r.to.clone(), def);
                 }
             }
@@ -609,12 +773,10 @@ impl Lowerer {
 
     /// What a column holds; a column never defined is a source field.
     fn def_of(&self, name: &str) -> Def {
-        self.env.get(name).cloned().unwrap_or_else(|| {
-            Def::Fields(vec![Src {
-                name: name.to_owned(),
-                fold: false,
-            }])
-        })
+        self.env
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Def::Fields(vec![Src::plain(name)]))
     }
 
     fn eval(&mut self, items: &[ast::Assign]) {
@@ -629,6 +791,16 @@ impl Lowerer {
     /// What an expression computes.
     fn classify(&self, e: &ast::Expr) -> Def {
         if self.reads_agg(e) {
+            // A plain alias of an aggregate names the same metric.
+            if let ExprKind::Field(f) = &e.kind
+                && let Some(d @ (Def::Agg(_) | Def::AggCase { .. } | Def::AggConcat { .. })) =
+                    self.env.get(f)
+            {
+                return d.clone();
+            }
+            if let Some(d) = self.classify_on_aggs(e) {
+                return d;
+            }
             return Def::Computed {
                 what: what(e),
                 from_aggs: true,
@@ -642,28 +814,27 @@ impl Lowerer {
         };
         match &e.kind {
             ExprKind::Field(f) => self.def_of(f),
-            ExprKind::Cast { expr, .. } => self.classify(expr),
+            ExprKind::Cast { expr, .. } => converted(self.classify(expr)),
             ExprKind::Call(c) => match (c.name.as_str(), c.args.as_slice()) {
                 ("TO_LOWER" | "TO_UPPER", [arg]) => match self.classify(arg) {
-                    Def::Fields(srcs) => Def::Fields(
-                        srcs.into_iter()
-                            .map(|s| Src {
-                                name: s.name,
-                                fold: true,
-                            })
-                            .collect(),
-                    ),
+                    Def::Fields(srcs) => {
+                        Def::Fields(srcs.into_iter().map(|s| Src { fold: true, ..s }).collect())
+                    }
                     _ => computed(&c.name),
                 },
                 (name, [arg]) if CASTS.contains(&name) => match self.classify(arg) {
-                    d @ (Def::Fields(_) | Def::Bool(_)) => d,
+                    d @ (Def::Fields(_) | Def::Bool(_)) => converted(d),
                     _ => computed(&c.name),
                 },
                 ("COALESCE", args) if !args.is_empty() && args.len() <= MAX_COALESCE => {
                     // COALESCE(COALESCE(a, b), c) is COALESCE(a, b, c): flattened,
                     // so that definitions never nest, and capped.
                     let mut defs: Vec<Def> = Vec::new();
-                    for a in args {
+                    // A NULL argument is never the first non-null one.
+                    for a in args
+                        .iter()
+                        .filter(|a| expr_literal(a) != Some(&Literal::Null))
+                    {
                         match self.classify(a) {
                             Def::Coalesce(inner) => defs.extend(inner),
                             Def::Fields(srcs) if srcs.len() > 1 => {
@@ -694,6 +865,10 @@ impl Lowerer {
                     Self::bucket(span).unwrap_or_else(|| computed("BUCKET"))
                 }
                 ("CASE", args) if args.len() >= 2 => self.classify_case(args),
+                ("LOCATE", [_, _]) => match self.locate(e) {
+                    Some((srcs, needle)) => Def::Locate { srcs, needle },
+                    None => computed("LOCATE"),
+                },
                 _ if Self::is_boolean(e) => Def::Bool(Rc::new(self.cond(e))),
                 _ => computed(&c.name),
             },
@@ -849,279 +1024,6 @@ impl Lowerer {
         }
     }
 
-    /// What an aggregate of a `STATS` counts.
-    fn agg_def(&self, a: &ast::AggField, inline: bool, nested: bool) -> AggDef {
-        let mut filter = a.filter.as_ref().map(|f| self.cond(f));
-        let kind = match a.expr.as_call() {
-            Some(c) if c.name == "COUNT" && (c.star || c.args.is_empty()) => AggKind::Count,
-            Some(c) if c.name == "COUNT" && c.args.len() == 1 => {
-                let arg = &c.args[0];
-                match self.classify(arg) {
-                    // COUNT(f) counts the events where f is not null.
-                    Def::Fields(srcs) => {
-                        let not_null = Expr::or(
-                            srcs.iter()
-                                .map(|s| {
-                                    field_pred(
-                                        &s.name,
-                                        Op::IsNotNull,
-                                        Vec::new(),
-                                        false,
-                                        arg.span(),
-                                    )
-                                })
-                                .collect(),
-                        );
-                        filter = Some(and_filter(filter, not_null));
-                        AggKind::Count
-                    }
-                    Def::Case { branches, default } => {
-                        let non_null = self.case_opt(&branches, &default, |v| match v {
-                            CaseValue::Lit(l) => Some(yes(*l != Literal::Null)),
-                            _ => None,
-                        });
-                        match non_null {
-                            Some(c) => {
-                                filter = Some(and_filter(filter, c));
-                                AggKind::Count
-                            }
-                            None => AggKind::Other(c.name.clone()),
-                        }
-                    }
-                    _ => AggKind::Other(c.name.clone()),
-                }
-            }
-            Some(c) if c.name == "COUNT_DISTINCT" && !c.args.is_empty() => {
-                match self.classify(&c.args[0]) {
-                    Def::Fields(srcs) if srcs.len() == 1 => {
-                        AggKind::CountDistinct(srcs[0].name.clone())
-                    }
-                    // COUNT_DISTINCT(CASE(c, field, NULL)): distinct values of the
-                    // field among the events matching c.
-                    Def::Case { branches, default } => {
-                        let mut field: Option<&Src> = None;
-                        let mut ok = true;
-                        for v in branches.iter().map(|(_, v)| v).chain([&default]) {
-                            match v {
-                                CaseValue::Lit(Literal::Null) => {}
-                                CaseValue::Col(srcs) if srcs.len() == 1 => {
-                                    ok &= field.is_none_or(|f| f.name == srcs[0].name);
-                                    field = Some(&srcs[0]);
-                                }
-                                _ => ok = false,
-                            }
-                        }
-                        let cond = self.case_opt(&branches, &default, |v| {
-                            Some(yes(!matches!(v, CaseValue::Lit(Literal::Null))))
-                        });
-                        match (ok, field, cond) {
-                            (true, Some(f), Some(cond)) => {
-                                filter = Some(and_filter(filter, cond));
-                                AggKind::CountDistinct(f.name.clone())
-                            }
-                            _ => AggKind::Other(c.name.clone()),
-                        }
-                    }
-                    _ => AggKind::Other(c.name.clone()),
-                }
-            }
-            // SUM of a 0/1 flag counts the flagged events; MAX of one says
-            // whether there is any.
-            Some(c) if matches!(c.name.as_str(), "SUM" | "MAX") && c.args.len() == 1 => {
-                match self.flag(&self.classify(&c.args[0]), &a.expr) {
-                    Some(f) => {
-                        filter = Some(and_filter(filter, f));
-                        if c.name == "SUM" {
-                            AggKind::Count
-                        } else {
-                            AggKind::Exists
-                        }
-                    }
-                    None => AggKind::Other(c.name.clone()),
-                }
-            }
-            Some(c) => AggKind::Other(c.name.clone()),
-            None => AggKind::Other(what(&a.expr)),
-        };
-        AggDef {
-            kind,
-            filter: filter.map(Rc::new),
-            inline,
-            nested,
-        }
-    }
-
-    fn stats(&mut self, s: &ast::Stats) {
-        let nested = !s.inline && self.stats > 0;
-        if !s.inline {
-            self.stats += 1;
-        }
-        let mut out: Vec<(String, Def)> = Vec::new();
-        for a in &s.aggs {
-            let def = self.agg_def(a, s.inline, nested);
-            let name = a.name.clone().unwrap_or_else(|| a.expr.to_string());
-            out.push((name, Def::Agg(def)));
-        }
-        for b in &s.by {
-            let def = self.classify(&b.expr);
-            let name = b.name.clone().unwrap_or_else(|| match &b.expr.kind {
-                ExprKind::Field(f) => f.clone(),
-                _ => b.expr.to_string(),
-            });
-            if !s.inline && !nested {
-                match &def {
-                    Def::Bucket(span) => self.window = Some(Window::parse(span)),
-                    Def::Fields(srcs) if srcs.len() == 1 => {
-                        self.group_by.push(Field::raw(srcs[0].name.clone()));
-                    }
-                    _ => self.group_by.push(Field::raw(name.clone())),
-                }
-            }
-            out.push((name, def));
-        }
-        if !s.inline {
-            // Only the aggregates and the keys survive a STATS.
-            self.env.clear();
-        }
-        self.env.extend(out);
-    }
-
-    fn agg_of(&self, name: &str) -> Option<&AggDef> {
-        match self.env.get(name) {
-            Some(Def::Agg(a)) => Some(a),
-            _ => None,
-        }
-    }
-
-    /// Whether a column holds an aggregate or something computed from one.
-    fn is_agg_column(&self, name: &str) -> bool {
-        matches!(
-            self.env.get(name),
-            Some(
-                Def::Agg(_)
-                    | Def::Computed {
-                        from_aggs: true,
-                        ..
-                    }
-            )
-        )
-    }
-
-    /// Whether an expression reads an aggregate column.
-    fn reads_agg(&self, e: &ast::Expr) -> bool {
-        let mut found = false;
-        visit(e, &mut |x| {
-            if let ExprKind::Field(f) = &x.kind {
-                found |= self.is_agg_column(f);
-            }
-        });
-        found
-    }
-
-    fn filter(&mut self, e: &ast::Expr) {
-        let conjuncts: Vec<&ast::Expr> = match &e.kind {
-            ExprKind::And(terms) => terms.iter().collect(),
-            _ => vec![e],
-        };
-        for c in conjuncts {
-            if self.joined {
-                self.conds.push(opaque(reason::LOOKUP, c));
-            } else if !self.reads_agg(c) {
-                let lowered = self.cond(c);
-                self.conds.push(lowered);
-            } else if let Some(t) = self.threshold(c) {
-                self.thresholds.push(t);
-            } else {
-                let r = self.agg_reason(c);
-                self.conds.push(opaque(r, c));
-            }
-        }
-    }
-
-    /// `count_column OP number` (either way round), on a plain `STATS` count.
-    fn threshold(&self, e: &ast::Expr) -> Option<Threshold> {
-        let ExprKind::Cmp { op, lhs, rhs } = &e.kind else {
-            return None;
-        };
-        let (col, op, lit) = match (lhs.as_field(), rhs.as_field()) {
-            (Some(col), _) => (col, *op, expr_literal(rhs)?),
-            (_, Some(col)) => (col, flip(*op), expr_literal(lhs)?),
-            _ => return None,
-        };
-        let agg = self.agg_of(col)?;
-        if agg.inline || agg.nested || matches!(op, CmpOp::Neq | CmpOp::CiEq) {
-            return None;
-        }
-        let mut cmp = Comparison {
-            op: cmp_model_op(op),
-            value: literal_value(lit)?.as_f64()?,
-        };
-        match agg.kind {
-            AggKind::Other(_) => return None,
-            // `MAX(flag) == 1` (or `>= 1`, `> 0`) is "at least one event".
-            AggKind::Exists if holds(1.0, &cmp) && !holds(0.0, &cmp) => {
-                cmp = Comparison {
-                    op: Op::Gte,
-                    value: 1.0,
-                };
-            }
-            AggKind::Exists => return None,
-            AggKind::Count | AggKind::CountDistinct(_) => {}
-        }
-        Some(Threshold {
-            column: col.to_owned(),
-            def: agg.clone(),
-            op: cmp.op,
-            value: cmp.value,
-            span: e.span(),
-            text: e.to_string(),
-        })
-    }
-
-    /// Why a filter that reads an aggregate is opaque.
-    fn agg_reason(&self, e: &ast::Expr) -> String {
-        let mut aggs: Vec<&AggDef> = Vec::new();
-        let mut computed: Vec<&str> = Vec::new();
-        visit(e, &mut |x| {
-            if let ExprKind::Field(f) = &x.kind {
-                match self.env.get(f.as_str()) {
-                    Some(Def::Agg(a)) => aggs.push(a),
-                    Some(Def::Computed {
-                        what,
-                        from_aggs: true,
-                        ..
-                    }) => computed.push(what),
-                    _ => {}
-                }
-            }
-        });
-        if aggs.iter().any(|a| a.inline) {
-            return reason::INLINE_STATS.into();
-        }
-        if aggs.iter().any(|a| a.nested) {
-            return reason::NESTED_STATS.into();
-        }
-        let simple_cmp = match &e.kind {
-            ExprKind::Cmp { lhs, rhs, .. } => {
-                (lhs.as_field().is_some() && expr_literal(rhs).is_some())
-                    || (rhs.as_field().is_some() && expr_literal(lhs).is_some())
-            }
-            ExprKind::IsNull { expr, .. }
-            | ExprKind::Like { expr, .. }
-            | ExprKind::In { expr, .. } => expr.as_field().is_some(),
-            _ => false,
-        };
-        match (aggs.as_slice(), computed.as_slice()) {
-            ([], [w]) if simple_cmp => format!("{} ({w})", reason::FROM_AGGREGATES),
-            ([a], []) if simple_cmp => match &a.kind {
-                AggKind::Other(name) => format!("{} ({name})", reason::AGGREGATE),
-                AggKind::Exists => format!("{} (MAX)", reason::AGGREGATE),
-                _ => format!("{} (not a numeric threshold)", reason::AGGREGATE),
-            },
-            _ => reason::MIXED.into(),
-        }
-    }
-
     /// A condition on each event.
     fn cond(&self, e: &ast::Expr) -> Expr {
         let span = e.span();
@@ -1136,11 +1038,17 @@ impl Lowerer {
                 negated,
                 patterns,
             } => {
-                let subject = match self.subject(expr, e) {
-                    Ok(s) => s,
-                    Err(o) => return o,
+                let any = match self.subject(expr, e) {
+                    Ok(subject) => over(&subject, span, |s| Self::like(e, s, *regex, patterns)),
+                    Err(o) => match self.column_def(expr) {
+                        Some(d) => {
+                            self.test_value(&d, e, &|s| Self::like(e, s, *regex, patterns), &|l| {
+                                like_literal(l, *regex, patterns)
+                            })
+                        }
+                        None => return o,
+                    },
                 };
-                let any = over(&subject, span, |s| Self::like(e, s, *regex, patterns));
                 if *negated { Expr::not(any) } else { any }
             }
             ExprKind::In {
@@ -1148,21 +1056,51 @@ impl Lowerer {
                 negated,
                 list,
             } => {
-                let subject = match self.subject(expr, e) {
-                    Ok(s) => s,
-                    Err(o) => return o,
+                // `TRUE IN (c1, c2, …)`: one of the conditions holds.
+                if let Some(Literal::Bool(b)) = expr_literal(expr)
+                    && list.iter().all(Self::is_boolean)
+                {
+                    let alts = list
+                        .iter()
+                        .map(|x| {
+                            if *b {
+                                self.cond(x)
+                            } else {
+                                Expr::not(self.cond(x))
+                            }
+                        })
+                        .collect();
+                    let p = Expr::or(alts);
+                    return if *negated { Expr::not(p) } else { p };
+                }
+                // The fields tested, or a CASE or COALESCE column.
+                let (subject, column) = match self.subject(expr, e) {
+                    Ok(s) => (s, None),
+                    Err(o) => match self.column_def(expr) {
+                        Some(d) => (Vec::new(), Some(d)),
+                        None => return o,
+                    },
                 };
-                let values: Option<Vec<Value>> = list
-                    .iter()
-                    .map(|v| expr_literal(v).and_then(literal_value))
-                    .collect();
-                let Some(values) = values else {
+                let lits: Option<Vec<&Literal>> = list.iter().map(expr_literal).collect();
+                let values: Option<Vec<Value>> = lits
+                    .as_ref()
+                    .and_then(|ls| ls.iter().map(|l| literal_value(l)).collect());
+                let (Some(lits), Some(values)) = (lits, values) else {
                     return opaque(reason::NON_LITERAL, e);
                 };
                 let text = values.iter().any(|v| matches!(v, Value::Str(_)));
-                let p = over(&subject, span, |s| {
-                    field_pred(&s.name, Op::In, values.clone(), text && !s.fold, span)
-                });
+                let on_src =
+                    |s: &Src| field_pred(&s.name, Op::In, values.clone(), text && !s.fold, span);
+                let p = match column {
+                    None => over(&subject, span, on_src),
+                    Some(d) => self.test_value(&d, e, &on_src, &|l| {
+                        let mut any = false;
+                        for x in &lits {
+                            any |= literal_cmp(l, CmpOp::Eq, x)?;
+                        }
+                        Some(any)
+                    }),
+                };
                 if *negated { Expr::not(p) } else { p }
             }
             ExprKind::IsNull { expr, negated } => {
@@ -1262,7 +1200,17 @@ impl Lowerer {
             ExprKind::Field(f) => match self.def_of(f) {
                 Def::Fields(srcs) => Ok(srcs),
                 Def::Extracted(by) => Err(opaque(format!("{} {by}", reason::EXTRACTED), whole)),
+                Def::Locate { .. } => {
+                    Err(opaque(format!("{} (LOCATE)", reason::EVAL_COMPUTED), whole))
+                }
                 Def::Agg(_) => Err(opaque(reason::AGGREGATE, whole)),
+                Def::AggCase { .. } => {
+                    Err(opaque(format!("{} (CASE)", reason::FROM_AGGREGATES), whole))
+                }
+                Def::AggConcat { .. } => Err(opaque(
+                    format!("{} (MV_CONCAT)", reason::FROM_AGGREGATES),
+                    whole,
+                )),
                 Def::Bool(_) => Err(opaque(
                     format!("{} (a condition)", reason::EVAL_COMPUTED),
                     whole,
@@ -1289,18 +1237,16 @@ impl Lowerer {
             },
             ExprKind::Cast { expr, .. } => self.subject(expr, whole),
             ExprKind::Call(c) => match (c.name.as_str(), c.args.as_slice()) {
-                ("TO_LOWER" | "TO_UPPER", [arg]) => self.subject(arg, whole).map(|srcs| {
-                    srcs.into_iter()
-                        .map(|s| Src {
-                            name: s.name,
-                            fold: true,
-                        })
-                        .collect()
-                }),
+                ("TO_LOWER" | "TO_UPPER", [arg]) => self
+                    .subject(arg, whole)
+                    .map(|srcs| srcs.into_iter().map(|s| Src { fold: true, ..s }).collect()),
                 (name, [arg]) if CASTS.contains(&name) => self.subject(arg, whole),
                 ("COALESCE", args) if !args.is_empty() && args.len() <= MAX_COALESCE => {
                     let mut all = Vec::new();
-                    for a in args {
+                    for a in args
+                        .iter()
+                        .filter(|a| expr_literal(a) != Some(&Literal::Null))
+                    {
                         all.extend(self.subject(a, whole)?);
                     }
                     if all.len() > MAX_COALESCE {
@@ -1320,6 +1266,104 @@ impl Lowerer {
         }
     }
 
+    /// `LOCATE(field, "text")` (also through an `EVAL` column): the fields
+    /// searched and the text.
+    fn locate(&self, e: &ast::Expr) -> Option<(Vec<Src>, String)> {
+        match &e.kind {
+            ExprKind::Field(f) => match self.def_of(f) {
+                Def::Locate { srcs, needle } => Some((srcs, needle)),
+                _ => None,
+            },
+            ExprKind::Call(c) if c.name == "LOCATE" => {
+                let [hay, needle] = c.args.as_slice() else {
+                    return None;
+                };
+                let needle = const_str(needle)?;
+                match self.classify(hay) {
+                    Def::Fields(srcs) => Some((srcs, needle)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The definition of a `CASE` or `COALESCE` column.
+    fn column_def(&self, e: &ast::Expr) -> Option<Def> {
+        match self.def_of(e.as_field()?) {
+            d @ (Def::Case { .. } | Def::Coalesce(_)) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// A test on the value of a `CASE` or `COALESCE` column: each source
+    /// field the value may come from is tested with `on_src`, each literal
+    /// result with `on_lit`; both must fail on null (a `COALESCE` tries its
+    /// arguments in turn). Opaque when a result cannot be tested.
+    fn test_value(
+        &self,
+        def: &Def,
+        at: &ast::Expr,
+        on_src: &dyn Fn(&Src) -> Expr,
+        on_lit: &dyn Fn(&Literal) -> Option<bool>,
+    ) -> Expr {
+        if self.budget.get() == 0 {
+            return opaque(reason::TOO_LARGE, at);
+        }
+        self.try_test_value(def, at, on_src, on_lit)
+            .unwrap_or_else(|| {
+                let what = match def {
+                    Def::Coalesce(_) => "COALESCE",
+                    _ => "CASE",
+                };
+                let r = if self.budget.get() == 0 {
+                    reason::TOO_LARGE.to_owned()
+                } else {
+                    format!("{} ({what})", reason::EVAL_COMPUTED)
+                };
+                opaque(r, at)
+            })
+    }
+
+    fn try_test_value(
+        &self,
+        def: &Def,
+        at: &ast::Expr,
+        on_src: &dyn Fn(&Src) -> Expr,
+        on_lit: &dyn Fn(&Literal) -> Option<bool>,
+    ) -> Option<Expr> {
+        let span = at.span();
+        match def {
+            Def::Fields(srcs) => Some(over(srcs, span, on_src)),
+            Def::Case { branches, default } => self.case_opt(branches, default, |v| match v {
+                CaseValue::Lit(l) => on_lit(l).map(yes),
+                CaseValue::Col(srcs) => Some(over(srcs, span, on_src)),
+                CaseValue::Other => None,
+            }),
+            // The first argument that is not null gives the value.
+            Def::Coalesce(defs) => {
+                let mut alts = Vec::with_capacity(defs.len());
+                let mut earlier_null: Vec<Expr> = Vec::new();
+                for d in defs {
+                    let test = self.try_test_value(d, at, on_src, on_lit)?;
+                    let mut all = earlier_null.clone();
+                    all.push(test);
+                    alts.push(Expr::and(all));
+                    earlier_null.push(Expr::not(self.def_not_null(d, span, at)?));
+                }
+                let cost: usize = alts.iter().map(|a| size_upto(a, self.budget.get())).sum();
+                let left = self.budget.get();
+                if cost > left {
+                    self.budget.set(0);
+                    return None;
+                }
+                self.budget.set(left - cost);
+                Some(Expr::or(alts))
+            }
+            _ => None,
+        }
+    }
+
     fn compare(&self, e: &ast::Expr, op: CmpOp, lhs: &ast::Expr, rhs: &ast::Expr) -> Expr {
         let span = e.span();
         // Literal on the left: turn it round.
@@ -1328,14 +1372,43 @@ impl Lowerer {
         } else {
             (op, lhs, rhs)
         };
+        // `LOCATE(f, "x") > 0`: whether f contains "x".
+        if let Some(lit) = expr_literal(rhs)
+            && let Some((srcs, needle)) = self.locate(lhs)
+        {
+            let found = literal_value(lit)
+                .and_then(|v| v.as_f64())
+                .and_then(|v| found_test(op, v));
+            let Some(found) = found else {
+                return opaque(format!("{} (LOCATE)", reason::FUNCTION_RESULT), e);
+            };
+            let p = over(&srcs, span, |s| {
+                field_pred(
+                    &s.name,
+                    Op::Contains,
+                    vec![Value::Str(needle.clone())],
+                    !s.fold,
+                    span,
+                )
+            });
+            return if found { p } else { Expr::not(p) };
+        }
         // A comparison with a CASE or boolean column is the branches that match.
         if let (Some(col), Some(lit)) = (lhs.as_field(), expr_literal(rhs)) {
             match self.def_of(col) {
-                Def::Case { branches, default } => {
-                    return self.case(&branches, &default, e, |v| match v {
-                        CaseValue::Lit(l) => literal_cmp(l, op, lit).map(yes),
-                        _ => None,
-                    });
+                d @ (Def::Case { .. } | Def::Coalesce(_)) => {
+                    let Some(value) = literal_value(lit) else {
+                        return opaque(reason::NON_LITERAL, e);
+                    };
+                    // `!=` is `not ==`, as on fields.
+                    let text = matches!(value, Value::Str(_));
+                    let pos = if op == CmpOp::Neq { CmpOp::Eq } else { op };
+                    let on_src = |s: &Src| {
+                        let cased = text && !s.fold && op != CmpOp::CiEq;
+                        field_pred(&s.name, cmp_model_op(pos), vec![value.clone()], cased, span)
+                    };
+                    let p = self.test_value(&d, e, &on_src, &|l| literal_cmp(l, pos, lit));
+                    return if op == CmpOp::Neq { Expr::not(p) } else { p };
                 }
                 Def::Bool(cond) => {
                     return match (op, lit) {
@@ -1474,132 +1547,6 @@ impl Lowerer {
             hints,
         }
     }
-
-    /// The aggregation of the post-`STATS` thresholds.
-    fn aggregation(&mut self) -> Option<Aggregation> {
-        // Comparisons per aggregate column, in order of appearance.
-        let mut columns: Vec<(String, AggDef, Vec<Threshold>)> = Vec::new();
-        for t in std::mem::take(&mut self.thresholds) {
-            if let Some(entry) = columns.iter_mut().find(|(c, _, _)| *c == t.column) {
-                entry.2.push(t);
-            } else {
-                columns.push((t.column.clone(), t.def.clone(), vec![t]));
-            }
-        }
-        if columns.is_empty() {
-            return None;
-        }
-        // Several `COUNT_DISTINCT(f) >= n` and no count: a threshold on
-        // cardinalities alone (every group has at least one event).
-        if columns.len() > 1 {
-            let cardinality: Option<Vec<(Field, u64)>> = columns
-                .iter()
-                .map(|(_, def, ts)| match &def.kind {
-                    AggKind::CountDistinct(f) if def.filter.is_none() => {
-                        Some((Field::raw(f.clone()), min_bound(ts)?))
-                    }
-                    _ => None,
-                })
-                .collect();
-            if let Some(cardinality) = cardinality {
-                return Some(Aggregation {
-                    kind: AggregationKind::Threshold { cardinality },
-                    group_by: self.group_by.clone(),
-                    window: self.window.clone(),
-                    condition: Vec::new(),
-                    metrics: Vec::new(),
-                    having: None,
-                });
-            }
-        }
-        let main = columns
-            .iter()
-            .position(|(_, d, _)| matches!(d.kind, AggKind::Count | AggKind::Exists))
-            .unwrap_or(0);
-        let (_, main_def, main_ts) = &columns[main];
-        let mut kind = match &main_def.kind {
-            AggKind::CountDistinct(f) => AggregationKind::ValueCount {
-                field: Field::raw(f.clone()),
-                rules: Vec::new(),
-            },
-            _ => AggregationKind::Threshold {
-                cardinality: Vec::new(),
-            },
-        };
-        let condition: Vec<Comparison> = main_ts
-            .iter()
-            .map(|t| Comparison {
-                op: t.op,
-                value: t.value,
-            })
-            .collect();
-        let mut extra = Vec::new();
-        let mut opaques = Vec::new();
-        if let Some(filter) = &main_def.filter {
-            // Counting only the events matching the filter is filtering the
-            // events, when no group of zero events passes and nothing else is counted.
-            let excludes_zero = !condition.iter().all(|c| holds(0.0, c));
-            if excludes_zero && columns.len() == 1 {
-                extra.push(Expr::clone(filter));
-            } else {
-                opaques.extend(main_ts.iter().map(|t| (reason::FILTERED_AGGREGATE, t)));
-            }
-        }
-        for (i, (_, def, ts)) in columns.iter().enumerate() {
-            if i == main {
-                continue;
-            }
-            // `COUNT_DISTINCT(f) >= n` beside an unfiltered count is its cardinality.
-            if let (AggKind::CountDistinct(f), AggregationKind::Threshold { cardinality }) =
-                (&def.kind, &mut kind)
-                && def.filter.is_none()
-                && main_def.filter.is_none()
-                && let Some(n) = min_bound(ts)
-            {
-                cardinality.push((Field::raw(f.clone()), n));
-                continue;
-            }
-            opaques.extend(ts.iter().map(|t| (reason::EXTRA_AGGREGATE, t)));
-        }
-        for (r, t) in opaques {
-            self.conds
-                .push(Expr::opaque(r, t.text.clone(), Some(t.span)));
-        }
-        self.conds.extend(extra);
-        Some(Aggregation {
-            kind,
-            group_by: self.group_by.clone(),
-            window: self.window.clone(),
-            condition,
-            metrics: Vec::new(),
-            having: None,
-        })
-    }
-}
-
-/// The `n` of `COUNT_DISTINCT` comparisons that all say "at least n".
-fn min_bound(ts: &[Threshold]) -> Option<u64> {
-    let mut n = 0u64;
-    for t in ts {
-        let bound = match t.op {
-            Op::Gte if t.value >= 0.0 => t.value.ceil(),
-            Op::Gt if t.value >= 0.0 => t.value.floor() + 1.0,
-            _ => return None,
-        };
-        n = n.max(bound as u64);
-    }
-    Some(n)
-}
-
-fn holds(x: f64, c: &Comparison) -> bool {
-    match c.op {
-        Op::Eq => (x - c.value).abs() < f64::EPSILON,
-        Op::Gt => x > c.value,
-        Op::Gte => x >= c.value,
-        Op::Lt => x < c.value,
-        Op::Lte => x <= c.value,
-        _ => true,
-    }
 }
 
 /// Move the spans of a sub-lowering into this query, and mark its opaque nodes.
@@ -1685,40 +1632,6 @@ mod tests {
         );
     }
 
-    fn t(op: Op, value: f64) -> Threshold {
-        Threshold {
-            column: "c".into(),
-            def: AggDef {
-                kind: AggKind::Count,
-                filter: None,
-                inline: false,
-                nested: false,
-            },
-            op,
-            value,
-            span: Span::default(),
-            text: String::new(),
-        }
-    }
-
-    macro_rules! min_bounds {
-        ($($case:ident: $ts:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $case() {
-                assert_eq!(min_bound(&$ts), $want);
-            }
-        )*};
-    }
-
-    min_bounds! {
-        gte_is_its_value: [t(Op::Gte, 5.0)] => Some(5);
-        gt_is_one_more: [t(Op::Gt, 4.0)] => Some(5);
-        fractional_gte_rounds_up: [t(Op::Gte, 2.5)] => Some(3);
-        largest_of_several: [t(Op::Gte, 2.0), t(Op::Gt, 6.0)] => Some(7);
-        upper_bound_is_not_a_minimum: [t(Op::Lt, 5.0)] => None;
-        equality_is_not_a_minimum: [t(Op::Eq, 1.0)] => None;
-    }
-
     macro_rules! literal_cmps {
         ($($case:ident: $a:expr, $op:ident, $b:expr => $want:expr;)*) => {$(
             #[test]
@@ -1750,10 +1663,8 @@ mod tests {
             _ => None,
         })
         .unwrap();
-        assert_eq!(
-            got.to_string(),
-            "a exists true or (not a exists true and not b exists true)"
-        );
+        // The default passes; only b's branch (which fails) is excluded.
+        assert_eq!(got.to_string(), "a exists true or not b exists true");
     }
 
     #[test]

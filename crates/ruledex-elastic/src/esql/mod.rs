@@ -41,12 +41,21 @@
 //!
 //! # Semantic decisions
 //!
-//! - Only what decides which events (or groups) a rule reports is lowered.
-//!   `WHERE` before the first `STATS` is the event condition; after it, filters
-//!   on the group keys stay event conditions and thresholds on counts become the
-//!   [`Aggregation`](ruledex_model::Aggregation). Everything else that filters
-//!   is an [`Expr::Opaque`](ruledex_model::Expr::Opaque) with a reason from
-//!   [`reason`]; nothing that filters is dropped.
+//! - Only what decides which events (or groups) a rule reports is lowered,
+//!   and only exactly: what the model cannot state is an
+//!   [`Expr::Opaque`](ruledex_model::Expr::Opaque) in the event condition,
+//!   with a reason from [`reason`]; nothing that filters is dropped or
+//!   approximated. `WHERE` before the first `STATS` is the event condition;
+//!   after it, filters on the group keys stay event conditions.
+//! - The first `STATS` is the [`Aggregation`](ruledex_model::Aggregation): its
+//!   keys are `group_by` (a time bucket is the window) and each aggregate is a
+//!   named [`Metric`](ruledex_model::Metric). Conditions on the aggregates
+//!   take one of two forms, never both: the **threshold form**
+//!   (`condition`, `cardinality`, `ValueCount`) when they are all bounds on one
+//!   count that an Elastic threshold rule could state, so that such rules
+//!   compare with threshold rules; else the **`having` form**, an `Expr` over
+//!   metric names (and keys) as fields, with `field_ref` for a comparison of
+//!   two metrics. [`lower`] lists what each aggregate and condition becomes.
 //! - Case: ES|QL compares strings exactly, so `==`, `IN`, `LIKE`, `RLIKE`,
 //!   `STARTS_WITH`, … give case-sensitive predicates; wrapping the field in
 //!   `TO_LOWER`/`TO_UPPER` (directly or through an `EVAL` column) or using `=~`
@@ -60,8 +69,11 @@
 //!   three-valued logic (a comparison with a missing field is null, and so is
 //!   its negation) is not modelled.
 //! - `EVAL` columns are traced back to the fields they are computed from where
-//!   that is exact (see [`lower`]'s rules); `MV_EXPAND` is ignored, since a
-//!   predicate on a multi-valued field already holds when one value does.
+//!   that is exact (see [`lower`]'s rules); a function that transforms the
+//!   value (`URL_DECODE`, `REPLACE`, `LENGTH`) is opaque, as the model has no
+//!   field transforms. `MV_EXPAND` is ignored, since a predicate on a
+//!   multi-valued field already holds when one value does; likewise a
+//!   predicate on a `VALUES` metric holds when one of its values does.
 //!
 //! [ES|QL syntax reference]: https://www.elastic.co/docs/reference/query-languages/esql/esql-syntax-reference
 //! [`RLIKE` regular expression syntax]: https://www.elastic.co/docs/reference/query-languages/query-dsl/regexp-syntax
