@@ -143,6 +143,23 @@ pub enum MetricFunction {
     Other(String),
 }
 
+impl MetricFunction {
+    /// The snake_case name (`count_distinct`), or the source language's own name for `Other`.
+    pub fn name(&self) -> &str {
+        match self {
+            MetricFunction::Count => "count",
+            MetricFunction::CountDistinct => "count_distinct",
+            MetricFunction::Sum => "sum",
+            MetricFunction::Min => "min",
+            MetricFunction::Max => "max",
+            MetricFunction::Avg => "avg",
+            MetricFunction::Median => "median",
+            MetricFunction::Values => "values",
+            MetricFunction::Other(name) => name,
+        }
+    }
+}
+
 /// A named aggregate value (ES|QL `STATS failures = COUNT(*) WHERE …`, SPL
 /// `stats dc(user) as users`) that [`Aggregation::having`] can test.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -223,6 +240,7 @@ impl std::fmt::Display for Aggregation {
             .collect::<Vec<_>>()
             .join(" and ");
         match &self.kind {
+            AggregationKind::Threshold { .. } if cond.is_empty() => write!(f, "threshold")?,
             AggregationKind::Threshold { .. } => write!(f, "threshold: count {cond}")?,
             AggregationKind::EventCount { rules } => {
                 write!(f, "event_count of [{}]: count {cond}", rules.join(", "))?;
@@ -269,10 +287,8 @@ impl std::fmt::Display for Aggregation {
             write!(f, "; by {}", names(&self.group_by))?;
         }
         for m in &self.metrics {
-            write!(f, "; {} = {:?}", m.name, m.function)?;
-            if let Some(field) = &m.field {
-                write!(f, "({})", field.raw)?;
-            }
+            let field = m.field.as_ref().map_or("", |x| x.raw.as_str());
+            write!(f, "; {} = {}({field})", m.name, m.function.name())?;
             if let Some(filter) = &m.filter {
                 write!(f, " where {filter}")?;
             }

@@ -113,6 +113,15 @@ pub fn enrich(rule: &mut Rule) -> Enrichment {
         .visit_preds_mut(&mut |p| resolve(&mut p.field));
     if let Some(agg) = &mut rule.logic.aggregation {
         agg.group_by.iter_mut().for_each(&mut resolve);
+        // Metric fields and filters name event fields; `having` names metrics.
+        for m in &mut agg.metrics {
+            if let Some(f) = &mut m.field {
+                resolve(f);
+            }
+            if let Some(filter) = &mut m.filter {
+                filter.visit_preds_mut(&mut |p| resolve(&mut p.field));
+            }
+        }
         match &mut agg.kind {
             AggregationKind::ValueCount { field, .. } => resolve(field),
             AggregationKind::NewTerms { fields: f, .. } => f.iter_mut().for_each(&mut resolve),
