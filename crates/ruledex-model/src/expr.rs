@@ -380,7 +380,8 @@ pub struct Pred {
     #[serde(default, skip_serializing_if = "RegexFlags::is_empty")]
     pub regex_flags: RegexFlags,
     /// For [`Op::Lookup`] and [`Op::FieldRef`]: how the looked-up value is compared
-    /// (`contains`, `starts_with`, `ends_with`); `None` means equality.
+    /// (`contains`, `starts_with`, `ends_with`, or an ordering `gt`, `gte`, `lt`,
+    /// `lte` — the field is greater than the other field, …); `None` means equality.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within: Option<Op>,
     /// Where the predicate is written in the rule's original text.
