@@ -316,3 +316,74 @@ fn query_failures_point_inside_the_query() {
     }
     println!("checked {checked} failure positions");
 }
+
+/// Every predicate span — in the expression, sequence steps, metric filters
+/// and the having condition — is a range of the rule file that covers the
+/// field it tests (its last name segment) or, for a value list grouped under
+/// one field, its first value (ES|QL conditions traced through `EVAL`
+/// columns excepted: they point at the condition on the column).
+#[test]
+fn predicate_spans_point_into_the_file() {
+    fn alnum(s: &str) -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    }
+    let Some(r) = report() else { return };
+    let mut checked = 0;
+    let mut misplaced = Vec::new();
+    for rule in &r.rules {
+        let mut exprs: Vec<&ruledex_model::Expr> = vec![&rule.logic.expr];
+        if let Some(agg) = &rule.logic.aggregation {
+            if let AggregationKind::Sequence { steps, until } = &agg.kind {
+                exprs.extend(steps.iter().map(|s| &s.expr));
+                exprs.extend(until.as_deref());
+            }
+            exprs.extend(agg.metrics.iter().filter_map(|m| m.filter.as_ref()));
+            exprs.extend(agg.having.as_ref());
+        }
+        for e in exprs {
+            for p in e.preds() {
+                checked += 1;
+                let Some(span) = p.span else {
+                    misplaced.push(format!("{}: `{p}` has no span", rule.source.path));
+                    continue;
+                };
+                let text = alnum(span.slice(&rule.text).unwrap_or_default());
+                let field = alnum(p.field.raw.rsplit('.').next().unwrap_or_default());
+                let value: String = alnum(
+                    p.values
+                        .first()
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default(),
+                )
+                .chars()
+                .take(4)
+                .collect();
+                // ES|QL conditions on EVAL columns are traced back to the
+                // fields they compute from: their span is the condition on the column.
+                let traced = rule.language == Language::Esql;
+                if !(traced
+                    || text.contains(&field)
+                    || (!value.is_empty() && text.contains(&value)))
+                {
+                    misplaced.push(format!("{}: {span:?} for `{p}`", rule.source.path));
+                }
+            }
+        }
+    }
+    println!(
+        "checked {checked} predicate spans; {} misplaced",
+        misplaced.len()
+    );
+    for m in misplaced.iter().take(15) {
+        println!("  {m}");
+    }
+    assert!(checked > 20_000, "{checked}");
+    assert!(
+        misplaced.is_empty(),
+        "{} spans do not cover their predicate",
+        misplaced.len()
+    );
+}

@@ -324,6 +324,12 @@ fn shift_aggregation(agg: &mut Aggregation, embedded: &Embedded<'_>) {
             shift_expr(until, embedded);
         }
     }
+    for filter in agg.metrics.iter_mut().filter_map(|m| m.filter.as_mut()) {
+        shift_expr(filter, embedded);
+    }
+    if let Some(having) = &mut agg.having {
+        shift_expr(having, embedded);
+    }
 }
 
 fn machine_learning(cx: &mut Cx<'_>, rule: &Node, header: Span) -> ReadLogic {
