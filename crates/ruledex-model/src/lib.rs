@@ -33,6 +33,7 @@
 pub mod aggregation;
 pub mod exclusion;
 pub mod expr;
+pub mod pattern;
 pub mod rule;
 pub mod value;
 

@@ -511,28 +511,15 @@ fn call(e: &Expr, c: &Call) -> M {
 /// model operator: `eq`, `contains`, `starts_with`, `ends_with`, or
 /// `wildcard` with the model's escaping (`\` written `\\`).
 pub(crate) fn reduce_wildcard(s: &str) -> (Op, String) {
-    if !s.contains(['*', '?']) {
-        return (Op::Eq, s.to_owned());
-    }
-    if !s.contains('?') {
-        let inner = |t: &str| !t.is_empty() && !t.contains('*');
-        if let Some(t) = s.strip_prefix('*').and_then(|t| t.strip_suffix('*'))
-            && inner(t)
-        {
-            return (Op::Contains, t.to_owned());
-        }
-        if let Some(t) = s.strip_suffix('*')
-            && inner(t)
-        {
-            return (Op::StartsWith, t.to_owned());
-        }
-        if let Some(t) = s.strip_prefix('*')
-            && inner(t)
-        {
-            return (Op::EndsWith, t.to_owned());
+    let mut p = ruledex_model::pattern::Pattern::default();
+    for c in s.chars() {
+        match c {
+            '*' => p.push_star(),
+            '?' => p.push_one(),
+            c => p.push_char(c),
         }
     }
-    (Op::Wildcard, s.replace('\\', "\\\\"))
+    p.reduce()
 }
 
 /// Whether the byte at `i` is preceded by an odd number of backslashes.
@@ -624,7 +611,7 @@ mod tests {
         question_mark_is_wildcard: "?:\\Users\\*" => Op::Wildcard, "?:\\\\Users\\\\*";
         inner_star_is_wildcard: "*a*b*" => Op::Wildcard, "*a*b*";
         lone_star: "*" => Op::Wildcard, "*";
-        double_star: "**" => Op::Wildcard, "**";
+        double_star_is_one_star: "**" => Op::Wildcard, "*";
         empty: "" => Op::Eq, "";
     }
 

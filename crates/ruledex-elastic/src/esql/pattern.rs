@@ -31,69 +31,25 @@ pub(crate) struct Reduced {
 
 /// Reduce a `LIKE` pattern.
 pub(crate) fn like(pattern: &str) -> Reduced {
-    #[derive(PartialEq)]
-    enum Piece {
-        Lit(String),
-        Star,
-        One,
-    }
-    let mut pieces: Vec<Piece> = Vec::new();
-    let push_char = |pieces: &mut Vec<Piece>, c: char| {
-        if let Some(Piece::Lit(s)) = pieces.last_mut() {
-            s.push(c);
-        } else {
-            pieces.push(Piece::Lit(c.to_string()));
-        }
-    };
+    // `\` escapes `*`, `?` and itself; any other backslash is literal.
+    let mut p = ruledex_model::pattern::Pattern::default();
     let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\\' => match chars.peek() {
                 Some(&n @ ('*' | '?' | '\\')) => {
                     chars.next();
-                    push_char(&mut pieces, n);
+                    p.push_char(n);
                 }
-                _ => push_char(&mut pieces, '\\'),
+                _ => p.push_char('\\'),
             },
-            // A run of stars is one star.
-            '*' if pieces.last() == Some(&Piece::Star) => {}
-            '*' => pieces.push(Piece::Star),
-            '?' => pieces.push(Piece::One),
-            c => push_char(&mut pieces, c),
+            '*' => p.push_star(),
+            '?' => p.push_one(),
+            c => p.push_char(c),
         }
     }
-    let reduced = |op, value: &str| Reduced {
-        op,
-        value: value.to_owned(),
-    };
-    match pieces.as_slice() {
-        [] => reduced(Op::Eq, ""),
-        [Piece::Lit(s)] => reduced(Op::Eq, s),
-        [Piece::Star, Piece::Lit(s), Piece::Star] => reduced(Op::Contains, s),
-        [Piece::Lit(s), Piece::Star] => reduced(Op::StartsWith, s),
-        [Piece::Star, Piece::Lit(s)] => reduced(Op::EndsWith, s),
-        _ => {
-            let mut out = String::new();
-            for p in &pieces {
-                match p {
-                    Piece::Star => out.push('*'),
-                    Piece::One => out.push('?'),
-                    Piece::Lit(s) => {
-                        for c in s.chars() {
-                            if matches!(c, '*' | '?' | '\\') {
-                                out.push('\\');
-                            }
-                            out.push(c);
-                        }
-                    }
-                }
-            }
-            Reduced {
-                op: Op::Wildcard,
-                value: out,
-            }
-        }
-    }
+    let (op, value) = p.reduce();
+    Reduced { op, value }
 }
 
 /// Why an `RLIKE` pattern has no model equivalent.

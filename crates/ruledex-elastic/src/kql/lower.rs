@@ -249,38 +249,15 @@ fn free_text(lit: &Literal) -> Keyword {
 /// only wildcards are at the ends, else `wildcard` with the canonical pattern
 /// (`*` wildcard; `\*`, `\?`, `\\` literal — `?` is no wildcard in KQL).
 fn reduce(pieces: &[Piece]) -> (Op, String) {
-    use Piece::{Text, Wildcard};
-    // `**` means `*`.
-    let mut p: Vec<&Piece> = Vec::with_capacity(pieces.len());
-    for piece in pieces {
-        if !(piece == &Wildcard && p.last() == Some(&&Wildcard)) {
-            p.push(piece);
-        }
-    }
-    match p.as_slice() {
-        [] => (Op::Eq, String::new()),
-        [Text(s)] => (Op::Eq, s.clone()),
-        [Wildcard, Text(s), Wildcard] => (Op::Contains, s.clone()),
-        [Text(s), Wildcard] => (Op::StartsWith, s.clone()),
-        [Wildcard, Text(s)] => (Op::EndsWith, s.clone()),
-        _ => {
-            let mut out = String::new();
-            for piece in p {
-                match piece {
-                    Wildcard => out.push('*'),
-                    Text(s) => {
-                        for c in s.chars() {
-                            if matches!(c, '*' | '?' | '\\') {
-                                out.push('\\');
-                            }
-                            out.push(c);
-                        }
-                    }
-                }
-            }
-            (Op::Wildcard, out)
-        }
-    }
+    use ruledex_model::pattern::{Pattern, Piece as P};
+    pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(s) => P::Lit(s.clone()),
+            Piece::Wildcard => P::Star,
+        })
+        .collect::<Pattern>()
+        .reduce()
 }
 
 fn collect_hints(e: &Expr, positive: bool, out: &mut Vec<(String, String)>) {

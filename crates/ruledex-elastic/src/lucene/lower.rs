@@ -288,31 +288,20 @@ fn pieces(glob: &str) -> Vec<Piece> {
 /// The simplest operator for a wildcard term: `*x*` contains, `x*`
 /// starts_with, `*x` ends_with, else wildcard with the canonical pattern.
 fn reduce(pieces: &[Piece], glob: &str) -> (Op, Value) {
-    match pieces {
-        [] => (Op::Eq, Value::Str(String::new())),
-        [Piece::Lit(s)] => (Op::Eq, term_value(s)),
-        [Piece::Star, Piece::Lit(s), Piece::Star] => (Op::Contains, s.as_str().into()),
-        [Piece::Lit(s), Piece::Star] => (Op::StartsWith, s.as_str().into()),
-        [Piece::Star, Piece::Lit(s)] => (Op::EndsWith, s.as_str().into()),
-        _ => {
-            // The term's own form is canonical, save for doubled stars.
-            let mut pattern = String::with_capacity(glob.len());
-            for p in pieces {
-                match p {
-                    Piece::Star => pattern.push('*'),
-                    Piece::One => pattern.push('?'),
-                    Piece::Lit(s) => {
-                        for c in s.chars() {
-                            if matches!(c, '*' | '?' | '\\') {
-                                pattern.push('\\');
-                            }
-                            pattern.push(c);
-                        }
-                    }
-                }
-            }
-            (Op::Wildcard, Value::Str(pattern))
-        }
+    use ruledex_model::pattern::{Pattern, Piece as P};
+    let _ = glob;
+    let pattern: Pattern = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Lit(s) => P::Lit(s.clone()),
+            Piece::Star => P::Star,
+            Piece::One => P::One,
+        })
+        .collect();
+    match pattern.reduce() {
+        // A bare term may be a number.
+        (Op::Eq, s) => (Op::Eq, term_value(&s)),
+        (op, s) => (op, Value::Str(s)),
     }
 }
 

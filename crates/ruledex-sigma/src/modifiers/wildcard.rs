@@ -107,40 +107,29 @@ impl SigmaString {
         self
     }
 
-    /// The canonical wildcard pattern: `*`, `?` wildcards; `\*`, `\?`, `\\` literals.
-    pub(crate) fn to_pattern(&self) -> String {
-        let mut out = String::new();
-        for p in &self.pieces {
-            match p {
-                Piece::Star => out.push('*'),
-                Piece::One => out.push('?'),
-                Piece::Lit(s) => {
-                    for c in s.chars() {
-                        if matches!(c, '*' | '?' | '\\') {
-                            out.push('\\');
-                        }
-                        out.push(c);
-                    }
-                }
-            }
-        }
-        out
+    /// As a model pattern (consecutive `*` are one).
+    fn to_model(&self) -> ruledex_model::pattern::Pattern {
+        use ruledex_model::pattern::Piece as P;
+        self.pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Lit(s) => P::Lit(s.clone()),
+                Piece::Star => P::Star,
+                Piece::One => P::One,
+            })
+            .collect()
     }
 
-    /// Reduce to the simplest operator that means the same: `eq` when there is
-    /// no wildcard, `contains`/`starts_with`/`ends_with` when the only
-    /// wildcards are `*` at the ends, `wildcard` (with the canonical pattern)
-    /// otherwise.
+    /// The canonical wildcard pattern: `*`, `?` wildcards; `\*`, `\?`, `\\` literals.
+    #[cfg(test)]
+    pub(crate) fn to_pattern(&self) -> String {
+        self.to_model().canonical()
+    }
+
+    /// Reduce to the simplest operator that means the same (see
+    /// `ruledex_model::pattern`).
     pub(crate) fn reduce(&self) -> (Op, String) {
-        use Piece::{Lit, Star};
-        match self.pieces.as_slice() {
-            [] => (Op::Eq, String::new()),
-            [Lit(s)] => (Op::Eq, s.clone()),
-            [Star, Lit(s), Star] => (Op::Contains, s.clone()),
-            [Lit(s), Star] => (Op::StartsWith, s.clone()),
-            [Star, Lit(s)] => (Op::EndsWith, s.clone()),
-            _ => (Op::Wildcard, self.to_pattern()),
-        }
+        self.to_model().reduce()
     }
 }
 
