@@ -6,7 +6,6 @@
 //! the project). Without it the test is skipped, unless `CI=true`.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -31,40 +30,11 @@ fn corpus_dir() -> Option<PathBuf> {
     ruledex_testkit::shared("corpora/elastic")
 }
 
-fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    out.extend(ruledex_testkit::files(dir, &["toml"]));
-}
-
 /// `(relative path, query)` of every EQL rule.
 fn eql_queries(dir: &Path) -> Vec<(String, String)> {
-    let mut files = Vec::new();
-    toml_files(dir, &mut files);
-    files.sort();
-    let mut out = Vec::new();
-    for path in files {
-        let text = fs::read_to_string(&path).expect("read rule");
-        let doc: toml::Value = text.parse().expect("rule is TOML");
-        let Some(rule) = doc.get("rule") else {
-            continue;
-        };
-        let get = |k: &str| rule.get(k).and_then(toml::Value::as_str);
-        if get("type") == Some("machine_learning") {
-            continue;
-        }
-        if get("type") != Some("eql") && get("language") != Some("eql") {
-            continue;
-        }
-        let Some(query) = get("query") else {
-            continue;
-        };
-        let rel = path
-            .strip_prefix(dir)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        out.push((rel, query.to_owned()));
-    }
-    out
+    ruledex_testkit::elastic_queries(dir, |ty, language| {
+        ty != Some("machine_learning") && (ty == Some("eql") || language == Some("eql"))
+    })
 }
 
 /// Every expression of the lowered logic: the main one, sequence steps, `until`.

@@ -10,56 +10,12 @@ use ruledex_elastic::esql;
 use ruledex_model::AggregationKind;
 
 fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/elastic");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the Elastic corpus is missing at {} (CI=true)",
-        dir.display()
-    );
-    eprintln!("skipping: no Elastic corpus at {}", dir.display());
-    None
-}
-
-fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            toml_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "toml") {
-            out.push(p);
-        }
-    }
+    ruledex_testkit::shared("corpora/elastic")
 }
 
 /// `(file, query)` of every ES|QL rule that has a query.
 fn queries(dir: &Path) -> Vec<(String, String)> {
-    let mut files = Vec::new();
-    toml_files(dir, &mut files);
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        let text = std::fs::read_to_string(&f).expect("readable rule file");
-        let doc: toml::Value = toml::from_str(&text).expect("rule file is TOML");
-        let Some(rule) = doc.get("rule") else {
-            continue;
-        };
-        let ty = rule.get("type").and_then(toml::Value::as_str);
-        if ty != Some("esql") {
-            continue;
-        }
-        let Some(q) = rule.get("query").and_then(toml::Value::as_str) else {
-            continue;
-        };
-        let name = f.strip_prefix(dir).unwrap_or(&f).display().to_string();
-        out.push((name, q.to_owned()));
-    }
-    out
+    ruledex_testkit::elastic_queries(dir, |ty, _| ty == Some("esql"))
 }
 
 #[test]

@@ -14,37 +14,11 @@ fn corpus_dir() -> Option<PathBuf> {
     ruledex_testkit::shared("corpora/elastic")
 }
 
-fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    out.extend(ruledex_testkit::files(dir, &["toml"]));
-}
-
 /// `(path relative to the corpus, query)` of every KQL rule with a query.
 fn kql_queries(dir: &Path) -> Vec<(String, String)> {
-    let mut files = Vec::new();
-    toml_files(dir, &mut files);
-    let mut out = Vec::new();
-    for path in files {
-        let text = std::fs::read_to_string(&path).expect("read rule");
-        let doc: toml::Value =
-            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: not TOML: {e}", path.display()));
-        let Some(rule) = doc.get("rule") else {
-            continue;
-        };
-        let field = |k: &str| rule.get(k).and_then(toml::Value::as_str);
-        if field("language") != Some("kuery") || field("type") == Some("machine_learning") {
-            continue;
-        }
-        let Some(query) = field("query") else {
-            continue;
-        };
-        let rel = path
-            .strip_prefix(dir)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        out.push((rel, query.to_owned()));
-    }
-    out
+    ruledex_testkit::elastic_queries(dir, |ty, language| {
+        language == Some("kuery") && ty != Some("machine_learning")
+    })
 }
 
 /// What the current corpus gives; change only when the corpus or the parser

@@ -8,7 +8,6 @@
 //! and nothing may panic.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -18,42 +17,12 @@ fn corpus_dir() -> Option<PathBuf> {
     ruledex_testkit::shared("corpora/elastic")
 }
 
-fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    out.extend(ruledex_testkit::files(dir, &["toml"]));
-}
-
 /// `(file, query)` for every rule whose `rule.language` is `language`
 /// (machine-learning rules and rules without a query skipped).
 fn queries(dir: &Path, language: &str) -> Vec<(String, String)> {
-    let mut files = Vec::new();
-    toml_files(dir, &mut files);
-    files.sort();
-    let mut out = Vec::new();
-    for path in files {
-        let text = fs::read_to_string(&path).expect("read rule");
-        let doc: toml::Value = text
-            .parse()
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let Some(rule) = doc.get("rule") else {
-            continue;
-        };
-        if rule.get("type").and_then(toml::Value::as_str) == Some("machine_learning") {
-            continue;
-        }
-        if rule.get("language").and_then(toml::Value::as_str) != Some(language) {
-            continue;
-        }
-        let Some(query) = rule.get("query").and_then(toml::Value::as_str) else {
-            continue;
-        };
-        let name = path
-            .strip_prefix(dir)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        out.push((name, query.to_owned()));
-    }
-    out
+    ruledex_testkit::elastic_queries(dir, |ty, lang| {
+        lang == Some(language) && ty != Some("machine_learning")
+    })
 }
 
 #[test]

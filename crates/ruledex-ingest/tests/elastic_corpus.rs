@@ -6,7 +6,7 @@
 //! checkout without `../shared` the test says it is skipping.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use ruledex_ingest::{Report, ingest_dir};
@@ -25,20 +25,7 @@ const EXPECTED_QUERY_FAILURES: usize = 0;
 const EXPECTED_WITH_EVENTS_AT_LEAST: usize = 2038;
 
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/elastic");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the Elastic corpus is missing at {}: CI must have ../shared beside the checkout",
-        dir.display()
-    );
-    eprintln!(
-        "skipping: Elastic corpus not found at {} (corpus tests need ../shared)",
-        dir.display()
-    );
-    None
+    ruledex_testkit::shared("corpora/elastic")
 }
 
 fn report() -> Option<&'static Report> {

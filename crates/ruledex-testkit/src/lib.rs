@@ -59,6 +59,40 @@ pub fn files(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
     out
 }
 
+/// `(path relative to dir, query)` of every Elastic rule under `dir` whose
+/// `[rule]` `type` and `language` satisfy `pick` and that has a query, sorted
+/// by path.
+///
+/// # Panics
+/// When a rule file cannot be read or is not TOML (the pinned corpus is).
+pub fn elastic_queries(
+    dir: &Path,
+    pick: impl Fn(Option<&str>, Option<&str>) -> bool,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for path in files(dir, &["toml"]) {
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let doc: toml::Value =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: not TOML: {e}", path.display()));
+        let Some(rule) = doc.get("rule") else {
+            continue;
+        };
+        let get = |k: &str| rule.get(k).and_then(toml::Value::as_str);
+        if !pick(get("type"), get("language")) {
+            continue;
+        }
+        let Some(query) = get("query") else { continue };
+        let rel = path
+            .strip_prefix(dir)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        out.push((rel, query.to_owned()));
+    }
+    out
+}
+
 /// What a fixture's first line, `# expect: <code> at <line>:<col> [key=value …]`,
 /// says its diagnostic must be.
 #[derive(Clone, Debug, PartialEq, Eq)]
