@@ -632,6 +632,10 @@ impl fmt::Display for Expr {
                     ExprKind::Literal(Literal::Int(_) | Literal::Float(_))
                 ) {
                     write!(f, "({inner})")
+                } else if matches!(inner.kind, ExprKind::Neg(_)) {
+                    // `--x` reads back as two negations; parentheses would
+                    // cost nesting depth the original did not use.
+                    write!(f, "{inner}")
                 } else {
                     write_operand(f, inner)
                 }

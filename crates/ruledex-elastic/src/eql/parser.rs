@@ -824,6 +824,10 @@ mod tests {
         arithmetic_precedence: "any where a + b * c == 7" => "any where (a + (b * c)) == 7";
         arithmetic_left_assoc: "any where a - b - c == 1" => "any where ((a - b) - c) == 1";
         unary_minus_field: "any where -a == 1" => "any where (-a) == 1";
+        // A chain of minuses prints without parentheses, so that printing
+        // does not nest deeper than the input (found by fuzzing).
+        unary_minus_chain: "any where ---a == 1" => "any where (---a) == 1";
+        unary_minus_chain_on_number: "any where --5 == 1" => "any where (-(-5)) == 1";
         // Regression: `-` applied to a number printed as `-5` read back as the literal -5.
         neg_of_parenthesized_number: "any where -(5) == a" => "any where (-(5)) == a";
         control_char_escape_has_two_digits: "any where a == \"\\u{01}\"" => "any where a == \"\\u{01}\"";
