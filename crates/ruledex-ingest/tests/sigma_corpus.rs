@@ -231,3 +231,31 @@ fn exclusion_counts_over_the_corpus() {
     // an exclusion (see ruledex_model::exclusion).
     assert_eq!((with_any, rule_scoped, branch_scoped), (825, 2001, 84));
 }
+
+/// Every predicate keeps the span of the `field|modifiers: values` entry it
+/// came from: the span's text starts with the field name.
+#[test]
+fn every_predicate_span_starts_at_its_field() {
+    let Some(r) = report() else { return };
+    let mut checked = 0;
+    let mut misplaced = Vec::new();
+    for rule in &r.rules {
+        for p in rule.logic.expr.preds() {
+            checked += 1;
+            let text = p.span.and_then(|s| s.slice(&rule.text)).unwrap_or_default();
+            let text = text.trim_start_matches(['\'', '"']);
+            if !text.starts_with(p.field.raw.as_str()) {
+                misplaced.push(format!("{}: {:?} for `{p}`", rule.source.path, p.span));
+            }
+        }
+    }
+    println!(
+        "checked {checked} predicate spans; {} misplaced",
+        misplaced.len()
+    );
+    for m in misplaced.iter().take(10) {
+        println!("  {m}");
+    }
+    assert!(checked > 12_000, "{checked}");
+    assert!(misplaced.is_empty());
+}

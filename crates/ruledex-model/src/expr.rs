@@ -144,6 +144,17 @@ impl Expr {
         }
     }
 
+    /// Rewrite every span in the tree (predicates, keywords, opaque parts).
+    pub fn map_spans(&mut self, f: &mut impl FnMut(Span) -> Span) {
+        match self {
+            Expr::And(c) | Expr::Or(c) => c.iter_mut().for_each(|e| e.map_spans(f)),
+            Expr::Not(c) => c.map_spans(f),
+            Expr::Pred(p) => p.span = p.span.map(&mut *f),
+            Expr::Keyword(k) => k.span = k.span.map(&mut *f),
+            Expr::Opaque(o) => o.span = o.span.map(&mut *f),
+        }
+    }
+
     /// Pretty-print the tree as an indented outline, one node per line.
     pub fn outline(&self) -> String {
         let mut out = String::new();

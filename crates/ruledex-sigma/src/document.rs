@@ -401,6 +401,18 @@ fn read_document(
     rule.source.path = path.to_owned();
     rule.source.document = index;
     rule.text = doc_span.slice(src.text).unwrap_or_default().to_owned();
+    // Spans in the model index the rule's own text (its document), not the file.
+    let start = doc_span.start;
+    let mut to_document = |s: Span| Span {
+        start: s.start.saturating_sub(start),
+        end: s.end.saturating_sub(start),
+    };
+    rule.logic.expr.map_spans(&mut to_document);
+    if let Some(agg) = &mut rule.logic.aggregation {
+        for m in agg.metrics.iter_mut().filter_map(|m| m.filter.as_mut()) {
+            m.map_spans(&mut to_document);
+        }
+    }
     Ok(rule)
 }
 

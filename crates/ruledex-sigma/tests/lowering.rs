@@ -1322,3 +1322,22 @@ condition: sel",
     );
     assert!(s.contains("12345678901234567890"), "{s}");
 }
+
+/// Predicate spans index the rule's own text (its YAML document), also for
+/// the second document of a file.
+#[test]
+fn spans_index_the_rules_own_document() {
+    let text = "title: First\nlogsource: {product: windows}\ndetection:\n    sel:\n        Image: a.exe\n    condition: sel\n---\ntitle: Second\nlogsource: {product: windows}\ndetection:\n    sel:\n        CommandLine|contains: evil\n    condition: sel\n";
+    let parsed = ruledex_sigma::parse_sigma("two.yml", text);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    for rule in &parsed.rules {
+        for p in rule.logic.expr.preds() {
+            let covered = p.span.and_then(|s| s.slice(&rule.text)).unwrap_or_default();
+            assert!(
+                covered.starts_with(&p.field.raw),
+                "{}: {covered:?}",
+                rule.title
+            );
+        }
+    }
+}
