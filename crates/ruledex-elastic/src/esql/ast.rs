@@ -486,7 +486,9 @@ fn is_bare_source(s: &str) -> bool {
         || s.contains(":::")
         || s.contains("//")
         || s.contains("/*")
-        || s.contains(['"', '=', '|', ',', '[', ']', ' ', '\t', '\r', '\n'])
+        || s.contains(['"', '=', '|', ',', '[', ']'])
+        // Any white space the tokenizer skips (it includes the form feed).
+        || s.bytes().any(|b| b.is_ascii_whitespace())
     {
         return false;
     }
@@ -955,6 +957,8 @@ mod tests {
         assert!(is_bare_source("<logs-{now/d}>"));
         assert!(!is_bare_source("metadata"));
         assert!(!is_bare_source("a b"));
+        // The form feed is white space to the tokenizer (found by fuzzing).
+        assert!(!is_bare_source("\u{c}"));
         assert!(!is_bare_source(":a"));
         assert!(!is_bare_source("a/"));
     }
