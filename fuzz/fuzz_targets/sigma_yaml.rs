@@ -1,0 +1,11 @@
+//! Sigma YAML rule files: `parse_sigma` never panics, whatever the file.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = ruledex_sigma::parse_sigma("fuzz.yml", text);
+});
