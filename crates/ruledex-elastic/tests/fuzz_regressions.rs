@@ -28,7 +28,6 @@ fn round_trips<Q: fmt::Display>(parse: fn(&str) -> Result<Q, QueryError>, text: 
 // `-(-(…-i…))`, and each of its parentheses costs one more: the printed query
 // nests 65 deep and is rejected (`TooDeep`). Found by the `eql` target.
 #[test]
-#[ignore = "open bug: the printer parenthesizes nested unary minus past MAX_DEPTH"]
 fn eql_unary_minus_chain_round_trips() {
     round_trips(eql::parse, "y where ---------------------------------i");
 }
@@ -44,14 +43,12 @@ fn eql_unary_minus_chain_at_half_depth_round_trips() {
 // lexer's `skip_trivia` (`is_ascii_whitespace`) skips it, so the printed query
 // has no index pattern. Found by the `esql` target.
 #[test]
-#[ignore = "open bug: an index name with a form feed prints unquoted"]
 fn esql_form_feed_index_name_round_trips() {
     round_trips(esql::parse, "from\"\"\"\u{c}\"\"\"");
 }
 
 // The fuzzer's original input: `"\u{c}\0"` prints bare and reads back as `\0`.
 #[test]
-#[ignore = "open bug: an index name with a form feed prints unquoted"]
 fn esql_form_feed_then_nul_index_name_round_trips() {
     round_trips(esql::parse, "from\"\"\"\u{c}\0\"\"\"");
 }
