@@ -395,9 +395,82 @@ pub struct Pred {
     /// `lte` — the field is greater than the other field, …); `None` means equality.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within: Option<Op>,
+    /// Functions applied to the field's value before it is compared, innermost
+    /// first: `[UrlDecode, Lower]` compares `lower(url_decode(field))`. Empty for
+    /// a plain field test. A converter or engine that cannot apply one of them
+    /// must say so rather than compare the raw value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transforms: Vec<Transform>,
     /// Where the predicate is written in the rule's original text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
+}
+
+/// A function applied to a field's value before a predicate compares it
+/// (ES|QL `TO_LOWER(URL_DECODE(url.query))`, EQL `length(process.args)`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "fn", rename_all = "snake_case")]
+pub enum Transform {
+    /// Lowercase.
+    Lower,
+    /// Uppercase.
+    Upper,
+    /// Leading and trailing white space removed.
+    Trim,
+    /// Percent-decoding of a URL component.
+    UrlDecode,
+    /// Base64 decoding.
+    Base64Decode,
+    /// The length in characters (of a string) or elements (of a list).
+    Length,
+    /// Characters from `start` (0-based; negative counts from the end), `len` of them
+    /// or to the end.
+    Substring {
+        /// First character, 0-based; negative counts from the end.
+        start: i64,
+        /// How many characters; `None` is to the end.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        len: Option<i64>,
+    },
+    /// Every match of the regular expression `pattern` replaced by `replacement`.
+    Replace {
+        /// A regular expression.
+        pattern: String,
+        /// The replacement text.
+        replacement: String,
+    },
+}
+
+impl Transform {
+    /// The stable snake_case name (`url_decode`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Transform::Lower => "lower",
+            Transform::Upper => "upper",
+            Transform::Trim => "trim",
+            Transform::UrlDecode => "url_decode",
+            Transform::Base64Decode => "base64_decode",
+            Transform::Length => "length",
+            Transform::Substring { .. } => "substring",
+            Transform::Replace { .. } => "replace",
+        }
+    }
+
+    /// Write `inner` wrapped in this function: `lower(inner)`, `substring(inner, 0, 3)`.
+    fn wrap(&self, inner: &str) -> String {
+        match self {
+            Transform::Substring {
+                start,
+                len: Some(n),
+            } => format!("substring({inner}, {start}, {n})"),
+            Transform::Substring { start, len: None } => format!("substring({inner}, {start})"),
+            Transform::Replace {
+                pattern,
+                replacement,
+            } => format!("replace({inner}, {pattern:?}, {replacement:?})"),
+            other => format!("{}({inner})", other.name()),
+        }
+    }
 }
 
 impl Pred {
@@ -417,8 +490,24 @@ impl Pred {
             all: false,
             regex_flags: RegexFlags::default(),
             within: None,
+            transforms: Vec::new(),
             span: None,
         }
+    }
+
+    /// The same predicate comparing the field's value after `transform` (applied
+    /// after any transforms already there).
+    #[must_use]
+    pub fn with_transform(mut self, transform: Transform) -> Pred {
+        self.transforms.push(transform);
+        self
+    }
+
+    /// The field as the comparison sees it: `lower(url_decode(url.query))`.
+    pub fn subject(&self) -> String {
+        self.transforms
+            .iter()
+            .fold(self.field.raw.clone(), |inner, t| t.wrap(&inner))
     }
 
     /// The same predicate with a span.
@@ -447,7 +536,11 @@ fn write_values(f: &mut fmt::Formatter<'_>, values: &[Value], all: bool) -> fmt:
 
 impl fmt::Display for Pred {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.field, self.op)?;
+        if self.transforms.is_empty() {
+            write!(f, "{} {}", self.field, self.op)?;
+        } else {
+            write!(f, "{} {}", self.subject(), self.op)?;
+        }
         if let Some(w) = self.within {
             write!(f, "({w})")?;
         }
