@@ -19,6 +19,9 @@ pub(crate) enum Q {
     Not(Box<Q>),
     /// A comparison already written in the target's syntax.
     Leaf(String),
+    /// A comparison with a list of values (`F in~ ("a", "b")`), printed as a
+    /// group where the target's converters treat it as one (pySigma does).
+    List(String),
 }
 
 impl Q {
@@ -56,6 +59,10 @@ pub(crate) fn print_kusto(q: &Q) -> String {
     fn child(q: &Q, out: &mut String) {
         if let Q::Leaf(s) = q {
             out.push_str(s);
+        } else if let Q::List(s) = q {
+            out.push('(');
+            out.push_str(s);
+            out.push(')');
         } else {
             out.push('(');
             go(q, out);
@@ -64,7 +71,7 @@ pub(crate) fn print_kusto(q: &Q) -> String {
     }
     fn go(q: &Q, out: &mut String) {
         match q {
-            Q::Leaf(s) => out.push_str(s),
+            Q::Leaf(s) | Q::List(s) => out.push_str(s),
             Q::And(c) | Q::Or(c) => {
                 let sep = if matches!(q, Q::And(_)) {
                     " and "
@@ -80,7 +87,7 @@ pub(crate) fn print_kusto(q: &Q) -> String {
             }
             Q::Not(c) => {
                 out.push_str("not(");
-                if c.is_group() {
+                if c.is_group() || matches!(**c, Q::List(_)) {
                     child(c, out);
                 } else {
                     go(c, out);
@@ -100,7 +107,7 @@ pub(crate) fn print_kusto(q: &Q) -> String {
 pub(crate) fn print_spl(q: &Q) -> String {
     fn go(q: &Q, out: &mut String) {
         match q {
-            Q::Leaf(s) => out.push_str(s),
+            Q::Leaf(s) | Q::List(s) => out.push_str(s),
             Q::And(c) => {
                 for (i, e) in c.iter().enumerate() {
                     if i > 0 {
@@ -125,7 +132,7 @@ pub(crate) fn print_spl(q: &Q) -> String {
             }
             Q::Not(c) => {
                 out.push_str("NOT ");
-                if c.is_group() {
+                if c.is_group() || matches!(**c, Q::List(_)) {
                     out.push('(');
                     go(c, out);
                     out.push(')');
@@ -144,7 +151,7 @@ pub(crate) fn print_spl(q: &Q) -> String {
 pub(crate) fn print_sql(q: &Q, and: &str, or: &str, not: &str) -> String {
     fn go(q: &Q, out: &mut String, w: (&str, &str, &str)) {
         match q {
-            Q::Leaf(s) => out.push_str(s),
+            Q::Leaf(s) | Q::List(s) => out.push_str(s),
             Q::And(c) | Q::Or(c) => {
                 let sep = if matches!(q, Q::And(_)) { w.0 } else { w.1 };
                 for (i, e) in c.iter().enumerate() {

@@ -347,11 +347,11 @@ impl Cx<'_> {
                 if !p.all && p.values.len() > 1 && strs.len() == p.values.len() {
                     let list: Vec<String> = strs.iter().map(|s| kstr(s)).collect();
                     let op = if cs { "in" } else { "in~" };
-                    return Ok(Q::Leaf(format!("{f} {op} ({})", list.join(", "))));
+                    return Ok(Q::List(format!("{f} {op} ({})", list.join(", "))));
                 }
                 if !p.all && p.values.len() > 1 && ints {
                     let list: Vec<String> = p.values.iter().filter_map(number).collect();
-                    return Ok(Q::Leaf(format!("{f} in ({})", list.join(", "))));
+                    return Ok(Q::List(format!("{f} in ({})", list.join(", "))));
                 }
                 each(self, &mut |_, v| {
                     Ok(match v {
