@@ -358,10 +358,17 @@ pub(crate) fn regex_flags(p: &ruledex_model::Pred) -> String {
 }
 
 /// Why an aggregation kind cannot be written as a grouped count.
-pub(crate) fn aggregation_unsupported(kind: &ruledex_model::AggregationKind) -> Option<String> {
+pub(crate) fn aggregation_unsupported(
+    kind: &ruledex_model::AggregationKind,
+    sequences: bool,
+) -> Option<String> {
     use ruledex_model::AggregationKind as K;
     match kind {
         K::Threshold { .. } | K::EventCount { .. } | K::ValueCount { .. } => None,
+        K::NewTerms { .. } | K::Sequence { until: None, .. } if sequences => None,
+        K::Sequence { until: Some(_), .. } if sequences => {
+            Some("a sequence cancelled by an `until` event is not written by this backend".into())
+        }
         K::Temporal { .. } | K::TemporalOrdered { .. } => Some(
             "temporal correlation of other rules' matches is not written by this backend".into(),
         ),

@@ -138,7 +138,7 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
         return Err(r);
     }
     if let Some(agg) = &rule.logic.aggregation
-        && let Some(r) = common::aggregation_unsupported(&agg.kind)
+        && let Some(r) = common::aggregation_unsupported(&agg.kind, true)
     {
         return Err(r);
     }
@@ -146,6 +146,11 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
     let mut reasons = Vec::new();
     let src = source(target, event, &mut reasons)?;
     let mut cx = Cx {
+        time: if target == Target::KustoXdr {
+            "Timestamp"
+        } else {
+            "TimeGenerated"
+        },
         namer: Namer {
             schemas: src.schemas,
             label: src.label,
@@ -183,6 +188,8 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
 
 struct Cx<'a> {
     namer: Namer<'a>,
+    /// The event-time column.
+    time: &'static str,
     vendor: Vendor,
     event: Option<&'a str>,
     reasons: Vec<String>,
@@ -460,6 +467,13 @@ impl Cx<'_> {
     }
 
     fn aggregation(&mut self, agg: &Aggregation) -> Result<String, String> {
+        match &agg.kind {
+            AggregationKind::NewTerms { fields, history } => {
+                return Ok(self.new_terms(fields, history.as_ref(), agg));
+            }
+            AggregationKind::Sequence { steps, .. } => return self.sequence(steps, agg),
+            _ => {}
+        }
         if !agg.metrics.is_empty() || agg.having.is_some() {
             return Err("an aggregation with named metrics or a condition over them is not written by the Kusto backend".into());
         }
@@ -467,7 +481,7 @@ impl Cx<'_> {
         if let Some(w) = &agg.window {
             match w.seconds {
                 Some(s) => {
-                    by.insert(0, format!("bin(TimeGenerated, {s}s)"));
+                    by.insert(0, format!("bin({}, {s}s)", self.time));
                     self.reasons.push(format!(
                         "the rule's {} window is written as fixed time buckets (`bin`), which can split a burst across two buckets",
                         w.text
@@ -500,6 +514,111 @@ impl Cx<'_> {
         if !conds.is_empty() {
             out.push_str(&format!("\n| where {}", conds.join(" and ")));
         }
+        Ok(out)
+    }
+}
+
+impl Cx<'_> {
+    /// New terms: the first time each combination of the fields is seen over
+    /// the history window is within the rule's recent window.
+    fn new_terms(
+        &mut self,
+        fields: &[Field],
+        history: Option<&ruledex_model::Window>,
+        agg: &Aggregation,
+    ) -> String {
+        let t = self.time;
+        let by: Vec<String> = fields.iter().map(|f| self.field(f)).collect();
+        let hist = history.and_then(|h| h.seconds).unwrap_or(14 * 86_400);
+        let recent = agg.window.as_ref().and_then(|w| w.seconds).unwrap_or(3600);
+        self.reasons.push(format!(
+            "new terms are found as combinations first seen in the last {recent}s of a {hist}s history; run the query on the rule's schedule"
+        ));
+        format!(
+            "\n| where {t} > ago({hist}s)\n| summarize FirstSeen = min({t}) by {}\n| where FirstSeen > ago({recent}s)",
+            by.join(", ")
+        )
+    }
+
+    /// A sequence: per group, every step seen, each step's first event no
+    /// later than the next step's, within the span.
+    fn sequence(
+        &mut self,
+        steps: &[ruledex_model::SequenceStep],
+        agg: &Aggregation,
+    ) -> Result<String, String> {
+        let t = self.time;
+        let by_step = steps.first().map(|s| s.by.clone()).unwrap_or_default();
+        let keyed = steps.iter().any(|s| s.by != by_step);
+        if keyed && steps.iter().any(|s| s.by.len() != by_step.len()) {
+            return Err("sequence steps joined on different numbers of fields are not written".into());
+        }
+        let mut unique: Vec<&Expr> = Vec::new();
+        let mut runs: Vec<usize> = Vec::new();
+        let mut order: Vec<usize> = Vec::new();
+        for s in steps {
+            if let Some(i) = unique.iter().position(|e| **e == s.expr) {
+                runs[i] += 1;
+                order.push(i);
+            } else {
+                unique.push(&s.expr);
+                runs.push(1);
+                order.push(unique.len() - 1);
+            }
+        }
+        let mut cases = Vec::new();
+        for (i, e) in unique.iter().enumerate() {
+            let q = common::walk(e, &mut |x| self.leaf(x))?;
+            cases.push(format!("{}, {}", common::print_kusto(&q), i + 1));
+        }
+        let mut by: Vec<String> = agg.group_by.iter().map(|f| self.field(f)).collect();
+        let mut keys = String::new();
+        if keyed {
+            // Each step joins on its own fields: one key column per position.
+            for j in 0..by_step.len() {
+                let mut arms = Vec::new();
+                for (i, e) in unique.iter().enumerate() {
+                    let step = steps.iter().find(|s| s.expr == **e).expect("step");
+                    let f = self.field(&step.by[j]);
+                    arms.push(format!("Step == {}, tostring({f})", i + 1));
+                }
+                keys.push_str(&format!(
+                    "\n| extend JoinKey{} = case({}, \"\")",
+                    j + 1,
+                    arms.join(", ")
+                ));
+                by.push(format!("JoinKey{}", j + 1));
+            }
+        } else {
+            for f in &by_step {
+                by.push(self.field(f));
+            }
+        }
+        let mut metrics = Vec::new();
+        let mut conds = Vec::new();
+        for (i, n) in runs.iter().enumerate() {
+            metrics.push(format!("Step{0} = countif(Step == {0})", i + 1));
+            metrics.push(format!("First{0} = minif({t}, Step == {0})", i + 1));
+            conds.push(format!("Step{} >= {n}", i + 1));
+        }
+        let last = unique.len();
+        metrics.push(format!("Last = maxif({t}, Step == {last})"));
+        for w in order.windows(2) {
+            if w[0] != w[1] {
+                conds.push(format!("First{} <= First{}", w[0] + 1, w[1] + 1));
+            }
+        }
+        if let Some(span) = agg.window.as_ref().and_then(|w| w.seconds) {
+            conds.push(format!("Last - First{} <= {span}s", order[0] + 1));
+        }
+        self.reasons.push("the sequence is checked per group from each step's first time and the last step's last time: every step seen, in order, within the span — not event by event".into());
+        let mut out = format!("\n| extend Step = case({}, 0)", cases.join(", "));
+        out.push_str(&keys);
+        out.push_str(&format!("\n| summarize {}", metrics.join(", ")));
+        if !by.is_empty() {
+            out.push_str(&format!(" by {}", by.join(", ")));
+        }
+        out.push_str(&format!("\n| where {}", conds.join(" and ")));
         Ok(out)
     }
 }

@@ -477,6 +477,25 @@ impl Cx<'_> {
     }
 
     fn aggregation(&mut self, agg: &Aggregation) -> Result<String, String> {
+        match &agg.kind {
+            AggregationKind::NewTerms { fields, history } => {
+                let mut by = Vec::new();
+                for f in fields {
+                    by.push(sfield(&self.field(f)?));
+                }
+                let hist = history.as_ref().and_then(|h| h.seconds).unwrap_or(14 * 86_400);
+                let recent = agg.window.as_ref().and_then(|w| w.seconds).unwrap_or(3600);
+                self.reasons.push(format!(
+                    "new terms are found as combinations first seen in the last {recent}s of a {hist}s history (`earliest=-{hist}s`); run the search on the rule's schedule"
+                ));
+                return Ok(format!(
+                    "\n| stats min(_time) as firstTime by {}\n| where firstTime >= relative_time(now(), \"-{recent}s\")",
+                    by.join(" ")
+                ));
+            }
+            AggregationKind::Sequence { steps, .. } => return self.sequence(steps, agg),
+            _ => {}
+        }
         if !agg.metrics.is_empty() || agg.having.is_some() {
             return Err("an aggregation with named metrics or a condition over them is not written by the SPL backend".into());
         }
@@ -530,6 +549,96 @@ impl Cx<'_> {
     }
 }
 
+impl Cx<'_> {
+    /// A sequence: per group, every step seen, each step's first event no
+    /// later than the next step's, within the span.
+    fn sequence(
+        &mut self,
+        steps: &[ruledex_model::SequenceStep],
+        agg: &Aggregation,
+    ) -> Result<String, String> {
+        let by_step = steps.first().map(|s| s.by.clone()).unwrap_or_default();
+        let keyed = steps.iter().any(|s| s.by != by_step);
+        if keyed && steps.iter().any(|s| s.by.len() != by_step.len()) {
+            return Err("sequence steps joined on different numbers of fields are not written".into());
+        }
+        let mut unique: Vec<&Expr> = Vec::new();
+        let mut runs: Vec<usize> = Vec::new();
+        let mut order: Vec<usize> = Vec::new();
+        for s in steps {
+            if let Some(i) = unique.iter().position(|e| **e == s.expr) {
+                runs[i] += 1;
+                order.push(i);
+            } else {
+                unique.push(&s.expr);
+                runs.push(1);
+                order.push(unique.len() - 1);
+            }
+        }
+        let mut cases = Vec::new();
+        for (i, e) in unique.iter().enumerate() {
+            let (q, commands) = self.search(e)?;
+            if !commands.is_empty() {
+                return Err("a sequence step with a regular expression or field comparison is not written in SPL".into());
+            }
+            cases.push(format!(
+                "searchmatch({}), {}",
+                sstr(&common::print_spl(&q)),
+                i + 1
+            ));
+        }
+        let mut by = Vec::new();
+        for f in &agg.group_by {
+            by.push(sfield(&self.field(f)?));
+        }
+        let mut keys = String::new();
+        if keyed {
+            // Each step joins on its own fields: one key per position.
+            for j in 0..by_step.len() {
+                let mut arms = Vec::new();
+                for (i, e) in unique.iter().enumerate() {
+                    let step = steps.iter().find(|s| s.expr == **e).expect("step");
+                    let f = where_field(&self.field(&step.by[j])?);
+                    arms.push(format!("step={}, {f}", i + 1));
+                }
+                let _ = write!(keys, "\n| eval join_key{}=case({})", j + 1, arms.join(", "));
+                by.push(format!("join_key{}", j + 1));
+            }
+        } else {
+            for f in &by_step {
+                by.push(sfield(&self.field(f)?));
+            }
+        }
+        let mut metrics = Vec::new();
+        let mut conds = Vec::new();
+        for (i, n) in runs.iter().enumerate() {
+            let k = i + 1;
+            metrics.push(format!("count(eval(step={k})) as step{k}"));
+            metrics.push(format!("min(eval(if(step={k}, _time, null()))) as first{k}"));
+            conds.push(format!("step{k}>={n}"));
+        }
+        let last = unique.len();
+        metrics.push(format!("max(eval(if(step={last}, _time, null()))) as last"));
+        for w in order.windows(2) {
+            if w[0] != w[1] {
+                conds.push(format!("first{}<=first{}", w[0] + 1, w[1] + 1));
+            }
+        }
+        if let Some(span) = agg.window.as_ref().and_then(|w| w.seconds) {
+            conds.push(format!("last-first{}<={span}", order[0] + 1));
+        }
+        self.reasons.push("the sequence is checked per group from each step's first time and the last step's last time: every step seen, in order, within the span — not event by event".into());
+        let mut out = format!("\n| eval step=case({})", cases.join(", "));
+        out.push_str(&keys);
+        let _ = write!(out, "\n| stats {}", metrics.join(" "));
+        if !by.is_empty() {
+            let _ = write!(out, " by {}", by.join(" "));
+        }
+        let _ = write!(out, "\n| where {}", conds.join(" AND "));
+        Ok(out)
+    }
+}
+
 /// The source condition of a Windows log-source service (`source="WinEventLog:Security"`).
 fn source_condition(ls: Option<&LogSource>) -> Option<Q> {
     let ls = ls?;
@@ -549,7 +658,7 @@ fn checks(rule: &Rule) -> Result<(), String> {
         return Err(r);
     }
     if let Some(agg) = &rule.logic.aggregation
-        && let Some(r) = common::aggregation_unsupported(&agg.kind)
+        && let Some(r) = common::aggregation_unsupported(&agg.kind, true)
     {
         return Err(r);
     }
@@ -583,6 +692,14 @@ fn build_raw(rule: &Rule) -> Result<(String, Vec<String>), String> {
         && let Some(src) = source_condition(rule.logsource.as_ref())
     {
         terms.insert(0, src);
+    }
+    if let Some(Aggregation {
+        kind: AggregationKind::NewTerms { history, .. },
+        ..
+    }) = &rule.logic.aggregation
+    {
+        let hist = history.as_ref().and_then(|h| h.seconds).unwrap_or(14 * 86_400);
+        terms.insert(0, Q::Leaf(format!("earliest=-{hist}s")));
     }
     let mut out = if terms.is_empty() {
         "*".to_owned()

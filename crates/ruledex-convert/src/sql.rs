@@ -500,7 +500,7 @@ fn build(rule: &Rule, spark: bool) -> Result<(String, Vec<String>), String> {
         return Err(r);
     }
     if let Some(agg) = &rule.logic.aggregation
-        && let Some(r) = common::aggregation_unsupported(&agg.kind)
+        && let Some(r) = common::aggregation_unsupported(&agg.kind, false)
     {
         return Err(r);
     }
