@@ -147,35 +147,37 @@ pub(crate) fn print_spl(q: &Q) -> String {
     out
 }
 
-/// SQL (and SPL's `where`): `AND`/`OR`/`NOT` with every nested group in parentheses.
-pub(crate) fn print_sql(q: &Q, and: &str, or: &str, not: &str) -> String {
-    fn go(q: &Q, out: &mut String, w: (&str, &str, &str)) {
+/// SQL (and SPL's `where`): `AND`/`OR`/`NOT` with every nested group in
+/// parentheses. With `null_is_false`, a negation reads a NULL (a comparison
+/// with a missing field) as false, as the rule's logic does: `NOT COALESCE(…, FALSE)`.
+pub(crate) fn print_sql(q: &Q, null_is_false: bool) -> String {
+    fn go(q: &Q, out: &mut String, nf: bool) {
         match q {
             Q::Leaf(s) | Q::List(s) => out.push_str(s),
             Q::And(c) | Q::Or(c) => {
-                let sep = if matches!(q, Q::And(_)) { w.0 } else { w.1 };
+                let sep = if matches!(q, Q::And(_)) { " AND " } else { " OR " };
                 for (i, e) in c.iter().enumerate() {
                     if i > 0 {
-                        let _ = write!(out, " {sep} ");
+                        out.push_str(sep);
                     }
                     if e.is_group() || matches!(e, Q::Not(_)) {
                         out.push('(');
-                        go(e, out, w);
+                        go(e, out, nf);
                         out.push(')');
                     } else {
-                        go(e, out, w);
+                        go(e, out, nf);
                     }
                 }
             }
             Q::Not(c) => {
-                let _ = write!(out, "{} (", w.2);
-                go(c, out, w);
-                out.push(')');
+                out.push_str(if nf { "NOT COALESCE(" } else { "NOT (" });
+                go(c, out, nf);
+                out.push_str(if nf { ", FALSE)" } else { ")" });
             }
         }
     }
     let mut out = String::new();
-    go(q, &mut out, (and, or, not));
+    go(q, &mut out, null_is_false);
     out
 }
 
@@ -435,8 +437,8 @@ mod tests {
             Q::Not(Box::new(leaf("c"))),
         ]);
         assert_eq!(
-            print_sql(&q, "AND", "OR", "NOT"),
-            "(a OR b) AND (NOT (c))"
+            print_sql(&q, true),
+            "(a OR b) AND (NOT COALESCE(c, FALSE))"
         );
     }
 

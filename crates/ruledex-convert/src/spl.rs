@@ -468,7 +468,7 @@ impl Cx<'_> {
                     self.where_mode = true;
                     let q = common::walk(c, &mut |e| self.leaf(e));
                     self.where_mode = false;
-                    commands.push(format!("where {}", common::print_sql(&q?, "AND", "OR", "NOT")));
+                    commands.push(format!("where {}", common::print_sql(&q?, false)));
                 }
                 Err(e) => return Err(e),
             }

@@ -513,7 +513,7 @@ fn build(rule: &Rule, spark: bool) -> Result<(String, Vec<String>), String> {
         reasons: Vec::new(),
     };
     let q = common::walk(&rule.logic.expr, &mut |e| cx.leaf(e))?;
-    let cond = common::print_sql(&q, "AND", "OR", "NOT");
+    let cond = common::print_sql(&q, true);
     let table = ident(event, spark);
     let out = if let Some(agg) = &rule.logic.aggregation {
         cx.aggregation(agg, &table, &cond)?
