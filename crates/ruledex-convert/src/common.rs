@@ -275,6 +275,87 @@ impl Namer<'_> {
     }
 }
 
+impl Namer<'_> {
+    /// Whether the target has a name for `field` (no fallback needed).
+    pub(crate) fn has_name(&self, field: &Field) -> bool {
+        if self.native == Some(self.vendor) {
+            return true;
+        }
+        let fields = Fields::global();
+        field.canonical.as_deref().is_some_and(|c| {
+            self.schemas
+                .iter()
+                .any(|&s| fields.alias_for(c, s, self.event).is_some())
+        })
+    }
+}
+
+/// Fields Elastic rules test to pick the kind of event (`event.type: start`,
+/// `host.os.type: windows`, `data_stream.dataset: …`): what a target's table
+/// choice stands for.
+const ROUTING: [&str; 9] = [
+    "event.category",
+    "event.type",
+    "event.kind",
+    "event.module",
+    "event.dataset",
+    "data_stream.dataset",
+    "host.os.type",
+    "host.os.family",
+    "host.os.platform",
+];
+
+/// The expression without its top-level conditions on routing fields the
+/// target cannot name (each alternative of a top-level `or` likewise), and
+/// a reason when some were left out.
+pub(crate) fn prune_routing(e: &Expr, namer: &Namer<'_>, reasons: &mut Vec<String>) -> Expr {
+    fn go(e: &Expr, namer: &Namer<'_>, dropped: &mut Vec<String>) -> Expr {
+        match e {
+            Expr::And(c) => {
+                let kept: Vec<Expr> = c
+                    .iter()
+                    .filter(|x| match x {
+                        Expr::Pred(p)
+                            if p.field.canonical.as_deref().is_some_and(|n| ROUTING.contains(&n))
+                                && !namer.has_name(&p.field) =>
+                        {
+                            if !dropped.contains(&p.field.raw) {
+                                dropped.push(p.field.raw.clone());
+                            }
+                            false
+                        }
+                        _ => true,
+                    })
+                    .cloned()
+                    .collect();
+                if kept.is_empty() {
+                    e.clone()
+                } else {
+                    Expr::and(kept)
+                }
+            }
+            Expr::Or(c) => Expr::or(c.iter().map(|x| go(x, namer, dropped)).collect()),
+            _ => e.clone(),
+        }
+    }
+    if namer.native == Some(namer.vendor) || namer.vendor == Vendor::Sigma {
+        return e.clone();
+    }
+    let mut dropped = Vec::new();
+    let out = go(e, namer, &mut dropped);
+    if !dropped.is_empty() {
+        reasons.push(format!(
+            "conditions on the event-routing fields {} are left out: the table read stands for them",
+            dropped
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    out
+}
+
 /// A piece of a glob pattern in the model's canonical form.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Glob {

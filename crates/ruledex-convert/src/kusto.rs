@@ -162,7 +162,8 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
         event,
         reasons,
     };
-    let q = common::walk(&rule.logic.expr, &mut |e| cx.leaf(e))?;
+    let expr = common::prune_routing(&rule.logic.expr, &cx.namer, &mut cx.reasons);
+    let q = common::walk(&expr, &mut |e| cx.leaf(e))?;
     let mut out = src.table.clone();
     match src.event_ids.as_slice() {
         [] => {}
@@ -556,12 +557,16 @@ impl Cx<'_> {
         let mut unique: Vec<&Expr> = Vec::new();
         let mut runs: Vec<usize> = Vec::new();
         let mut order: Vec<usize> = Vec::new();
-        for s in steps {
-            if let Some(i) = unique.iter().position(|e| **e == s.expr) {
+        let pruned: Vec<Expr> = steps
+            .iter()
+            .map(|s| common::prune_routing(&s.expr, &self.namer, &mut Vec::new()))
+            .collect();
+        for s in &pruned {
+            if let Some(i) = unique.iter().position(|e| *e == s) {
                 runs[i] += 1;
                 order.push(i);
             } else {
-                unique.push(&s.expr);
+                unique.push(s);
                 runs.push(1);
                 order.push(unique.len() - 1);
             }
@@ -578,7 +583,8 @@ impl Cx<'_> {
             for j in 0..by_step.len() {
                 let mut arms = Vec::new();
                 for (i, e) in unique.iter().enumerate() {
-                    let step = steps.iter().find(|s| s.expr == **e).expect("step");
+                    let at = pruned.iter().position(|p| p == *e).expect("step");
+                    let step = &steps[at];
                     let f = self.field(&step.by[j]);
                     arms.push(format!("Step == {}, tostring({f})", i + 1));
                 }

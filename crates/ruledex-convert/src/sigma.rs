@@ -427,7 +427,8 @@ fn build(rule: &Rule) -> Result<(String, Vec<String>), String> {
         reasons,
         selections: Vec::new(),
     };
-    let condition = cx.cond(&rule.logic.expr)?;
+    let expr = common::prune_routing(&rule.logic.expr, &cx.namer, &mut cx.reasons);
+    let condition = cx.cond(&expr)?;
     if cx.selections.is_empty() {
         return Err("the rule tests no field and no keyword".into());
     }

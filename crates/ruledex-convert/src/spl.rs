@@ -565,12 +565,16 @@ impl Cx<'_> {
         let mut unique: Vec<&Expr> = Vec::new();
         let mut runs: Vec<usize> = Vec::new();
         let mut order: Vec<usize> = Vec::new();
-        for s in steps {
-            if let Some(i) = unique.iter().position(|e| **e == s.expr) {
+        let pruned: Vec<Expr> = steps
+            .iter()
+            .map(|s| common::prune_routing(&s.expr, &self.namer, &mut Vec::new()))
+            .collect();
+        for s in &pruned {
+            if let Some(i) = unique.iter().position(|e| *e == s) {
                 runs[i] += 1;
                 order.push(i);
             } else {
-                unique.push(&s.expr);
+                unique.push(s);
                 runs.push(1);
                 order.push(unique.len() - 1);
             }
@@ -597,7 +601,8 @@ impl Cx<'_> {
             for j in 0..by_step.len() {
                 let mut arms = Vec::new();
                 for (i, e) in unique.iter().enumerate() {
-                    let step = steps.iter().find(|s| s.expr == **e).expect("step");
+                    let at = pruned.iter().position(|p| p == *e).expect("step");
+                    let step = &steps[at];
                     let f = where_field(&self.field(&step.by[j])?);
                     arms.push(format!("step={}, {f}", i + 1));
                 }
@@ -683,7 +688,8 @@ fn build_raw(rule: &Rule) -> Result<(String, Vec<String>), String> {
         nested: false,
         where_mode: false,
     };
-    let (q, commands) = cx.search(&rule.logic.expr)?;
+    let expr = common::prune_routing(&rule.logic.expr, &cx.namer, &mut cx.reasons);
+    let (q, commands) = cx.search(&expr)?;
     let mut terms = match q {
         Q::And(t) => t,
         other => vec![other],
@@ -757,10 +763,11 @@ fn build_cim(rule: &Rule) -> Result<(String, Vec<String>), String> {
         nested: false,
         where_mode: false,
     };
-    let (q, commands) = cx.search(&rule.logic.expr)?;
+    let expr = common::prune_routing(&rule.logic.expr, &cx.namer, &mut cx.reasons);
+    let (q, commands) = cx.search(&expr)?;
     debug_assert!(commands.is_empty());
     let mut by: Vec<String> = Vec::new();
-    for p in rule.logic.expr.preds() {
+    for p in expr.preds() {
         if let Ok(f) = cim_field(&p.field, model, event)
             && !by.contains(&f)
         {
