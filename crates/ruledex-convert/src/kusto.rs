@@ -144,7 +144,40 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
     }
     let event = common::event(rule);
     let mut reasons = Vec::new();
-    let src = source(target, event, &mut reasons)?;
+    let mut src = source(target, event, &mut reasons)?;
+    // A rule over several kinds of event (an EQL sequence over process and
+    // network events) reads every table they live in.
+    let leaves: Vec<&str> = rule
+        .events
+        .iter()
+        .filter(|e| {
+            !rule
+                .events
+                .iter()
+                .any(|o| o.len() > e.len() && o.starts_with(e.as_str()) && o[e.len()..].starts_with('/'))
+        })
+        .map(String::as_str)
+        .collect();
+    if leaves.len() > 1 {
+        let mut tables = vec![src.table.clone()];
+        for ev in &leaves {
+            if let Ok(other) = source(target, Some(ev), &mut Vec::new())
+                && !tables.contains(&other.table)
+                && other.table != "union *"
+            {
+                tables.push(other.table);
+            }
+        }
+        if tables.len() > 1 && !tables.iter().any(|t| t == "union *") {
+            reasons.push(format!(
+                "the rule reads several kinds of event ({}): the query reads `union {}` and names fields as in {}",
+                leaves.join(", "),
+                tables.join(", "),
+                event.unwrap_or("the first")
+            ));
+            src.table = format!("union {}", tables.join(", "));
+        }
+    }
     let mut cx = Cx {
         time: if target == Target::KustoXdr {
             "Timestamp"
