@@ -215,6 +215,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     let targets = targets(&args.target)?;
     let mut failures = Vec::new();
     let rules = read(&args.rules, &mut failures)?;
+    let started = std::time::Instant::now();
     let converted: Vec<Vec<Conversion>> = rules
         .par_iter()
         .map(|r| {
@@ -225,6 +226,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         })
         .collect();
 
+    let elapsed = started.elapsed();
     let mut summary: BTreeMap<Target, [usize; 3]> = targets.iter().map(|&t| (t, [0; 3])).collect();
     let mut stems: BTreeMap<String, usize> = BTreeMap::new();
     for (r, convs) in rules.iter().zip(&converted) {
@@ -282,9 +284,10 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         eprintln!("could not read {}:{}:{}: {}", f.path, f.line, f.column, f.reason);
     }
     eprintln!(
-        "{} rules converted to {} targets",
+        "{} rules converted to {} targets in {:.3} s",
         rules.len(),
-        targets.len()
+        targets.len(),
+        elapsed.as_secs_f64()
     );
     eprintln!(
         "{:<22} {:>8} {:>12} {:>12}",
