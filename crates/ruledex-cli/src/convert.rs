@@ -57,8 +57,7 @@ struct Read {
 
 /// Read one rule file, detecting its vendor from the extension.
 fn read_file(path: &Path, shown: &str, failures: &mut Vec<Failure>) -> Result<Vec<Read>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read `{shown}`"))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read `{shown}`"))?;
     let fail = |reason: String| Failure {
         path: shown.to_owned(),
         line: 0,
@@ -192,7 +191,12 @@ fn print_human(r: &Read, conversions: &[Conversion]) {
     };
     println!("== {}{doc}: {} [{}]", r.path, r.rule.title, r.rule.uid);
     for c in conversions {
-        println!("-- {} ({}): {}", c.target, c.target.title(), c.fidelity.as_str());
+        println!(
+            "-- {} ({}): {}",
+            c.target,
+            c.target.title(),
+            c.fidelity.as_str()
+        );
         match &c.fidelity {
             Fidelity::Approximate { reasons } => {
                 for reason in reasons {
@@ -281,7 +285,10 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         println!("{}", serde_json::to_string(&json!({ "summary": s }))?);
     }
     for f in &failures {
-        eprintln!("could not read {}:{}:{}: {}", f.path, f.line, f.column, f.reason);
+        eprintln!(
+            "could not read {}:{}:{}: {}",
+            f.path, f.line, f.column, f.reason
+        );
     }
     eprintln!(
         "{} rules converted to {} targets in {:.3} s",

@@ -28,7 +28,13 @@ fn json_lines_follow_the_contract() {
     let dir = std::env::temp_dir().join(format!("ruledex-convert-json-{}", std::process::id()));
     let rule = fixture(&dir);
     let path = rule.to_str().unwrap();
-    let (code, out, _) = ruledex(&["convert", "--json", "--target", "kusto-asim,spl,lucene", path]);
+    let (code, out, _) = ruledex(&[
+        "convert",
+        "--json",
+        "--target",
+        "kusto-asim,spl,lucene",
+        path,
+    ]);
     let lines: Vec<serde_json::Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
@@ -42,7 +48,12 @@ fn json_lines_follow_the_contract() {
     assert_eq!(first["target"], "kusto-asim");
     assert_eq!(first["fidelity"], "exact");
     assert!(first.get("reasons").is_none() && first.get("reason").is_none());
-    assert!(first["query"].as_str().unwrap().starts_with("imProcessCreate\n| where "));
+    assert!(
+        first["query"]
+            .as_str()
+            .unwrap()
+            .starts_with("imProcessCreate\n| where ")
+    );
     assert_eq!(lines[1]["target"], "spl");
     let summary = &lines[3]["summary"];
     assert_eq!(summary["kusto-asim"]["exact"], 1);
@@ -81,8 +92,14 @@ fn out_dir_gets_one_file_per_rule_and_target_and_exit_is_zero_when_all_convert()
         out.join("kusto-asim/sigma_0b5a2c5e-0000-4000-8000-000000000001.kusto"),
     )
     .unwrap();
-    assert!(kusto.contains("TargetProcessName endswith \"\\\\net.exe\""), "{kusto}");
-    assert!(out.join("sql-sqlite/sigma_0b5a2c5e-0000-4000-8000-000000000001.sql").is_file());
+    assert!(
+        kusto.contains("TargetProcessName endswith \"\\\\net.exe\""),
+        "{kusto}"
+    );
+    assert!(
+        out.join("sql-sqlite/sigma_0b5a2c5e-0000-4000-8000-000000000001.sql")
+            .is_file()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -98,7 +115,9 @@ fn samples_convert_by_default_and_some_are_unsupported() {
     let (code, out, _) = ruledex(&["convert", "--json", "-t", "sql-sqlite"]);
     let last: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     let s = &last["summary"]["sql-sqlite"];
-    let total = s["exact"].as_u64().unwrap() + s["approximate"].as_u64().unwrap() + s["unsupported"].as_u64().unwrap();
+    let total = s["exact"].as_u64().unwrap()
+        + s["approximate"].as_u64().unwrap()
+        + s["unsupported"].as_u64().unwrap();
     assert!(total >= 25, "{last}");
     assert_eq!(code, i32::from(s["unsupported"].as_u64().unwrap() > 0));
 }

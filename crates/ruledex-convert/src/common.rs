@@ -3,7 +3,8 @@
 //! walk from the model's [`Expr`] to it, field naming through the taxonomy, the
 //! rule's catalog event, and glob / regex helpers.
 
-use std::fmt::Write as _;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use ruledex_model::{Expr, Field, Rule, Vendor};
 use ruledex_taxonomy::fields::{Fields, Schema};
@@ -155,7 +156,11 @@ pub(crate) fn print_sql(q: &Q, null_is_false: bool) -> String {
         match q {
             Q::Leaf(s) | Q::List(s) => out.push_str(s),
             Q::And(c) | Q::Or(c) => {
-                let sep = if matches!(q, Q::And(_)) { " AND " } else { " OR " };
+                let sep = if matches!(q, Q::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
                 for (i, e) in c.iter().enumerate() {
                     if i > 0 {
                         out.push_str(sep);
@@ -226,6 +231,26 @@ pub(crate) fn event(rule: &Rule) -> Option<&str> {
         .map(String::as_str)
 }
 
+/// [`Fields::alias_for`], remembered per thread: converting a corpus asks for
+/// the same few hundred names thousands of times.
+pub(crate) fn alias_for(canonical: &str, schema: Schema, event: Option<&str>) -> Option<String> {
+    type Key = (String, Schema, Option<String>);
+    thread_local! {
+        static CACHE: RefCell<HashMap<Key, Option<String>>> = RefCell::new(HashMap::new());
+    }
+    let key = (canonical.to_owned(), schema, event.map(str::to_owned));
+    CACHE.with(|c| {
+        if let Some(hit) = c.borrow().get(&key) {
+            return hit.clone();
+        }
+        let found = Fields::global()
+            .alias_for(canonical, schema, event)
+            .map(str::to_owned);
+        c.borrow_mut().insert(key, found.clone());
+        found
+    })
+}
+
 /// How a backend names fields: which schemas it writes (first that has a name
 /// wins) and whether a rule's raw names are already in the first of them.
 pub(crate) struct Namer<'a> {
@@ -247,11 +272,10 @@ impl Namer<'_> {
         if self.native == Some(self.vendor) {
             return field.raw.clone();
         }
-        let fields = Fields::global();
         if let Some(c) = &field.canonical {
             for &s in self.schemas {
-                if let Some(a) = fields.alias_for(c, s, self.event) {
-                    return a.to_owned();
+                if let Some(a) = alias_for(c, s, self.event) {
+                    return a;
                 }
             }
             reasons.push(format!(
@@ -281,11 +305,10 @@ impl Namer<'_> {
         if self.native == Some(self.vendor) {
             return true;
         }
-        let fields = Fields::global();
         field.canonical.as_deref().is_some_and(|c| {
             self.schemas
                 .iter()
-                .any(|&s| fields.alias_for(c, s, self.event).is_some())
+                .any(|&s| alias_for(c, s, self.event).is_some())
         })
     }
 }
@@ -316,7 +339,10 @@ pub(crate) fn prune_routing(e: &Expr, namer: &Namer<'_>, reasons: &mut Vec<Strin
                     .iter()
                     .filter(|x| match x {
                         Expr::Pred(p)
-                            if p.field.canonical.as_deref().is_some_and(|n| ROUTING.contains(&n))
+                            if p.field
+                                .canonical
+                                .as_deref()
+                                .is_some_and(|n| ROUTING.contains(&n))
                                 && !namer.has_name(&p.field) =>
                         {
                             if !dropped.contains(&p.field.raw) {
@@ -407,22 +433,10 @@ pub(crate) fn regex_lit(c: char, out: &mut String) {
     out.push(c);
 }
 
-/// A literal string as a regular expression.
-pub(crate) fn regex_escape(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        regex_lit(c, &mut out);
-    }
-    out
-}
-
 /// Whether a regular expression uses only the syntax RE2-family engines
 /// (Kusto, the `regex` crate) accept: no look-around, no back-references.
 pub(crate) fn re2_compatible(re: &str) -> bool {
-    regex_syntax::ParserBuilder::new()
-        .build()
-        .parse(re)
-        .is_ok()
+    regex_syntax::ParserBuilder::new().build().parse(re).is_ok()
 }
 
 /// The inline flags prefix of a regex: `(?i)` unless case-sensitive, plus `m`, `s`.
@@ -517,10 +531,7 @@ mod tests {
             Q::Or(vec![leaf("a"), leaf("b")]),
             Q::Not(Box::new(leaf("c"))),
         ]);
-        assert_eq!(
-            print_sql(&q, true),
-            "(a OR b) AND (NOT COALESCE(c, FALSE))"
-        );
+        assert_eq!(print_sql(&q, true), "(a OR b) AND (NOT COALESCE(c, FALSE))");
     }
 
     #[test]

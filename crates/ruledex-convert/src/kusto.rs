@@ -21,8 +21,8 @@
 //! Reference: <https://learn.microsoft.com/azure/data-explorer/kusto/query/>.
 
 use ruledex_model::{
-    Aggregation, AggregationKind, Comparison, Expr, Field, Keyword, Op, Pred,
-    Rule, Transform, Value, Vendor,
+    Aggregation, AggregationKind, Comparison, Expr, Field, Keyword, Op, Pred, Rule, Transform,
+    Value, Vendor,
 };
 use ruledex_taxonomy::fields::{Fields, Schema};
 
@@ -45,7 +45,11 @@ struct Source {
     event_ids: Vec<i64>,
 }
 
-fn source(target: Target, event: Option<&str>, reasons: &mut Vec<String>) -> Result<Source, String> {
+fn source(
+    target: Target,
+    event: Option<&str>,
+    reasons: &mut Vec<String>,
+) -> Result<Source, String> {
     let Some(ev) = event else {
         return match target {
             Target::KustoAsim => {
@@ -151,10 +155,9 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
         .events
         .iter()
         .filter(|e| {
-            !rule
-                .events
-                .iter()
-                .any(|o| o.len() > e.len() && o.starts_with(e.as_str()) && o[e.len()..].starts_with('/'))
+            !rule.events.iter().any(|o| {
+                o.len() > e.len() && o.starts_with(e.as_str()) && o[e.len()..].starts_with('/')
+            })
         })
         .map(String::as_str)
         .collect();
@@ -374,13 +377,14 @@ impl Cx<'_> {
     fn pred(&mut self, p: &Pred) -> Result<Q, String> {
         let f = self.subject(p)?;
         let cs = p.case_sensitive;
-        let each = |cx: &mut Self, g: &mut dyn FnMut(&mut Self, &Value) -> Result<String, String>| {
-            let mut v = Vec::with_capacity(p.values.len());
-            for x in &p.values {
-                v.push(Q::Leaf(g(cx, x)?));
-            }
-            Ok::<Q, String>(Q::any_all(v, p.all))
-        };
+        let each =
+            |cx: &mut Self, g: &mut dyn FnMut(&mut Self, &Value) -> Result<String, String>| {
+                let mut v = Vec::with_capacity(p.values.len());
+                for x in &p.values {
+                    v.push(Q::Leaf(g(cx, x)?));
+                }
+                Ok::<Q, String>(Q::any_all(v, p.all))
+            };
         match p.op {
             Op::Eq | Op::In => {
                 let strs: Vec<&str> = p.values.iter().filter_map(Value::as_str).collect();
@@ -412,13 +416,22 @@ impl Cx<'_> {
                     Op::StartsWith => "startswith",
                     _ => "endswith",
                 };
-                let op = if cs { format!("{op}_cs") } else { op.to_owned() };
-                each(self, &mut |_, v| Ok(format!("{f} {op} {}", kstr(&v.to_string()))))
+                let op = if cs {
+                    format!("{op}_cs")
+                } else {
+                    op.to_owned()
+                };
+                each(self, &mut |_, v| {
+                    Ok(format!("{f} {op} {}", kstr(&v.to_string())))
+                })
             }
             Op::Wildcard => each(self, &mut |_, v| {
                 let flags = if cs { "" } else { "(?i)" };
                 let re = common::glob_regex(&v.to_string());
-                Ok(format!("{f} matches regex {}", kstr(&format!("{flags}{re}"))))
+                Ok(format!(
+                    "{f} matches regex {}",
+                    kstr(&format!("{flags}{re}"))
+                ))
             }),
             Op::Regex => each(self, &mut |_, v| {
                 let re = v.to_string();
@@ -489,7 +502,9 @@ impl Cx<'_> {
                     (Some(Op::Lt), _) => "<",
                     (Some(Op::Lte), _) => "<=",
                     (Some(other), _) => {
-                        return Err(format!("comparing two fields with `{other}` is not written"));
+                        return Err(format!(
+                            "comparing two fields with `{other}` is not written"
+                        ));
                     }
                 };
                 each(self, &mut |cx, v| {
@@ -527,9 +542,10 @@ impl Cx<'_> {
             }
         }
         let (name, func) = match &agg.kind {
-            AggregationKind::ValueCount { field, .. } => {
-                ("ValueCount", format!("count_distinct({})", self.field(field)))
-            }
+            AggregationKind::ValueCount { field, .. } => (
+                "ValueCount",
+                format!("count_distinct({})", self.field(field)),
+            ),
             _ => ("Count", "count()".to_owned()),
         };
         let mut metrics = vec![format!("{name} = {func}")];
@@ -585,7 +601,9 @@ impl Cx<'_> {
         let by_step = steps.first().map(|s| s.by.clone()).unwrap_or_default();
         let keyed = steps.iter().any(|s| s.by != by_step);
         if keyed && steps.iter().any(|s| s.by.len() != by_step.len()) {
-            return Err("sequence steps joined on different numbers of fields are not written".into());
+            return Err(
+                "sequence steps joined on different numbers of fields are not written".into(),
+            );
         }
         let mut unique: Vec<&Expr> = Vec::new();
         let mut runs: Vec<usize> = Vec::new();

@@ -409,7 +409,9 @@ impl Cx<'_> {
                 )]
             };
             if negated && pats.len() > 1 {
-                return Err("a negated all-of regular expression has no single `| regex` form".into());
+                return Err(
+                    "a negated all-of regular expression has no single `| regex` form".into(),
+                );
             }
             let op = if negated { "!=" } else { "=" };
             return Ok(pats
@@ -483,7 +485,10 @@ impl Cx<'_> {
                 for f in fields {
                     by.push(sfield(&self.field(f)?));
                 }
-                let hist = history.as_ref().and_then(|h| h.seconds).unwrap_or(14 * 86_400);
+                let hist = history
+                    .as_ref()
+                    .and_then(|h| h.seconds)
+                    .unwrap_or(14 * 86_400);
                 let recent = agg.window.as_ref().and_then(|w| w.seconds).unwrap_or(3600);
                 self.reasons.push(format!(
                     "new terms are found as combinations first seen in the last {recent}s of a {hist}s history (`earliest=-{hist}s`); run the search on the rule's schedule"
@@ -520,9 +525,10 @@ impl Cx<'_> {
             }
         }
         let (name, func) = match &agg.kind {
-            AggregationKind::ValueCount { field, .. } => {
-                ("value_count", format!("dc({})", sfield(&self.field(field)?)))
-            }
+            AggregationKind::ValueCount { field, .. } => (
+                "value_count",
+                format!("dc({})", sfield(&self.field(field)?)),
+            ),
             _ => ("event_count", "count".to_owned()),
         };
         let mut metrics = vec![format!("{func} as {name}")];
@@ -543,7 +549,7 @@ impl Cx<'_> {
             let _ = write!(out, " by {}", by.join(" "));
         }
         if !conds.is_empty() {
-            let _ = write!(out, "\n| search {}", conds.join(" "));
+            let _ = write!(out, "\n| where {}", conds.join(" AND "));
         }
         Ok(out)
     }
@@ -560,7 +566,9 @@ impl Cx<'_> {
         let by_step = steps.first().map(|s| s.by.clone()).unwrap_or_default();
         let keyed = steps.iter().any(|s| s.by != by_step);
         if keyed && steps.iter().any(|s| s.by.len() != by_step.len()) {
-            return Err("sequence steps joined on different numbers of fields are not written".into());
+            return Err(
+                "sequence steps joined on different numbers of fields are not written".into(),
+            );
         }
         let mut unique: Vec<&Expr> = Vec::new();
         let mut runs: Vec<usize> = Vec::new();
@@ -619,7 +627,9 @@ impl Cx<'_> {
         for (i, n) in runs.iter().enumerate() {
             let k = i + 1;
             metrics.push(format!("count(eval(step={k})) as step{k}"));
-            metrics.push(format!("min(eval(if(step={k}, _time, null()))) as first{k}"));
+            metrics.push(format!(
+                "min(eval(if(step={k}, _time, null()))) as first{k}"
+            ));
             conds.push(format!("step{k}>={n}"));
         }
         let last = unique.len();
@@ -704,7 +714,10 @@ fn build_raw(rule: &Rule) -> Result<(String, Vec<String>), String> {
         ..
     }) = &rule.logic.aggregation
     {
-        let hist = history.as_ref().and_then(|h| h.seconds).unwrap_or(14 * 86_400);
+        let hist = history
+            .as_ref()
+            .and_then(|h| h.seconds)
+            .unwrap_or(14 * 86_400);
         terms.insert(0, Q::Leaf(format!("earliest=-{hist}s")));
     }
     let mut out = if terms.is_empty() {
@@ -728,14 +741,14 @@ fn cim_field(f: &Field, model: &str, event: Option<&str>) -> Result<String, Stri
     let name = f
         .canonical
         .as_deref()
-        .and_then(|c| Fields::global().alias_for(c, Schema::SplunkCim, event))
+        .and_then(|c| common::alias_for(c, Schema::SplunkCim, event))
         .ok_or_else(|| {
             format!(
                 "field `{}` has no name in the CIM data model {model}",
                 f.raw
             )
         })?;
-    let bare = name.rsplit('.').next().unwrap_or(name);
+    let bare = name.rsplit('.').next().unwrap_or(&name);
     Ok(format!("{dataset}.{bare}"))
 }
 

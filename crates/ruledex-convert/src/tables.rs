@@ -63,12 +63,24 @@ fn data() -> &'static Data {
     })
 }
 
-/// The first table entry whose patterns match `event`.
+/// The first table entry whose patterns match `event` (remembered per thread).
 pub(crate) fn entry(event: &str) -> Option<&'static TableEntry> {
-    data()
-        .table
-        .iter()
-        .find(|t| t.patterns.iter().any(|p| p.matches(event)))
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, Option<usize>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    let tables = &data().table;
+    let at = CACHE.with(|c| {
+        if let Some(hit) = c.borrow().get(event) {
+            return *hit;
+        }
+        let found = tables
+            .iter()
+            .position(|t| t.patterns.iter().any(|p| p.matches(event)));
+        c.borrow_mut().insert(event.to_owned(), found);
+        found
+    });
+    at.map(|i| &tables[i])
 }
 
 /// The ASIM parser for `event`: from the table data, else the catalog's ASIM schema.
@@ -117,7 +129,10 @@ mod tests {
             .filter(|p| !events.all().iter().any(|e| p.matches(&e.id)))
             .map(EventPattern::as_str)
             .collect();
-        assert!(unmatched.is_empty(), "patterns matching no catalog event: {unmatched:?}");
+        assert!(
+            unmatched.is_empty(),
+            "patterns matching no catalog event: {unmatched:?}"
+        );
         assert!(channels("security").is_some());
     }
 
@@ -135,9 +150,6 @@ mod tests {
             entry("windows/process_creation").and_then(|t| t.cim.as_deref()),
             Some("Endpoint.Processes")
         );
-        assert_eq!(
-            asim("windows/registry_set").as_deref(),
-            Some("imRegistry")
-        );
+        assert_eq!(asim("windows/registry_set").as_deref(), Some("imRegistry"));
     }
 }

@@ -29,12 +29,24 @@ fn tally(rules: &[&Rule], label: &str) -> BTreeMap<Target, [usize; 3]> {
             match &c.fidelity {
                 Fidelity::Exact => counts[0] += 1,
                 Fidelity::Approximate { reasons } => {
-                    assert!(!reasons.is_empty(), "{}: approximate without a reason", rule.uid);
-                    assert!(c.query.is_some(), "{}: approximate without a query", rule.uid);
+                    assert!(
+                        !reasons.is_empty(),
+                        "{}: approximate without a reason",
+                        rule.uid
+                    );
+                    assert!(
+                        c.query.is_some(),
+                        "{}: approximate without a query",
+                        rule.uid
+                    );
                     counts[1] += 1;
                 }
                 Fidelity::Unsupported { reason } => {
-                    assert!(!reason.trim().is_empty(), "{}: unsupported without a reason", rule.uid);
+                    assert!(
+                        !reason.trim().is_empty(),
+                        "{}: unsupported without a reason",
+                        rule.uid
+                    );
                     assert!(c.query.is_none(), "{}: unsupported with a query", rule.uid);
                     counts[2] += 1;
                     let key: String = reason.chars().take(100).collect();
@@ -75,7 +87,10 @@ fn sigmahq_rules_convert_to_kusto_asim_and_spl() {
     let n = rules.len();
     for target in [Target::KustoAsim, Target::Spl] {
         let ok = converted(t[&target]);
-        assert!(ok * 100 >= n * 99, "{target}: {ok} of {n} converted (< 99%)");
+        assert!(
+            ok * 100 >= n * 99,
+            "{target}: {ok} of {n} converted (< 99%)"
+        );
     }
     // Floors for the other targets (measured, with margin; raise as they improve).
     for (target, floor) in [
@@ -103,11 +118,18 @@ fn elastic_eql_and_kql_rules_convert_to_kusto_asim_and_spl() {
         .filter(|r| matches!(r.language, Language::Eql | Language::Kql))
         .filter(|r| r.logic.is_fully_parsed())
         .collect();
-    assert!(rules.len() >= 1500, "{} fully parsed EQL/KQL rules", rules.len());
+    assert!(
+        rules.len() >= 1500,
+        "{} fully parsed EQL/KQL rules",
+        rules.len()
+    );
     let t = tally(&rules, "elastic eql/kql");
     let n = rules.len();
     for target in [Target::KustoAsim, Target::Spl] {
         let ok = converted(t[&target]);
-        assert!(ok * 100 >= n * 90, "{target}: {ok} of {n} converted (< 90%)");
+        assert!(
+            ok * 100 >= n * 90,
+            "{target}: {ok} of {n} converted (< 90%)"
+        );
     }
 }

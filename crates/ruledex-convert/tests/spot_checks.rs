@@ -7,7 +7,10 @@ use ruledex_model::Rule;
 fn sigma_rule(rel: &str) -> Option<Rule> {
     let dir = ruledex_testkit::shared("corpora/sigma")?;
     let text = std::fs::read_to_string(dir.join(rel)).unwrap();
-    let mut rule = ruledex_sigma::parse_sigma(rel, &text).rules.into_iter().next()?;
+    let mut rule = ruledex_sigma::parse_sigma(rel, &text)
+        .rules
+        .into_iter()
+        .next()?;
     ruledex_taxonomy::enrich::enrich(&mut rule);
     Some(rule)
 }
@@ -15,7 +18,10 @@ fn sigma_rule(rel: &str) -> Option<Rule> {
 fn elastic_rule(rel: &str) -> Option<Rule> {
     let dir = ruledex_testkit::shared("corpora/elastic")?;
     let text = std::fs::read_to_string(dir.join(rel)).unwrap();
-    let mut rule = ruledex_elastic::parse_elastic(rel, &text).rules.into_iter().next()?;
+    let mut rule = ruledex_elastic::parse_elastic(rel, &text)
+        .rules
+        .into_iter()
+        .next()?;
     ruledex_taxonomy::enrich::enrich(&mut rule);
     assert!(rule.logic.is_fully_parsed(), "{rel}");
     Some(rule)
@@ -58,9 +64,9 @@ fn sigma_to_sqlite() {
 
 #[test]
 fn sigma_to_spark_sql() {
-    let Some(rule) = sigma_rule(
-        "rules/windows/process_creation/proc_creation_win_7zip_exfil_dmp_files.yml",
-    ) else {
+    let Some(rule) =
+        sigma_rule("rules/windows/process_creation/proc_creation_win_7zip_exfil_dmp_files.yml")
+    else {
         return;
     };
     insta::assert_snapshot!(show(&convert(&rule, Target::SqlSpark)));
@@ -78,9 +84,9 @@ fn sigma_windows_service_to_spl_with_source_and_regex() {
 
 #[test]
 fn sigma_to_kusto_xdr_and_securityevent() {
-    let Some(rule) = sigma_rule(
-        "rules/windows/process_creation/proc_creation_win_7zip_exfil_dmp_files.yml",
-    ) else {
+    let Some(rule) =
+        sigma_rule("rules/windows/process_creation/proc_creation_win_7zip_exfil_dmp_files.yml")
+    else {
         return;
     };
     let both = format!(
@@ -137,8 +143,7 @@ fn elastic_sequence_to_kusto_asim() {
 
 #[test]
 fn elastic_sequence_with_runs_to_spl() {
-    let Some(rule) =
-        elastic_rule("rules/windows/command_and_control_dns_tunneling_nslookup.toml")
+    let Some(rule) = elastic_rule("rules/windows/command_and_control_dns_tunneling_nslookup.toml")
     else {
         return;
     };
@@ -156,4 +161,45 @@ fn elastic_new_terms_to_kusto_and_spl() {
         show(&convert(&rule, Target::Spl))
     );
     insta::assert_snapshot!(both);
+}
+
+#[test]
+fn threshold_and_value_count_aggregations() {
+    use ruledex_model::{Aggregation, AggregationKind, Comparison, Field, Op, Window};
+    let Some(mut rule) = sigma_rule(SEED) else {
+        return;
+    };
+    let field = |raw: &str, canonical: &str| Field {
+        raw: raw.into(),
+        canonical: Some(canonical.into()),
+    };
+    let mut threshold = Aggregation::new(AggregationKind::Threshold {
+        cardinality: Vec::new(),
+    });
+    threshold.group_by = vec![field("User", "user.name")];
+    threshold.condition = vec![Comparison {
+        op: Op::Gte,
+        value: 5.0,
+    }];
+    threshold.window = Some(Window::parse("10m"));
+    let mut distinct = Aggregation::new(AggregationKind::ValueCount {
+        field: field("CommandLine", "process.command_line"),
+        rules: Vec::new(),
+    });
+    distinct.group_by = vec![field("User", "user.name")];
+    distinct.condition = vec![Comparison {
+        op: Op::Gt,
+        value: 3.0,
+    }];
+    let mut out = String::new();
+    for agg in [threshold, distinct] {
+        rule.logic.aggregation = Some(agg);
+        for t in [Target::KustoAsim, Target::Spl, Target::SqlSqlite] {
+            let c = convert(&rule, t);
+            assert!(c.fidelity.is_converted(), "{c:?}");
+            out.push_str(&show(&c));
+            out.push('\n');
+        }
+    }
+    insta::assert_snapshot!(out);
 }

@@ -10,9 +10,7 @@
 use std::collections::BTreeSet;
 
 use ruledex_convert::{Fidelity, Target, convert};
-use ruledex_model::{
-    Aggregation, AggregationKind, Comparison, Field, Logic, Op, Rule,
-};
+use ruledex_model::{Aggregation, AggregationKind, Comparison, Field, Logic, Op, Rule};
 use ruledex_taxonomy::fields::{Fields, Schema};
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::Value as SqlValue;
@@ -43,7 +41,12 @@ fn run(rule: &Rule, events: &[Json]) -> BTreeSet<String> {
         panic!("{}: not exact: {:?}", rule.title, c.fidelity);
     };
     let query = c.query.unwrap();
-    let event = rule.events.iter().max_by_key(|e| e.matches('/').count()).unwrap().clone();
+    let event = rule
+        .events
+        .iter()
+        .max_by_key(|e| e.matches('/').count())
+        .unwrap()
+        .clone();
     let conn = rusqlite::Connection::open_in_memory().unwrap();
     conn.create_scalar_function(
         "regexp",
@@ -74,8 +77,11 @@ fn run(rule: &Rule, events: &[Json]) -> BTreeSet<String> {
     let defs: Vec<String> = std::iter::once("id".to_owned())
         .chain(cols.iter().map(|c| q(c)))
         .collect();
-    conn.execute(&format!("CREATE TABLE {} ({})", q(&event), defs.join(", ")), [])
-        .unwrap();
+    conn.execute(
+        &format!("CREATE TABLE {} ({})", q(&event), defs.join(", ")),
+        [],
+    )
+    .unwrap();
     for e in events {
         let obj = e.as_object().unwrap();
         let mut names = vec!["id".to_owned()];
@@ -95,7 +101,12 @@ fn run(rule: &Rule, events: &[Json]) -> BTreeSet<String> {
         }
         let marks: Vec<&str> = names.iter().map(|_| "?").collect();
         conn.execute(
-            &format!("INSERT INTO {} ({}) VALUES ({})", q(&event), names.join(", "), marks.join(", ")),
+            &format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                q(&event),
+                names.join(", "),
+                marks.join(", ")
+            ),
             rusqlite::params_from_iter(values),
         )
         .unwrap();
