@@ -20,6 +20,8 @@
 //!
 //! Reference: <https://learn.microsoft.com/azure/data-explorer/kusto/query/>.
 
+use std::fmt::Write as _;
+
 use ruledex_model::{
     Aggregation, AggregationKind, Comparison, Expr, Field, Keyword, Op, Pred, Rule, Transform,
     Value, Vendor,
@@ -203,14 +205,19 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
     let mut out = src.table.clone();
     match src.event_ids.as_slice() {
         [] => {}
-        [one] => out.push_str(&format!("\n| where EventID == {one}")),
-        many => out.push_str(&format!(
-            "\n| where EventID in ({})",
-            many.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        [one] => {
+            let _ = write!(out, "\n| where EventID == {one}");
+        }
+        many => {
+            let _ = write!(
+                out,
+                "\n| where EventID in ({})",
+                many.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
     let cond = common::print_kusto(&q);
     if !cond.is_empty() {
@@ -559,10 +566,10 @@ impl Cx<'_> {
         }
         let mut out = format!("\n| summarize {}", metrics.join(", "));
         if !by.is_empty() {
-            out.push_str(&format!(" by {}", by.join(", ")));
+            let _ = write!(out, " by {}", by.join(", "));
         }
         if !conds.is_empty() {
-            out.push_str(&format!("\n| where {}", conds.join(" and ")));
+            let _ = write!(out, "\n| where {}", conds.join(" and "));
         }
         Ok(out)
     }
@@ -639,11 +646,12 @@ impl Cx<'_> {
                     let f = self.field(&step.by[j]);
                     arms.push(format!("Step == {}, tostring({f})", i + 1));
                 }
-                keys.push_str(&format!(
+                let _ = write!(
+                    keys,
                     "\n| extend JoinKey{} = case({}, \"\")",
                     j + 1,
                     arms.join(", ")
-                ));
+                );
                 by.push(format!("JoinKey{}", j + 1));
             }
         } else {
@@ -671,11 +679,11 @@ impl Cx<'_> {
         self.reasons.push("the sequence is checked per group from each step's first time and the last step's last time: every step seen, in order, within the span — not event by event".into());
         let mut out = format!("\n| extend Step = case({}, 0)", cases.join(", "));
         out.push_str(&keys);
-        out.push_str(&format!("\n| summarize {}", metrics.join(", ")));
+        let _ = write!(out, "\n| summarize {}", metrics.join(", "));
         if !by.is_empty() {
-            out.push_str(&format!(" by {}", by.join(", ")));
+            let _ = write!(out, " by {}", by.join(", "));
         }
-        out.push_str(&format!("\n| where {}", conds.join(" and ")));
+        let _ = write!(out, "\n| where {}", conds.join(" and "));
         Ok(out)
     }
 }

@@ -339,9 +339,7 @@ impl Cx<'_> {
             }
             Expr::Not(c) => {
                 let s = self.cond(c)?;
-                if matches!(**c, Expr::And(_) | Expr::Or(_)) {
-                    format!("not ({s})")
-                } else if s.starts_with("not ") {
+                if matches!(**c, Expr::And(_) | Expr::Or(_)) || s.starts_with("not ") {
                     format!("not ({s})")
                 } else {
                     format!("not {s}")

@@ -374,6 +374,8 @@ impl Cx<'_> {
         Some(self.deferred_pred(p, negated))
     }
 
+    // p(redicate), f(ield), v(alue), a and b (the two sides of a comparison).
+    #[allow(clippy::many_single_char_names)]
     fn deferred_pred(&mut self, p: &Pred, negated: bool) -> Result<Vec<String>, String> {
         if self.cim.is_some() {
             return Err(format!(

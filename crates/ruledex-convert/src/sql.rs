@@ -283,6 +283,8 @@ impl Cx<'_> {
         }
     }
 
+    // p(redicate), f(ield), v(alue), a and b (the two sides of a comparison).
+    #[allow(clippy::many_single_char_names)]
     fn pred(&mut self, p: &Pred) -> Result<Q, String> {
         let f = self.subject(p)?;
         let sp = self.spark;

@@ -1,6 +1,8 @@
 //! Spot-checked conversions across vendors and targets, as snapshots: each
 //! snapshot holds the fidelity, its reasons and the query.
 
+use std::fmt::Write as _;
+
 use ruledex_convert::{Conversion, Fidelity, Target, convert};
 use ruledex_model::Rule;
 
@@ -33,10 +35,12 @@ fn show(c: &Conversion) -> String {
     match &c.fidelity {
         Fidelity::Approximate { reasons } => {
             for r in reasons {
-                out.push_str(&format!("~ {r}\n"));
+                let _ = writeln!(out, "~ {r}");
             }
         }
-        Fidelity::Unsupported { reason } => out.push_str(&format!("! {reason}\n")),
+        Fidelity::Unsupported { reason } => {
+            let _ = writeln!(out, "! {reason}");
+        }
         Fidelity::Exact => {}
     }
     if let Some(q) = &c.query {
