@@ -478,9 +478,10 @@ pub(crate) fn aggregation_unsupported(
     }
 }
 
-/// The rule's correlation references, when it is a correlation over other rules.
+/// Why a correlation over other rules cannot be converted: the rules it refers
+/// to are not in its file, so its logic holds no condition.
 pub(crate) fn correlation_reason(rule: &Rule) -> Option<String> {
-    (rule.kind == ruledex_model::RuleKind::Correlation).then(|| {
+    (rule.kind == ruledex_model::RuleKind::Correlation && !rule.logic.expr.has_predicate()).then(|| {
         format!(
             "a correlation over the matches of other rules ({}) is not converted on its own; convert the rules it refers to",
             if rule.applies_to.is_empty() {

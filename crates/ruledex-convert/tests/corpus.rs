@@ -124,6 +124,22 @@ fn elastic_eql_and_kql_rules_convert_to_kusto_asim_and_spl() {
         rules.len()
     );
     let t = tally(&rules, "elastic eql/kql");
+    // Every Sigma export is valid Sigma: it reads back without errors.
+    let mut exported = 0;
+    for rule in &rules {
+        let Some(text) = convert(rule, Target::Sigma).query else {
+            continue;
+        };
+        let back = ruledex_sigma::parse_sigma(&rule.source.path, &text);
+        assert!(
+            back.errors.is_empty() && !back.rules.is_empty(),
+            "{}: the Sigma export does not read back: {:?}\n{text}",
+            rule.uid,
+            back.errors
+        );
+        exported += 1;
+    }
+    eprintln!("elastic eql/kql -> sigma: {exported} exports read back without errors");
     let n = rules.len();
     for target in [Target::KustoAsim, Target::Spl] {
         let ok = converted(t[&target]);

@@ -207,3 +207,17 @@ fn threshold_and_value_count_aggregations() {
     }
     insta::assert_snapshot!(out);
 }
+
+#[test]
+fn elastic_sequence_to_sigma_correlation() {
+    let Some(rule) = elastic_rule("rules/windows/command_and_control_iexplore_via_com.toml") else {
+        return;
+    };
+    let c = convert(&rule, Target::Sigma);
+    let text = c.query.clone().expect("written");
+    let back = ruledex_sigma::parse_sigma("export.yml", &text);
+    assert!(back.errors.is_empty(), "{:?}", back.errors);
+    // Three step rules and the correlation over them.
+    assert_eq!(back.rules.len(), 4);
+    insta::assert_snapshot!(show(&c));
+}
