@@ -88,6 +88,8 @@ pub mod reason {
     pub const SOURCE: &str = "non-table source";
     /// An operator the lowering does not model.
     pub const OPERATOR: &str = "unsupported operator";
+    /// Parameters of an ASIM parser call, which filter its rows.
+    pub const PARSER_PARAMETERS: &str = "ASIM parser parameters";
     /// A `let` or function call nested deeper than the lowering follows.
     pub const TOO_DEEP: &str = "let references nested too deep";
 }
@@ -157,6 +159,8 @@ enum Column {
 #[derive(Default)]
 struct Cx<'q> {
     lets: HashMap<String, Binding<'q>>,
+    /// Parameter names of `let` functions.
+    params: HashMap<String, Vec<String>>,
     tables: Vec<String>,
     time_filters: Vec<String>,
     approximations: Vec<String>,
@@ -277,7 +281,15 @@ impl<'q> Cx<'q> {
         for s in statements {
             if let Statement::Let { name, value, .. } = s {
                 let b = match value {
-                    LetValue::Function { body, .. } => Binding::Function(body),
+                    LetValue::Function { body, params, .. } => {
+                        let names = params
+                            .split(',')
+                            .filter_map(|p| p.split(':').next())
+                            .map(|p| p.trim().to_owned())
+                            .collect();
+                        self.params.insert(name.clone(), names);
+                        Binding::Function(body)
+                    }
                     LetValue::Pipeline(p) => match p.as_expr() {
                         Some(e) => self.scalar_binding(e).unwrap_or(Binding::Tabular(p)),
                         None => Binding::Tabular(p),
@@ -312,6 +324,14 @@ impl<'q> Cx<'q> {
                 Some(b @ (Binding::List(_) | Binding::Scalar(_))) => Some(b.clone()),
                 Some(_) | None => None,
             },
+            ExprKind::Call { name, .. }
+                if matches!(self.lets.get(name), Some(Binding::Function(_)))
+                    || ["table", "materialize", "view", "_GetWatchlist"]
+                        .iter()
+                        .any(|f| name.eq_ignore_ascii_case(f)) =>
+            {
+                None
+            }
             ExprKind::Call { .. } | ExprKind::Binary { .. } | ExprKind::Unary { .. } => {
                 Some(Binding::Other)
             }
@@ -367,11 +387,39 @@ impl<'q> Cx<'q> {
                     Part::default()
                 }
             },
-            ExprKind::Call { name, .. } => match self.lets.get(name).cloned() {
-                Some(Binding::Function(body)) => self.function(body, depth),
+            ExprKind::Call { name, args } => match self.lets.get(name).cloned() {
+                Some(Binding::Function(body)) => {
+                    let params = self.params.get(name).cloned().unwrap_or_default();
+                    let saved = self.lets.clone();
+                    for (p, a) in params.iter().zip(args) {
+                        if let Some(v) = self.value(a) {
+                            self.lets.insert(p.clone(), Binding::Scalar(v));
+                        }
+                    }
+                    let part = self.function(body, depth);
+                    self.lets = saved;
+                    part
+                }
+                // `table("SigninLogs")`, or `table(name)` with a bound name.
+                _ if name.eq_ignore_ascii_case("table") && args.len() == 1 => {
+                    match self.value(&args[0]) {
+                        Some(Value::Str(t)) => self.table(&t),
+                        _ => self.table(&e.to_string()),
+                    }
+                    Part::default()
+                }
                 _ => {
                     self.table(name);
-                    Part::default()
+                    let mut part = Part::default();
+                    // ASIM parser parameters (`_Im_NetworkSession(eventresult='Failure')`)
+                    // filter the parser's rows; the model does not know the parser.
+                    if args
+                        .iter()
+                        .any(|a| matches!(a.kind, ExprKind::Named { .. }))
+                    {
+                        part.conds.push(opaque(reason::PARSER_PARAMETERS, e));
+                    }
+                    part
                 }
             },
             ExprKind::Paren(inner) => self.source_expr(inner, depth + 1),
@@ -524,8 +572,8 @@ impl<'q> Cx<'q> {
             // Order, limit, shape or display: the matching events are the same.
             "sort" | "order" | "take" | "limit" | "top" | "distinct" | "project-away"
             | "project-keep" | "project-reorder" | "render" | "as" | "serialize" | "sample"
-            | "sample-distinct" | "top-hitters" | "getschema" | "mv-expand" | "fork" | "facet"
-            | "consume" => {}
+            | "sample-distinct" | "top-hitters" | "getschema" | "mv-expand" | "mvexpand"
+            | "fork" | "facet" | "consume" => {}
             "count" => {
                 if part.agg.is_some() {
                     part.conds.push(opaque_at(
@@ -550,7 +598,8 @@ impl<'q> Cx<'q> {
                     group_keys: Vec::new(),
                 });
             }
-            "parse" | "parse-where" | "parse-kv" | "extract" | "mv-apply" | "evaluate" => {
+            "parse" | "parse-where" | "parse-kv" | "extract" | "mv-apply" | "mvapply"
+            | "evaluate" => {
                 // Columns these produce are not traced; a filter on them is opaque.
                 for col in produced_columns(&lower, raw) {
                     part.columns.insert(col, Column::Computed(reason::PARSED));
@@ -801,12 +850,18 @@ impl<'q> Cx<'q> {
                 Column::Traced(f, t) if t.is_empty() => {
                     Column::Traced(format!("{f}.{}", unquote(name)), Vec::new())
                 }
+                other @ Column::Computed(_) => other,
                 _ => Column::Computed(reason::COMPUTED),
             },
             ExprKind::Index { base, index } => match (self.trace(base, part), &index.kind) {
                 (Column::Traced(f, t), ExprKind::Str { value, .. }) if t.is_empty() => {
                     Column::Traced(format!("{f}.{value}"), Vec::new())
                 }
+                // An array element keeps its position in the name: `TargetResources[0].id`.
+                (Column::Traced(f, t), ExprKind::Number(n)) if t.is_empty() => {
+                    Column::Traced(format!("{f}[{n}]"), Vec::new())
+                }
+                (other @ Column::Computed(_), _) => other,
                 _ => Column::Computed(reason::COMPUTED),
             },
             ExprKind::Call { name, args } => {
