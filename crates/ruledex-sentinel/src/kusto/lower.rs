@@ -88,6 +88,8 @@ pub mod reason {
     pub const SOURCE: &str = "non-table source";
     /// An operator the lowering does not model.
     pub const OPERATOR: &str = "unsupported operator";
+    /// A filter on a column that may come from a joined query.
+    pub const JOINED_COLUMN: &str = "filter on a column of a joined query";
     /// Parameters of an ASIM parser call, which filter its rows.
     pub const PARSER_PARAMETERS: &str = "ASIM parser parameters";
     /// A `let` or function call nested deeper than the lowering follows.
@@ -172,6 +174,9 @@ struct Part {
     conds: Vec<Expr>,
     columns: HashMap<String, Column>,
     agg: Option<AggState>,
+    /// After a join whose other side's columns are unknown: a column not
+    /// traced so far may be the other side's.
+    joined_unknown: bool,
 }
 
 struct AggState {
@@ -467,6 +472,59 @@ impl<'q> Cx<'q> {
             branches.push(part);
         }
         let mut out = Part::default();
+        // Members that each group the same way with no threshold: a group exists
+        // when one event of any member matches, so the union of the summaries is
+        // the summary of the union.
+        let first_agg = if branches
+            .first()
+            .is_some_and(|b| b.agg.is_none() && b.conds.is_empty() && b.columns.is_empty())
+        {
+            1
+        } else {
+            0
+        };
+        let aggs: Vec<Option<&Aggregation>> = branches[first_agg..]
+            .iter()
+            .map(|b| b.agg.as_ref().map(|a| &a.agg))
+            .collect();
+        let same_plain = aggs.first().copied().flatten().is_some_and(|a0| {
+            a0.condition.is_empty()
+                && a0.having.is_none()
+                && matches!(&a0.kind, AggregationKind::Threshold { cardinality } if cardinality.is_empty())
+                && aggs.iter().all(|a| a.is_some_and(|a| a.group_by == a0.group_by && a.metrics == a0.metrics && a.window == a0.window && a.condition.is_empty() && a.having.is_none() && a.kind == a0.kind))
+        });
+        if same_plain {
+            let mut branches = branches;
+            let keep = branches.split_off(first_agg);
+            let mut alts = Vec::new();
+            let mut unfiltered = false;
+            let mut agg = None;
+            for mut b in keep {
+                if agg.is_none() {
+                    agg = b.agg.take();
+                }
+                if b.conds.is_empty() {
+                    unfiltered = true;
+                } else {
+                    alts.push(Expr::and(b.conds));
+                }
+            }
+            if !unfiltered && !alts.is_empty() {
+                out.conds.push(Expr::or(alts));
+            }
+            if let Some(mut a) = agg {
+                // Columns after it: the group keys and metrics (by name).
+                for (i, m) in a.agg.metrics.iter().enumerate() {
+                    out.columns.insert(m.name.clone(), Column::Metric(i));
+                }
+                for k in &a.group_keys {
+                    out.columns
+                        .insert(k.clone(), Column::Traced(k.clone(), Vec::new()));
+                }
+                out.agg = Some(a);
+            }
+            return out;
+        }
         if branches.iter().any(|b| b.agg.is_some()) {
             out.conds.push(opaque_at(
                 reason::SECOND_AGGREGATION,
@@ -529,8 +587,8 @@ impl<'q> Cx<'q> {
                 name,
                 params,
                 right,
+                on,
                 span,
-                ..
             } => {
                 let kind = params
                     .iter()
@@ -539,14 +597,64 @@ impl<'q> Cx<'q> {
                 let lookup = name.eq_ignore_ascii_case("lookup");
                 // Collect the other side's tables.
                 let _ = self.pipeline(right, depth + 1);
-                let keeps_all = match kind.as_deref() {
-                    Some("leftouter") => true,
-                    None => lookup,
-                    _ => false,
+                let keys = join_keys(on);
+                // Columns the other side adds: known when it ends in `project`
+                // or `summarize`, otherwise any later column may be its.
+                match output_columns(right) {
+                    Some(cols) => {
+                        for c in cols {
+                            if !keys.iter().any(|(l, _)| *l == c) {
+                                part.columns
+                                    .insert(c, Column::Computed(reason::JOINED_COLUMN));
+                            }
+                        }
+                    }
+                    None => part.joined_unknown = true,
+                }
+                for (l, _) in &keys {
+                    if !part.columns.contains_key(l) && part.agg.is_none() {
+                        part.columns
+                            .insert(l.clone(), Column::Traced(l.clone(), Vec::new()));
+                    }
+                }
+                let filter = match (kind.as_deref(), lookup) {
+                    (Some("leftouter"), _) | (None, true) => None,
+                    (None | Some("inner" | "innerunique" | "leftsemi"), _) => Some(false),
+                    (Some("leftanti" | "anti" | "leftantisemi"), false) => Some(true),
+                    _ => {
+                        part.conds
+                            .push(opaque_at(reason::JOIN, op.to_string(), *span));
+                        None
+                    }
                 };
-                if !keeps_all {
-                    part.conds
-                        .push(opaque_at(reason::JOIN, op.to_string(), *span));
+                // An inner, semi or anti join on one key keeps the rows whose key is
+                // (or is not) among the other query's values of its key: a lookup.
+                if let Some(negated) = filter {
+                    match keys.as_slice() {
+                        [(l, _)] if !on.is_empty() => {
+                            let text = right.to_string().replace('\n', " ");
+                            let pred = match self.field(
+                                &ast::Expr {
+                                    kind: ExprKind::Name(l.clone()),
+                                    span: *span,
+                                },
+                                part,
+                            ) {
+                                Ok((f, t)) => {
+                                    let mut p = Pred::new(f, Op::Lookup, vec![Value::Str(text)])
+                                        .with_span(*span);
+                                    p.transforms = t;
+                                    Expr::Pred(p)
+                                }
+                                Err(o) => o,
+                            };
+                            part.conds
+                                .push(if negated { Expr::not(pred) } else { pred });
+                        }
+                        _ => part
+                            .conds
+                            .push(opaque_at(reason::JOIN, op.to_string(), *span)),
+                    }
                 }
             }
             Operator::Union(u) => {
@@ -838,6 +946,7 @@ impl<'q> Cx<'q> {
                 None if part.columns.contains_key("*") && part.agg.is_some() => {
                     Column::Computed(reason::AGGREGATE)
                 }
+                None if part.joined_unknown => Column::Computed(reason::JOINED_COLUMN),
                 None if part.agg.is_some() => Column::Computed(reason::AGGREGATE),
                 None => Column::Traced(n.clone(), Vec::new()),
             },
@@ -872,7 +981,7 @@ impl<'q> Cx<'q> {
                     "tolower" => Some(Transform::Lower),
                     "toupper" => Some(Transform::Upper),
                     "strlen" | "array_length" => Some(Transform::Length),
-                    "column_ifexists" if args.len() == 2 => {
+                    "column_ifexists" | "columnifexists" if args.len() == 2 => {
                         return match &args[0].kind {
                             ExprKind::Str { value, .. } => {
                                 Column::Traced(value.clone(), Vec::new())
@@ -896,6 +1005,23 @@ impl<'q> Cx<'q> {
                             None => None,
                         };
                         Some(Transform::Substring { start, len })
+                    }
+                    "replace" | "replace_regex" if args.len() == 3 => {
+                        let (Some(Value::Str(pattern)), Some(Value::Str(replacement))) =
+                            (literal(&args[0]), literal(&args[1]))
+                        else {
+                            return Column::Computed(reason::COMPUTED);
+                        };
+                        return match self.trace(&args[2], part) {
+                            Column::Traced(f, mut t) => {
+                                t.push(Transform::Replace {
+                                    pattern,
+                                    replacement,
+                                });
+                                Column::Traced(f, t)
+                            }
+                            other => other,
+                        };
                     }
                     "trim" if args.len() == 2 => {
                         let ws = matches!(&args[0].kind, ExprKind::Str { value, .. } if value == r"\s" || value == " ");
@@ -1256,6 +1382,69 @@ fn column_name(e: &ast::Expr) -> Option<String> {
         ExprKind::Member { name, .. } => Some(unquote(name)),
         _ => None,
     }
+}
+
+/// Join keys as (left column, right column): `on X` or `on $left.a == $right.b`.
+fn join_keys(on: &[ast::Expr]) -> Vec<(String, String)> {
+    let side = |e: &ast::Expr| match &e.kind {
+        ExprKind::Member { base, name } => match &base.kind {
+            ExprKind::Name(b) if b == "$left" => Some((true, name.clone())),
+            ExprKind::Name(b) if b == "$right" => Some((false, name.clone())),
+            _ => None,
+        },
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for c in on {
+        match &c.kind {
+            ExprKind::Name(n) => out.push((n.clone(), n.clone())),
+            ExprKind::Binary { op, lhs, rhs } if op == "==" => match (side(lhs), side(rhs)) {
+                (Some((true, l)), Some((false, r))) | (Some((false, r)), Some((true, l))) => {
+                    out.push((l, r));
+                }
+                _ => return Vec::new(),
+            },
+            _ => return Vec::new(),
+        }
+    }
+    out
+}
+
+/// The columns a pipeline outputs, when its last shaping operator says.
+fn output_columns(p: &Pipeline) -> Option<Vec<String>> {
+    for op in p.ops.iter().rev() {
+        match op {
+            Operator::Project(assigns) => {
+                return assigns
+                    .iter()
+                    .map(|a| a.name.clone().or_else(|| column_name(&a.expr)))
+                    .collect();
+            }
+            Operator::Summarize { aggs, by, .. } => {
+                let mut out = Vec::new();
+                for a in by {
+                    out.push(a.name.clone().or_else(|| column_name(&a.expr))?);
+                }
+                for a in aggs {
+                    let name = match (&a.name, &a.expr.kind) {
+                        (Some(n), _) => n.clone(),
+                        (None, ExprKind::Call { name, args }) if !name.starts_with("arg_") => {
+                            default_metric_name(name, args)
+                        }
+                        _ => return None,
+                    };
+                    out.push(name);
+                }
+                return Some(out);
+            }
+            Operator::Extend(_) | Operator::Where { .. } => {}
+            Operator::Generic { name, .. }
+                if ["sort", "order", "take", "limit", "top", "distinct"]
+                    .contains(&name.as_str()) => {}
+            _ => return None,
+        }
+    }
+    None
 }
 
 fn split_and<'a>(e: &'a ast::Expr, out: &mut Vec<&'a ast::Expr>) {
