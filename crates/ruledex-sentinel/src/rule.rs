@@ -49,7 +49,9 @@
 //! assert_eq!(rule.uid, "sentinel:0a1b2c3d-0000-4000-8000-000000000001");
 //! assert_eq!(rule.tactics, ["discovery"]);
 //! assert_eq!(rule.data_sources, ["SecurityEvent"]);
-//! assert_eq!(rule.logic.expr.to_string(), "EventID eq 4688 and NewProcessName ends_with \\nmap.exe");
+//! let nmap = &rule.logic.expr.preds()[1];
+//! assert_eq!(nmap.field.raw, "NewProcessName");
+//! assert_eq!(nmap.values[0].as_str(), Some(r"\nmap.exe"));
 //! ```
 
 use std::fmt;

@@ -643,6 +643,8 @@ impl<'q> Cx<'q> {
                                 Ok((f, t)) => {
                                     let mut p = Pred::new(f, Op::Lookup, vec![Value::Str(text)])
                                         .with_span(*span);
+                                    // Join keys compare case-sensitively.
+                                    p.case_sensitive = true;
                                     p.transforms = t;
                                     Expr::Pred(p)
                                 }

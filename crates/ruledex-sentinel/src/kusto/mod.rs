@@ -9,7 +9,7 @@
 //! assert_eq!(q.to_string(), "SecurityEvent\n| where EventID == 4688 and Process =~ 'nmap.exe'");
 //! let lowered = kusto::lower(&q);
 //! assert_eq!(lowered.tables, ["SecurityEvent"]);
-//! assert_eq!(lowered.expr.to_string(), "EventID eq 4688 and Process eq nmap.exe");
+//! assert_eq!(lowered.expr.to_string(), r#"EventID eq 4688 and Process eq "nmap.exe""#);
 //! ```
 
 pub mod ast;
