@@ -49,10 +49,18 @@ fn has_is_recorded_as_an_approximation() {
 
 #[test]
 fn summarize_count_threshold() {
-    let l = lower("SigninLogs | where ResultType == '50126' | summarize count() by User, bin(TimeGenerated, 1h) | where count_ >= 10");
+    let l = lower(
+        "SigninLogs | where ResultType == '50126' | summarize count() by User, bin(TimeGenerated, 1h) | where count_ >= 10",
+    );
     assert_eq!(l.expr.to_string(), r#"ResultType eq:cased "50126""#);
     let agg = l.aggregation.unwrap();
-    assert_eq!(agg.group_by.iter().map(|f| f.raw.as_str()).collect::<Vec<_>>(), ["User"]);
+    assert_eq!(
+        agg.group_by
+            .iter()
+            .map(|f| f.raw.as_str())
+            .collect::<Vec<_>>(),
+        ["User"]
+    );
     assert_eq!(agg.window.unwrap().seconds, Some(3600));
     assert_eq!(agg.condition.len(), 1);
     assert_eq!(agg.condition[0].op, Op::Gte);
@@ -91,12 +99,27 @@ fn other_metric_comparison_is_having() {
 #[test]
 fn opaque_reasons_are_stable() {
     let cases = [
-        ("T | extend a = strcat(B, C) | where a == 'x'", reason::COMPUTED),
-        ("T | parse M with * 'k=' V ';' * | where V == 'x'", reason::PARSED),
-        ("T | join kind=inner (U) on $left.A == $right.B, C", reason::JOIN),
-        ("T | summarize count() by A | summarize count() by B", reason::SECOND_AGGREGATION),
+        (
+            "T | extend a = strcat(B, C) | where a == 'x'",
+            reason::COMPUTED,
+        ),
+        (
+            "T | parse M with * 'k=' V ';' * | where V == 'x'",
+            reason::PARSED,
+        ),
+        (
+            "T | join kind=inner (U) on $left.A == $right.B, C",
+            reason::JOIN,
+        ),
+        (
+            "T | summarize count() by A | summarize count() by B",
+            reason::SECOND_AGGREGATION,
+        ),
         ("T | where A == B + 1", reason::NON_LITERAL),
-        ("T | summarize m = make_set(A) by B | where array_length(m) > 2", reason::AGGREGATE),
+        (
+            "T | summarize m = make_set(A) by B | where array_length(m) > 2",
+            reason::AGGREGATE,
+        ),
     ];
     for (q, want) in cases {
         let l = lower(q);
@@ -107,6 +130,11 @@ fn opaque_reasons_are_stable() {
 
 #[test]
 fn tables_are_collected() {
-    let l = lower("let f = (t:string) { table(t) }; union f('SigninLogs'), Device*, imProcessCreate | join (SecurityEvent) on A");
-    assert_eq!(l.tables, ["SigninLogs", "Device*", "imProcessCreate", "SecurityEvent"]);
+    let l = lower(
+        "let f = (t:string) { table(t) }; union f('SigninLogs'), Device*, imProcessCreate | join (SecurityEvent) on A",
+    );
+    assert_eq!(
+        l.tables,
+        ["SigninLogs", "Device*", "imProcessCreate", "SecurityEvent"]
+    );
 }

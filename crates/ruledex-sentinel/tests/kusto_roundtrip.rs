@@ -54,17 +54,32 @@ fn literal() -> impl Strategy<Value = String> {
         "[a-z \\\\.]{0,8}".prop_map(|s| format!("'{}'", s.replace('\\', "\\\\"))),
         "[a-z\\\\]{0,6}".prop_map(|s| format!("@\"{s}\"")),
         (0u32..100_000).prop_map(|n| n.to_string()),
-        prop::sample::select(vec!["1d", "5m", "true", "datetime(2020-01-01)"]).prop_map(str::to_owned),
+        prop::sample::select(vec!["1d", "5m", "true", "datetime(2020-01-01)"])
+            .prop_map(str::to_owned),
     ]
 }
 
 fn expr() -> impl Strategy<Value = String> {
     let op = prop::sample::select(vec![
-        "==", "!=", "=~", "!~", "has", "!has", "contains", "startswith", "endswith_cs", ">", "<=",
+        "==",
+        "!=",
+        "=~",
+        "!~",
+        "has",
+        "!has",
+        "contains",
+        "startswith",
+        "endswith_cs",
+        ">",
+        "<=",
     ]);
     let leaf = prop_oneof![
         (name(), op, literal()).prop_map(|(n, o, l)| format!("{n} {o} {l}")),
-        (name(), prop::collection::vec(literal(), 1..4), prop::sample::select(vec!["in", "in~", "!in", "has_any"]))
+        (
+            name(),
+            prop::collection::vec(literal(), 1..4),
+            prop::sample::select(vec!["in", "in~", "!in", "has_any"])
+        )
             .prop_map(|(n, ls, o)| format!("{n} {o} ({})", ls.join(", "))),
         name().prop_map(|n| format!("isnotempty({n})")),
         (name(), literal(), literal()).prop_map(|(n, a, b)| format!("{n} between ({a} .. {b})")),

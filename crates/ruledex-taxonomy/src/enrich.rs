@@ -92,7 +92,7 @@ pub fn sentinel_schema(table: &str) -> Schema {
 }
 
 /// The schemas a Sentinel rule's fields may be named in, from its tables, in
-/// order (`SecurityEvent` when none is known).
+/// order (`SecurityEvent` when none is known), then ASIM.
 fn sentinel_schemas(tables: &[String]) -> Vec<Schema> {
     let mut out = Vec::new();
     for t in tables {
@@ -103,6 +103,11 @@ fn sentinel_schemas(tables: &[String]) -> Vec<Schema> {
     }
     if out.is_empty() {
         out.push(Schema::SecurityEvent);
+    }
+    // Many solutions read their data through parser functions that are not
+    // named `im*` but return ASIM columns (`Cisco_Umbrella`): ASIM is the last resort.
+    if !out.contains(&Schema::Asim) {
+        out.push(Schema::Asim);
     }
     out
 }
@@ -307,5 +312,56 @@ mod tests {
             Expr::not(pred("EventID", Op::Eq, Value::Int(5))),
         ]);
         assert_eq!(pinned_event_ids(&expr), vec![1]);
+    }
+
+    #[test]
+    fn sentinel_tables_pick_their_schema() {
+        assert_eq!(sentinel_schema("imProcessCreate"), Schema::Asim);
+        assert_eq!(sentinel_schema("_Im_Dns"), Schema::Asim);
+        assert_eq!(sentinel_schema("DeviceProcessEvents"), Schema::DefenderXdr);
+        assert_eq!(sentinel_schema("SecurityEvent"), Schema::SecurityEvent);
+        assert_eq!(sentinel_schema("SigninLogs"), Schema::SecurityEvent);
+        // `IdentityInfo` is a Sentinel table; `IdentityLogonEvents` is XDR's.
+        assert_eq!(sentinel_schema("IdentityInfo"), Schema::SecurityEvent);
+        assert_eq!(sentinel_schema("IdentityLogonEvents"), Schema::DefenderXdr);
+    }
+
+    #[test]
+    fn sentinel_rule_gets_events_and_fields_per_table() {
+        let expr = Expr::and(vec![
+            pred("EventID", Op::Eq, Value::Int(4688)),
+            pred("NewProcessName", Op::EndsWith, Value::from("\\nmap.exe")),
+        ]);
+        let mut r = Rule::new(
+            Vendor::Sentinel,
+            "x",
+            "x",
+            Language::Kusto,
+            Logic::new(expr),
+        );
+        r.data_sources = vec!["SecurityEvent".into()];
+        let e = enrich(&mut r);
+        assert_eq!(r.events, ["windows/process_creation"]);
+        assert!(e.unresolved.is_empty(), "{:?}", e.unresolved);
+        let preds = r.logic.expr.preds();
+        assert_eq!(
+            preds[1].field.canonical.as_deref(),
+            Some("process.executable")
+        );
+
+        let expr = pred("FileName", Op::Eq, Value::from("nmap.exe"));
+        let mut r = Rule::new(
+            Vendor::Sentinel,
+            "y",
+            "y",
+            Language::Kusto,
+            Logic::new(expr),
+        );
+        r.data_sources = vec!["DeviceProcessEvents".into()];
+        enrich(&mut r);
+        assert_eq!(
+            r.logic.expr.preds()[0].field.canonical.as_deref(),
+            Some("process.name")
+        );
     }
 }
