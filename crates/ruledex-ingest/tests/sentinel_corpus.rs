@@ -19,11 +19,13 @@ const EXPECTED_FILES: usize = 2291;
 /// `crates/ruledex-sentinel/tests/kusto_corpus.rs` with the reason).
 const EXPECTED_QUERY_FAILURES: usize = 15;
 /// Analytic rules whose logic has no opaque part.
-const EXPECTED_ANALYTIC_FULLY_PARSED_AT_LEAST: usize = 0;
+const EXPECTED_ANALYTIC_FULLY_PARSED_AT_LEAST: usize = 610;
 /// Hunting queries whose logic has no opaque part.
-const EXPECTED_HUNTING_FULLY_PARSED_AT_LEAST: usize = 0;
+const EXPECTED_HUNTING_FULLY_PARSED_AT_LEAST: usize = 826;
 /// Field references resolved to a canonical field, in per mille.
-const EXPECTED_RESOLVED_PER_MILLE_AT_LEAST: usize = 0;
+const EXPECTED_RESOLVED_PER_MILLE_AT_LEAST: usize = 589;
+/// Rules with at least one catalog event.
+const EXPECTED_WITH_EVENTS_AT_LEAST: usize = 1842;
 
 fn corpus() -> Option<PathBuf> {
     ruledex_testkit::shared("corpora/sentinel")
@@ -102,6 +104,7 @@ fn corpus_summary() {
     assert!(full(&analytic) >= EXPECTED_ANALYTIC_FULLY_PARSED_AT_LEAST);
     assert!(full(&hunting) >= EXPECTED_HUNTING_FULLY_PARSED_AT_LEAST);
     assert!(per_mille >= EXPECTED_RESOLVED_PER_MILLE_AT_LEAST);
+    assert!(r.with_events() >= EXPECTED_WITH_EVENTS_AT_LEAST);
 }
 
 #[test]

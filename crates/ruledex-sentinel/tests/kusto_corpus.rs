@@ -116,7 +116,7 @@ fn every_query_parses_and_prints_back() {
                 match kusto::parse(&printed) {
                     Ok(again) if again.to_string() == printed => {}
                     Ok(again) => {
-                        unstable.push(format!("{}:\n{printed}\n---\n{again}", path.display()))
+                        unstable.push(format!("{}:\n{printed}\n---\n{again}", path.display()));
                     }
                     Err(e) => unstable.push(format!(
                         "{}: printed query does not parse: {e}\n{printed}",

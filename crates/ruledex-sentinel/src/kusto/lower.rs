@@ -128,7 +128,7 @@ pub fn lower(query: &ast::Query) -> Lowered {
     {
         expr = Expr::And(Vec::new());
     }
-    let aggregation = part.agg.map(|a| a.finish());
+    let aggregation = part.agg.map(AggState::finish);
     Lowered {
         expr,
         aggregation,
@@ -475,14 +475,11 @@ impl<'q> Cx<'q> {
         // Members that each group the same way with no threshold: a group exists
         // when one event of any member matches, so the union of the summaries is
         // the summary of the union.
-        let first_agg = if branches
-            .first()
-            .is_some_and(|b| b.agg.is_none() && b.conds.is_empty() && b.columns.is_empty())
-        {
-            1
-        } else {
-            0
-        };
+        let first_agg = usize::from(
+            branches
+                .first()
+                .is_some_and(|b| b.agg.is_none() && b.conds.is_empty() && b.columns.is_empty()),
+        );
         let aggs: Vec<Option<&Aggregation>> = branches[first_agg..]
             .iter()
             .map(|b| b.agg.as_ref().map(|a| &a.agg))
@@ -512,7 +509,7 @@ impl<'q> Cx<'q> {
             if !unfiltered && !alts.is_empty() {
                 out.conds.push(Expr::or(alts));
             }
-            if let Some(mut a) = agg {
+            if let Some(a) = agg {
                 // Columns after it: the group keys and metrics (by name).
                 for (i, m) in a.agg.metrics.iter().enumerate() {
                     out.columns.insert(m.name.clone(), Column::Metric(i));
@@ -676,6 +673,7 @@ impl<'q> Cx<'q> {
         }
     }
 
+    #[allow(clippy::unused_self)] // a method like the other operators'
     fn generic(&mut self, name: &str, raw: &str, span: Span, part: &mut Part) {
         let lower = name.to_ascii_lowercase();
         match lower.as_str() {
@@ -725,7 +723,7 @@ impl<'q> Cx<'q> {
             }
             "make-series" => {
                 part.conds
-                    .push(opaque_at(reason::SERIES, format!("{name} {raw}"), span))
+                    .push(opaque_at(reason::SERIES, format!("{name} {raw}"), span));
             }
             _ => part.conds.push(opaque_at(
                 format!("{} ({name})", reason::OPERATOR),
@@ -745,15 +743,13 @@ impl<'q> Cx<'q> {
             if let ExprKind::Call { name, args } = &b.expr.kind
                 && name.eq_ignore_ascii_case("bin")
                 && args.len() == 2
+                && let ExprKind::Name(n) = &args[0].kind
+                && is_time_column(n)
             {
-                if let ExprKind::Name(n) = &args[0].kind
-                    && is_time_column(n)
-                {
-                    agg.window = Some(Window::parse(&args[1].to_string()));
-                    let col = b.name.clone().unwrap_or_else(|| n.clone());
-                    columns.insert(col, Column::Computed(reason::AGGREGATE));
-                    continue;
-                }
+                agg.window = Some(Window::parse(&args[1].to_string()));
+                let col = b.name.clone().unwrap_or_else(|| n.clone());
+                columns.insert(col, Column::Computed(reason::AGGREGATE));
+                continue;
             }
             let traced = self.trace(&b.expr, part);
             let col = b.name.clone().or_else(|| column_name(&b.expr));
@@ -941,6 +937,7 @@ impl<'q> Cx<'q> {
     }
 
     /// What an expression computes, as a column.
+    #[allow(clippy::self_only_used_in_recursion)] // a method like `field` and `value`
     fn trace(&self, e: &ast::Expr, part: &Part) -> Column {
         match &e.kind {
             ExprKind::Name(n) => match part.columns.get(n) {
@@ -1142,6 +1139,7 @@ impl<'q> Cx<'q> {
         }
     }
 
+    #[allow(clippy::many_single_char_names)] // e: the call, n: its name, as elsewhere
     fn call_cond(
         &mut self,
         e: &'q ast::Expr,
@@ -1288,7 +1286,7 @@ impl<'q> Cx<'q> {
                     _ => return Err(item.to_string()),
                 },
                 ExprKind::Paren(inner) => {
-                    out.extend(self.list_values(std::slice::from_ref(inner))?)
+                    out.extend(self.list_values(std::slice::from_ref(inner))?);
                 }
                 _ => return Err(item.to_string()),
             }

@@ -292,15 +292,10 @@ impl Parser<'_> {
         let start = self.span().start as usize;
         if self.is_word("let") {
             self.bump();
-            let name = match self.bump() {
-                Token {
-                    tok: Tok::Word(w), ..
-                } => w,
-                _ => {
-                    self.pos -= 1;
-                    return Err(self.unexpected("a name"));
-                }
+            let Tok::Word(name) = self.peek().clone() else {
+                return Err(self.unexpected("a name"));
             };
+            self.bump();
             self.expect_punct("=")?;
             let value = self.let_value()?;
             return Ok(Statement::Let {
