@@ -377,8 +377,13 @@ fn read(cx: &mut Cx<'_>, path: &str, doc: &Node<'_>) -> Option<Rule> {
             }
         }
     }
+    // The folder says it (`Hunting Queries/`, `Detections/`, `Analytic Rules/`);
+    // elsewhere an analytic rule has a `kind` or a schedule.
+    let analytic_folder = ["Detections/", "Analytic", "Detection Queries/"]
+        .iter()
+        .any(|f| path.contains(f));
     let hunting = path.contains("Hunting Queries")
-        || (get(doc, "kind").is_none() && get(doc, "queryFrequency").is_none());
+        || (!analytic_folder && get(doc, "kind").is_none() && get(doc, "queryFrequency").is_none());
     rule.extra.insert(
         "sentinel_type".into(),
         serde_json::Value::String(if hunting { "hunting" } else { "analytic" }.into()),
