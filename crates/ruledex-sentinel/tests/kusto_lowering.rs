@@ -31,6 +31,7 @@ lowers_to! {
     isnotempty_is_exists: "T | where isnotempty(A) and isempty(B) and isnull(C)" => "A exists true and B exists false and C is_null",
     not_call: "T | where not(A has 'x')" => r#"not A contains "x""#,
     cidr: "T | where ipv4_is_in_range(IP, '10.0.0.0/8')" => r#"IP cidr "10.0.0.0/8""#,
+    condition_compared_with_false: "T | where ipv4_is_private(IP) == False" => r#"not IP cidr any["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]"#,
     time_range_is_not_logic: "T | where TimeGenerated > ago(1d) | where A == 1" => "A eq 1",
     extend_traced: "T | extend a = tolower(B) | where a == 'x'" => r#"lower(B) eq:cased "x""#,
     member_chain: "T | where tostring(parse_json(F).g) =~ 'x'" => r#"F.g eq "x""#,

@@ -208,8 +208,8 @@ fn literal(e: &ast::Expr) -> Option<Value> {
             .ok()
             .or_else(|| n.parse::<f64>().ok().map(Value::Float)),
         ExprKind::Timespan(t) | ExprKind::Typed(t) => Some(Value::Str(t.clone())),
-        ExprKind::Name(n) if n == "true" => Some(Value::Bool(true)),
-        ExprKind::Name(n) if n == "false" => Some(Value::Bool(false)),
+        ExprKind::Name(n) if n.eq_ignore_ascii_case("true") => Some(Value::Bool(true)),
+        ExprKind::Name(n) if n.eq_ignore_ascii_case("false") => Some(Value::Bool(false)),
         ExprKind::Unary { op: "-", expr } => match literal(expr)? {
             Value::Int(i) => Some(Value::Int(-i)),
             Value::Float(f) => Some(Value::Float(-f)),
@@ -1201,6 +1201,17 @@ impl<'q> Cx<'q> {
         rhs: &'q ast::Expr,
         part: &Part,
     ) -> Expr {
+        // `f(x) == false`: a condition compared with a boolean is the condition.
+        if op == "==" || op == "!=" {
+            for (cond, other) in [(lhs, rhs), (rhs, lhs)] {
+                if let (Some(Value::Bool(b)), ExprKind::Call { .. }) = (literal(other), &cond.kind)
+                    && let Some(c) = self.cond(cond, part)
+                    && !matches!(c, Expr::Opaque(_))
+                {
+                    return if b == (op == "==") { c } else { Expr::not(c) };
+                }
+            }
+        }
         let lower = op.to_ascii_lowercase();
         let (negated, base) = match lower.strip_prefix('!') {
             Some(b) if !b.starts_with('=') && !b.starts_with('~') => (true, b.to_owned()),
