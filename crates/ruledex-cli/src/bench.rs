@@ -83,6 +83,9 @@ fn parser(vendor: Vendor) -> Option<fn(&str, &str) -> usize> {
         Vendor::Elastic => {
             Some(|path, text| ruledex_elastic::rule::parse_elastic(path, text).rules.len())
         }
-        Vendor::Splunk | Vendor::Sentinel | Vendor::Panther => None,
+        Vendor::Sentinel => {
+            Some(|path, text| ruledex_sentinel::parse_sentinel(path, text).rules.len())
+        }
+        Vendor::Splunk | Vendor::Panther => None,
     }
 }

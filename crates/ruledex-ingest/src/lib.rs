@@ -356,12 +356,35 @@ fn read_elastic(path: &str, text: &str) -> FileResult {
     .enrich()
 }
 
+fn sentinel_errors(
+    errors: &[ruledex_sentinel::rule::Error],
+) -> impl ExactSizeIterator<Item = (ruledex_diag::Span, &'static str, String)> + '_ {
+    errors
+        .iter()
+        .map(|e| (e.span, e.kind.code(), e.kind.to_string()))
+}
+
+/// Read one Sentinel rule file's text. A rule whose query does not parse is
+/// kept (opaque logic) and its error is a failure.
+fn read_sentinel(path: &str, text: &str) -> FileResult {
+    let parsed = ruledex_sentinel::parse_sentinel(path, text);
+    FileResult {
+        failures: locate(path, text, sentinel_errors(&parsed.errors)),
+        warnings: locate(path, text, sentinel_errors(&parsed.warnings)),
+        rules: parsed.rules,
+        occurrences: 0,
+        unresolved: Vec::new(),
+    }
+    .enrich()
+}
+
 /// The front-end of a vendor, when there is one.
 fn reader(vendor: Vendor) -> Option<fn(&str, &str) -> FileResult> {
     match vendor {
         Vendor::Sigma => Some(read_sigma),
         Vendor::Elastic => Some(read_elastic),
-        Vendor::Splunk | Vendor::Sentinel | Vendor::Panther => None,
+        Vendor::Sentinel => Some(read_sentinel),
+        Vendor::Splunk | Vendor::Panther => None,
     }
 }
 
@@ -380,12 +403,24 @@ pub fn rule_files(vendor: Vendor, dir: &Path) -> Vec<PathBuf> {
             e.path()
                 .extension()
                 .and_then(|x| x.to_str())
-                .is_some_and(|x| wanted.contains(&x))
+                // Sentinel has one file named `… . yaml` (a space before the extension).
+                .is_some_and(|x| wanted.contains(&x.trim_start()))
         })
+        .filter(|e| vendor != Vendor::Sentinel || !is_sentinel_parser(dir, e.path()))
         .map(walkdir::DirEntry::into_path)
         .collect();
     files.sort();
     files
+}
+
+/// Sentinel ASIM parsers (`asim/…`, `Parsers/…`) are function definitions,
+/// not rules: rule discovery leaves them out.
+fn is_sentinel_parser(root: &Path, path: &Path) -> bool {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components().next().is_some_and(|c| {
+        let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+        c == "asim" || c == "parsers"
+    })
 }
 
 /// Read every rule file of a source.

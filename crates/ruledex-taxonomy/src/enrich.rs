@@ -63,6 +63,70 @@ pub fn pinned_event_ids(expr: &Expr) -> Vec<i64> {
     out
 }
 
+/// The schema a Sentinel table's columns are named in: ASIM parsers
+/// (`imProcessCreate`, `_Im_Dns`, `ASimAuthentication…`) → [`Schema::Asim`];
+/// Defender XDR advanced-hunting tables (`Device*`, `Email*`, `Identity*Events`,
+/// `CloudAppEvents`, `Alert*`) → [`Schema::DefenderXdr`]; every other Log
+/// Analytics table (`SecurityEvent`, `SigninLogs`, `AuditLogs`, …) →
+/// [`Schema::SecurityEvent`].
+pub fn sentinel_schema(table: &str) -> Schema {
+    let t = table.to_ascii_lowercase();
+    let asim = t.starts_with("_im_")
+        || t.starts_with("_asim")
+        || t.starts_with("asim")
+        || t.starts_with("vim")
+        || (t.starts_with("im") && table.chars().nth(2).is_some_and(char::is_uppercase));
+    let xdr = t.starts_with("device")
+        || t.starts_with("email")
+        || (t.starts_with("identity") && t.ends_with("events"))
+        || t == "cloudappevents"
+        || t == "alertinfo"
+        || t == "alertevidence";
+    if asim {
+        Schema::Asim
+    } else if xdr {
+        Schema::DefenderXdr
+    } else {
+        Schema::SecurityEvent
+    }
+}
+
+/// The schemas a Sentinel rule's fields may be named in, from its tables, in
+/// order (`SecurityEvent` when none is known), then ASIM.
+fn sentinel_schemas(tables: &[String]) -> Vec<Schema> {
+    let mut out = Vec::new();
+    for t in tables {
+        let s = sentinel_schema(t);
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    if out.is_empty() {
+        out.push(Schema::SecurityEvent);
+    }
+    // Many solutions read their data through parser functions that are not
+    // named `im*` but return ASIM columns (`Cisco_Umbrella`): ASIM is the last resort.
+    if !out.contains(&Schema::Asim) {
+        out.push(Schema::Asim);
+    }
+    out
+}
+
+/// Catalog events of a Sentinel rule: those of each table it reads, with
+/// the Windows event ids its logic pins.
+fn sentinel_events(events: &CatalogEvents, rule: &Rule) -> Vec<String> {
+    let ids = pinned_event_ids(&rule.logic.expr);
+    let mut out: Vec<String> = Vec::new();
+    for t in &rule.data_sources {
+        for e in events.for_sentinel(t, &ids) {
+            if !out.iter().any(|x| x == e) {
+                out.push(e.to_owned());
+            }
+        }
+    }
+    out
+}
+
 /// Fill in `rule.events` (for Sigma, from its log source) and every field's
 /// canonical name. Events a front-end already set are kept.
 pub fn enrich(rule: &mut Rule) -> Enrichment {
@@ -79,7 +143,13 @@ pub fn enrich(rule: &mut Rule) -> Enrichment {
             .map(str::to_owned)
             .collect();
     }
-    let schema = schema_of(rule.vendor);
+    if rule.vendor == Vendor::Sentinel && rule.events.is_empty() {
+        rule.events = sentinel_events(events, rule);
+    }
+    let schemas = match rule.vendor {
+        Vendor::Sentinel => sentinel_schemas(&rule.data_sources),
+        v => vec![schema_of(v)],
+    };
     // Field names follow the channel that carries the event: Security 4688 is a
     // process creation, but its fields are the Security log's (`NewProcessName`).
     // So the log source's own event is a fallback context.
@@ -96,13 +166,15 @@ pub fn enrich(rule: &mut Rule) -> Enrichment {
     let mut report = Enrichment::default();
     let mut resolve = |field: &mut Field| {
         report.occurrences += 1;
-        let hit = if context.is_empty() {
-            fields.resolve(schema, None, &field.raw)
-        } else {
-            context
-                .iter()
-                .find_map(|e| fields.resolve(schema, Some(e), &field.raw))
-        };
+        let hit = schemas.iter().find_map(|&schema| {
+            if context.is_empty() {
+                fields.resolve(schema, None, &field.raw)
+            } else {
+                context
+                    .iter()
+                    .find_map(|e| fields.resolve(schema, Some(e), &field.raw))
+            }
+        });
         field.canonical = hit.map(str::to_owned);
         if hit.is_none() {
             report.unresolved.push(field.raw.clone());
@@ -240,5 +312,56 @@ mod tests {
             Expr::not(pred("EventID", Op::Eq, Value::Int(5))),
         ]);
         assert_eq!(pinned_event_ids(&expr), vec![1]);
+    }
+
+    #[test]
+    fn sentinel_tables_pick_their_schema() {
+        assert_eq!(sentinel_schema("imProcessCreate"), Schema::Asim);
+        assert_eq!(sentinel_schema("_Im_Dns"), Schema::Asim);
+        assert_eq!(sentinel_schema("DeviceProcessEvents"), Schema::DefenderXdr);
+        assert_eq!(sentinel_schema("SecurityEvent"), Schema::SecurityEvent);
+        assert_eq!(sentinel_schema("SigninLogs"), Schema::SecurityEvent);
+        // `IdentityInfo` is a Sentinel table; `IdentityLogonEvents` is XDR's.
+        assert_eq!(sentinel_schema("IdentityInfo"), Schema::SecurityEvent);
+        assert_eq!(sentinel_schema("IdentityLogonEvents"), Schema::DefenderXdr);
+    }
+
+    #[test]
+    fn sentinel_rule_gets_events_and_fields_per_table() {
+        let expr = Expr::and(vec![
+            pred("EventID", Op::Eq, Value::Int(4688)),
+            pred("NewProcessName", Op::EndsWith, Value::from("\\nmap.exe")),
+        ]);
+        let mut r = Rule::new(
+            Vendor::Sentinel,
+            "x",
+            "x",
+            Language::Kusto,
+            Logic::new(expr),
+        );
+        r.data_sources = vec!["SecurityEvent".into()];
+        let e = enrich(&mut r);
+        assert_eq!(r.events, ["windows/process_creation"]);
+        assert!(e.unresolved.is_empty(), "{:?}", e.unresolved);
+        let preds = r.logic.expr.preds();
+        assert_eq!(
+            preds[1].field.canonical.as_deref(),
+            Some("process.executable")
+        );
+
+        let expr = pred("FileName", Op::Eq, Value::from("nmap.exe"));
+        let mut r = Rule::new(
+            Vendor::Sentinel,
+            "y",
+            "y",
+            Language::Kusto,
+            Logic::new(expr),
+        );
+        r.data_sources = vec!["DeviceProcessEvents".into()];
+        enrich(&mut r);
+        assert_eq!(
+            r.logic.expr.preds()[0].field.canonical.as_deref(),
+            Some("process.name")
+        );
     }
 }
