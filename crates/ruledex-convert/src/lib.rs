@@ -11,6 +11,8 @@
 //! ([`ruledex_taxonomy::Fields::alias_for`]).
 #![deny(missing_docs)]
 
+mod elastic_common;
+mod elastic_regex;
 mod eql;
 mod esql;
 mod kql;
