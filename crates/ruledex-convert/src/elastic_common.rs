@@ -86,11 +86,13 @@ pub(crate) fn has_caseless(name: &str) -> bool {
     CASELESS.contains(&name)
 }
 
-/// Whether the ECS type of `name` is numeric, boolean or an IP, so that a
-/// number or boolean is written bare; string fields get it quoted.
-pub(crate) fn is_scalar_field(name: &str) -> bool {
-    Fields::global().canonical(name).is_some_and(|f| {
-        !matches!(
+/// Whether a number or boolean compared with `name` is written as a string:
+/// on a field the taxonomy types as a string (`event.code` is a keyword), and
+/// on Winlogbeat's event data; bare on a numeric, boolean or IP field. On an
+/// unknown field an Elastic rule's own form (bare) is kept, others quote.
+pub(crate) fn quote_scalars(rule: &Rule, name: &str) -> bool {
+    match Fields::global().canonical(name) {
+        Some(f) => matches!(
             f.field_type(),
             FieldType::Keyword
                 | FieldType::ConstantKeyword
@@ -98,10 +100,9 @@ pub(crate) fn is_scalar_field(name: &str) -> bool {
                 | FieldType::MatchOnlyText
                 | FieldType::Text
                 | FieldType::Flattened
-                | FieldType::Object
-                | FieldType::Nested
-        )
-    })
+        ),
+        None => name.starts_with("winlog.event_data.") || rule.vendor != Vendor::Elastic,
+    }
 }
 
 /// Whether case folding changes `s`.
@@ -189,9 +190,13 @@ pub(crate) fn parse_glob(text: &str) -> Vec<Piece> {
                 }
             }
             '?' => out.push(Piece::One),
-            '\\' => match chars.next() {
-                Some(n) => lit(&mut out, n),
-                None => lit(&mut out, '\\'),
+            // `\*`, `\?`, `\\` are literals; any other backslash is itself.
+            '\\' => match chars.clone().next() {
+                Some(n @ ('*' | '?' | '\\')) => {
+                    chars.next();
+                    lit(&mut out, n);
+                }
+                _ => lit(&mut out, '\\'),
             },
             c => lit(&mut out, c),
         }
@@ -523,6 +528,14 @@ mod tests {
                 Piece::One,
                 Piece::Lit("\\".into()),
             ]
+        );
+    }
+
+    #[test]
+    fn glob_backslash_before_other_characters_is_literal() {
+        assert_eq!(
+            parse_glob(r"C:\Program*"),
+            vec![Piece::Lit(r"C:\Program".into()), Piece::Star]
         );
     }
 

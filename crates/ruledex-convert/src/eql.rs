@@ -11,7 +11,7 @@
 //! `?` in those, so a value holding one literally is written with the
 //! literal-only forms (`in~`, `stringContains~`, `startsWith~`, `endsWith~`).
 //! Case-sensitive tests use `==`, `in`, `like`. A regex is `regex` with the
-//! pattern in Lucene syntax ([`crate::elastic_regex`]); `cidr` is `cidrMatch`;
+//! pattern in Lucene syntax ([`crate::elastic_regex`]; `regex~` when case-insensitive); `cidr` is `cidrMatch`;
 //! `exists` is `field != null`.
 //!
 //! Sequences (Elastic's own EQL sequences) are written back as
@@ -23,8 +23,8 @@
 use ruledex_model::{AggregationKind, Keyword, Op, Pred, Rule, Value, Vendor};
 
 use crate::elastic_common::{
-    Cx, Dialect, Item, Match, Out, combine, eql_category, is_scalar_field, items, join, kind_name,
-    no_op, no_transform, string_match, write_expr,
+    Cx, Dialect, Item, Match, Out, combine, eql_category, items, join, kind_name, no_op,
+    no_transform, quote_scalars, string_match, write_expr,
 };
 use crate::elastic_regex;
 use crate::{Conversion, Target};
@@ -33,32 +33,11 @@ const KEYWORD_REASON: &str = "EQL has no free-text search; a keyword (field-less
 const STEP_REASON: &str =
     "the model does not keep a sequence step's event category; each step is written `any where`";
 
+/// Words that cannot start a field name unquoted (the EQL parser's keywords).
 const RESERVED: &[&str] = &[
-    "and",
-    "any",
-    "by",
-    "child",
-    "descendant",
-    "event",
-    "false",
-    "in",
-    "join",
-    "like",
-    "maxspan",
-    "not",
-    "null",
-    "of",
-    "or",
-    "regex",
-    "runs",
-    "sample",
-    "sequence",
-    "true",
-    "until",
-    "where",
-    "with",
+    "and", "any", "by", "false", "in", "join", "like", "not", "null", "of", "or", "regex",
+    "sample", "sequence", "true", "until", "where", "with",
 ];
-
 pub(crate) fn convert(rule: &Rule) -> Conversion {
     let mut cx = Cx::new(rule);
     match write_rule(&mut cx) {
@@ -108,12 +87,23 @@ fn write_rule(cx: &mut Cx<'_>) -> Result<String, String> {
         };
         out.push_str(&format!(" with maxspan={span}"));
     }
-    for s in steps {
+    // Consecutive equal steps are one term `with runs=N` (at most 100 a term).
+    let mut i = 0;
+    while i < steps.len() {
+        let s = &steps[i];
+        let mut runs = 1;
+        while i + runs < steps.len() && runs < 100 && steps[i + runs] == *s {
+            runs += 1;
+        }
+        i += runs;
         let cond = write_expr(&Eql, cx, &s.expr)?;
         out.push_str(&format!("\n  [any where {}]", cond.text));
         if !s.by.is_empty() {
             let by: Vec<String> = s.by.iter().map(|f| field(cx, f)).collect();
             out.push_str(&format!(" by {}", by.join(", ")));
+        }
+        if runs > 1 {
+            out.push_str(&format!(" with runs={runs}"));
         }
     }
     if let Some(u) = until {
@@ -131,7 +121,8 @@ fn field(cx: &mut Cx<'_>, f: &ruledex_model::Field) -> String {
 /// keyword) in backticks.
 pub(crate) fn quote_field(name: &str) -> String {
     name.split('.')
-        .map(|seg| {
+        .enumerate()
+        .map(|(i, seg)| {
             let plain = seg
                 .chars()
                 .next()
@@ -139,7 +130,7 @@ pub(crate) fn quote_field(name: &str) -> String {
                 && seg
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '@');
-            if plain && !RESERVED.contains(&seg) {
+            if plain && (i > 0 || !RESERVED.contains(&seg)) {
                 seg.to_owned()
             } else {
                 format!("`{}`", seg.replace('`', "``"))
@@ -216,38 +207,43 @@ impl Dialect for Eql {
         }
         let name = cx.field_name(&p.field);
         let f = quote_field(&name);
-        let numeric = is_scalar_field(&name);
         let insensitive = !p.case_sensitive;
         match p.op {
             Op::Eq | Op::In | Op::Contains | Op::StartsWith | Op::EndsWith | Op::Wildcard => {
                 let items = items(p);
+                let quote = quote_scalars(cx.rule, &name);
+                // Only whole values: `in` / `in~` compare them literally.
+                let exact_only = items
+                    .iter()
+                    .all(|i| !matches!(i, Item::Str(Match::Glob(_))));
                 let mut parts = Vec::new();
-                // Values the pattern forms can take, pooled into one test.
+                let mut bare: Vec<String> = Vec::new();
                 let mut pooled: Vec<String> = Vec::new();
-                let mut exact_only = true;
                 for i in &items {
                     match i {
                         Item::Null => parts.push(Out::atom(format!("{f} == null"))),
-                        Item::Scalar(s) if numeric => parts.push(Out::atom(format!("{f} == {s}"))),
+                        Item::Scalar(s) if !quote => bare.push(s.clone()),
                         Item::Scalar(s) => pooled.push(s.clone()),
-                        Item::Str(m) if m.has_literal_wildcard() => {
+                        Item::Str(m) if m.has_literal_wildcard() && !exact_only => {
                             parts.push(literal_test(&f, p.op, m, insensitive)?);
                         }
-                        Item::Str(m) => {
-                            exact_only &= matches!(m, Match::Exact(_));
-                            pooled.push(pattern(m));
-                        }
+                        Item::Str(m) => pooled.push(pattern(m)),
                     }
                 }
-                if p.all {
+                if p.all || bare.len() == 1 {
+                    parts.extend(bare.iter().map(|b| Out::atom(format!("{f} == {b}"))));
+                } else if !bare.is_empty() {
+                    parts.push(Out::atom(format!("{f} in ({})", bare.join(", "))));
+                }
+                if p.all || pooled.len() == 1 {
                     for v in &pooled {
                         parts.push(Out::atom(single(&f, v, insensitive, exact_only)));
                     }
-                } else if pooled.len() == 1 {
-                    parts.push(Out::atom(single(&f, &pooled[0], insensitive, exact_only)));
                 } else if !pooled.is_empty() {
+                    let literal_wildcards = pooled.iter().any(|v| v.contains(['*', '?']));
                     let list: Vec<String> = pooled.iter().map(|v| string(v)).collect();
                     let op = match (insensitive, exact_only) {
+                        (true, true) if literal_wildcards => "in~",
                         (true, _) => "like~",
                         (false, true) => "in",
                         (false, false) => "like",
@@ -265,14 +261,16 @@ impl Dialect for Eql {
                     let Value::Str(s) = v else {
                         return Err("a regular expression that is not a string".to_owned());
                     };
+                    // `regex~` folds case itself.
                     let r = elastic_regex::to_lucene(
                         s,
-                        insensitive,
+                        false,
                         p.regex_flags.multiline,
                         p.regex_flags.dotall,
                     )?;
                     cx.reasons.extend(r.reasons);
-                    parts.push(Out::atom(format!("{f} regex {}", string(&r.pattern))));
+                    let op = if insensitive { "regex~" } else { "regex" };
+                    parts.push(Out::atom(format!("{f} {op} {}", string(&r.pattern))));
                 }
                 Ok(combine(parts, p.all, Self::AND, Self::OR))
             }
@@ -380,7 +378,9 @@ impl Dialect for Eql {
 }
 
 fn single(f: &str, v: &str, insensitive: bool, exact: bool) -> String {
-    if insensitive {
+    if insensitive && exact && v.contains(['*', '?']) {
+        format!("{f} in~ ({})", string(v))
+    } else if insensitive {
         format!("{f} : {}", string(v))
     } else if exact {
         format!("{f} == {}", string(v))
@@ -422,7 +422,8 @@ mod tests {
     fn field_segments_quoted_when_needed() {
         assert_eq!(quote_field("process.name"), "process.name");
         assert_eq!(quote_field("web.cs-cookie"), "web.`cs-cookie`");
-        assert_eq!(quote_field("a.sequence.1x"), "a.`sequence`.`1x`");
+        assert_eq!(quote_field("a.sequence.1x"), "a.sequence.`1x`");
+        assert_eq!(quote_field("sequence.a"), "`sequence`.a");
         assert_eq!(quote_field("a`b"), "`a``b`");
     }
 

@@ -22,8 +22,8 @@ use ruledex_model::{
 };
 
 use crate::elastic_common::{
-    Cx, Dialect, Item, Match, Out, Piece, combine, event_expr, has_case, indices, is_scalar_field,
-    items, join, kind_name, no_op, string_match, write_expr,
+    Cx, Dialect, Item, Match, Out, Piece, combine, event_expr, has_case, indices, items, join,
+    kind_name, no_op, quote_scalars, string_match, write_expr,
 };
 use crate::{Conversion, Target, elastic_regex, lucene};
 
@@ -255,7 +255,7 @@ impl Dialect for Esql {
 
     fn pred(&self, cx: &mut Cx<'_>, p: &Pred) -> Result<Out, String> {
         let name = cx.field_name(&p.field);
-        let numeric = is_scalar_field(&name) && p.transforms.is_empty();
+        let numeric = !quote_scalars(cx.rule, &name) || !p.transforms.is_empty();
         let f = subject(cx, quote_field(&name), &p.transforms)?;
         match p.op {
             Op::Eq | Op::In | Op::Contains | Op::StartsWith | Op::EndsWith | Op::Wildcard => {
