@@ -12,7 +12,7 @@
 //! and the conversion is approximate either way.
 
 use ruledex_model::{
-    AggregationKind, Expr, Field, Keyword, Language, Op, Pred, Rule, Value, Vendor,
+    AggregationKind, Expr, Field, Keyword, Language, Op, Pred, Rule, Transform, Value, Vendor,
 };
 use ruledex_taxonomy::fields::{FieldType, Fields, Schema};
 
@@ -372,7 +372,7 @@ pub(crate) fn no_op(lang: &str, op: Op) -> String {
 
 /// The predicate applies value transforms the dialect `lang` cannot write.
 pub(crate) fn no_transform(lang: &str, p: &Pred) -> String {
-    let names: Vec<&str> = p.transforms.iter().map(|t| t.name()).collect();
+    let names: Vec<&str> = p.transforms.iter().map(Transform::name).collect();
     format!(
         "{lang} cannot compare a transformed value ({} of the field)",
         names.join(", ")
@@ -487,12 +487,162 @@ pub(crate) fn kind_name(kind: &AggregationKind) -> &'static str {
     }
 }
 
-/// The expression to write for the rule's single events: an EQL rule's event
-/// category (`process where`), which lowering keeps out of the expression,
-/// is added back as an `event.category` test for the other languages.
-pub(crate) fn event_expr(cx: &mut Cx<'_>) -> Expr {
-    let expr = cx.rule.logic.expr.clone();
-    if cx.rule.vendor != Vendor::Elastic || cx.rule.language != Language::Eql {
+/// Winlogbeat's `winlog.channel` for each Windows service of a Sigma log
+/// source (the channels Sigma's log-source taxonomy names).
+const WINDOWS_CHANNELS: &[(&str, &[&str])] = &[
+    ("security", &["Security"]),
+    ("system", &["System"]),
+    ("application", &["Application"]),
+    ("sysmon", &["Microsoft-Windows-Sysmon/Operational"]),
+    ("powershell", &["Microsoft-Windows-PowerShell/Operational"]),
+    ("powershell-classic", &["Windows PowerShell"]),
+    (
+        "windefend",
+        &["Microsoft-Windows-Windows Defender/Operational"],
+    ),
+    (
+        "codeintegrity-operational",
+        &["Microsoft-Windows-CodeIntegrity/Operational"],
+    ),
+    (
+        "appxdeployment-server",
+        &["Microsoft-Windows-AppXDeploymentServer/Operational"],
+    ),
+    (
+        "appxpackaging-om",
+        &["Microsoft-Windows-AppxPackaging/Operational"],
+    ),
+    (
+        "appmodel-runtime",
+        &["Microsoft-Windows-AppModel-Runtime/Admin"],
+    ),
+    (
+        "firewall-as",
+        &["Microsoft-Windows-Windows Firewall With Advanced Security/Firewall"],
+    ),
+    ("msexchange-management", &["MSExchange Management"]),
+    (
+        "bits-client",
+        &["Microsoft-Windows-Bits-Client/Operational"],
+    ),
+    (
+        "dns-client",
+        &["Microsoft-Windows-DNS Client Events/Operational"],
+    ),
+    ("dns-server", &["DNS Server"]),
+    (
+        "iis-configuration",
+        &["Microsoft-IIS-Configuration/Operational"],
+    ),
+    (
+        "taskscheduler",
+        &["Microsoft-Windows-TaskScheduler/Operational"],
+    ),
+    ("ntlm", &["Microsoft-Windows-NTLM/Operational"]),
+    ("wmi", &["Microsoft-Windows-WMI-Activity/Operational"]),
+    (
+        "security-mitigations",
+        &[
+            "Microsoft-Windows-Security-Mitigations/Kernel Mode",
+            "Microsoft-Windows-Security-Mitigations/User Mode",
+        ],
+    ),
+    (
+        "applocker",
+        &[
+            "Microsoft-Windows-AppLocker/MSI and Script",
+            "Microsoft-Windows-AppLocker/EXE and DLL",
+            "Microsoft-Windows-AppLocker/Packaged app-Deployment",
+            "Microsoft-Windows-AppLocker/Packaged app-Execution",
+        ],
+    ),
+    (
+        "terminalservices-localsessionmanager",
+        &["Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"],
+    ),
+    (
+        "smbserver-connectivity",
+        &["Microsoft-Windows-SmbServer/Connectivity"],
+    ),
+    (
+        "smbclient-security",
+        &["Microsoft-Windows-SmbClient/Security"],
+    ),
+    ("shell-core", &["Microsoft-Windows-Shell-Core/Operational"]),
+    ("openssh", &["OpenSSH/Operational"]),
+    (
+        "microsoft-servicebus-client",
+        &["Microsoft-ServiceBus-Client"],
+    ),
+    ("servicebus-client", &["Microsoft-ServiceBus-Client"]),
+    ("lsa-server", &["Microsoft-Windows-LSA/Operational"]),
+    ("ldap", &["Microsoft-Windows-LDAP-Client/Debug"]),
+    ("ldap_debug", &["Microsoft-Windows-LDAP-Client/Debug"]),
+    (
+        "driver-framework",
+        &["Microsoft-Windows-DriverFrameworks-UserMode/Operational"],
+    ),
+    (
+        "diagnosis-scripted",
+        &["Microsoft-Windows-Diagnosis-Scripted/Operational"],
+    ),
+    (
+        "certificateservicesclient-lifecycle-system",
+        &["Microsoft-Windows-CertificateServicesClient-Lifecycle-System/Operational"],
+    ),
+    ("capi2", &["Microsoft-Windows-CAPI2/Operational"]),
+    (
+        "printservice-admin",
+        &["Microsoft-Windows-PrintService/Admin"],
+    ),
+    (
+        "printservice-operational",
+        &["Microsoft-Windows-PrintService/Operational"],
+    ),
+];
+
+/// The `winlog.channel` values of a Sigma rule's Windows service, if it names one.
+pub(crate) fn windows_channels(rule: &Rule) -> Option<Result<&'static [&'static str], String>> {
+    let ls = rule.logsource.as_ref()?;
+    if rule.vendor != Vendor::Sigma || ls.product.as_deref() != Some("windows") {
+        return None;
+    }
+    let service = ls.service.as_deref()?;
+    Some(
+        WINDOWS_CHANNELS
+            .iter()
+            .find(|(s, _)| s.eq_ignore_ascii_case(service))
+            .map(|(_, c)| *c)
+            .ok_or_else(|| service.to_owned()),
+    )
+}
+
+/// The expression to write for the rule's single events:
+/// - a Sigma rule on a Windows service also tests Winlogbeat's
+///   `winlog.channel` (as pySigma's `ecs_windows` does): every channel shares
+///   one index, and event ids repeat across channels;
+/// - with `with_category`, an EQL rule's event category (`process where`),
+///   which lowering keeps out of the expression, is added back as an
+///   `event.category` test (for the languages with no `where` category).
+pub(crate) fn event_expr(cx: &mut Cx<'_>, with_category: bool) -> Expr {
+    let mut expr = cx.rule.logic.expr.clone();
+    match windows_channels(cx.rule) {
+        Some(Ok(channels)) => {
+            let values = channels.iter().map(|c| Value::from(*c)).collect();
+            let field = Field {
+                raw: "winlog.channel".to_owned(),
+                canonical: Some("winlog.channel".to_owned()),
+            };
+            let mut p = Pred::new(field, Op::In, values);
+            p.case_sensitive = true;
+            expr = Expr::and(vec![Expr::Pred(p), expr]);
+        }
+        Some(Err(service)) => cx.approx(format!(
+            "the Windows channel of the log source's service `{service}` is not known; the query does not test winlog.channel"
+        )),
+        None => {}
+    }
+    if !with_category || cx.rule.vendor != Vendor::Elastic || cx.rule.language != Language::Eql {
         return expr;
     }
     match eql_category(cx.rule) {

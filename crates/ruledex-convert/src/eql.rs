@@ -20,11 +20,13 @@
 //! (approximate). EQL has no free-text search: a keyword search is written
 //! against `message` (approximate).
 
+use std::fmt::Write as _;
+
 use ruledex_model::{AggregationKind, Keyword, Op, Pred, Rule, Value, Vendor};
 
 use crate::elastic_common::{
-    Cx, Dialect, Item, Match, Out, combine, eql_category, items, join, kind_name, no_op,
-    no_transform, quote_scalars, string_match, write_expr,
+    Cx, Dialect, Item, Match, Out, combine, eql_category, event_expr, items, join, kind_name,
+    no_op, no_transform, quote_scalars, string_match, write_expr,
 };
 use crate::elastic_regex;
 use crate::{Conversion, Target};
@@ -54,7 +56,8 @@ fn write_rule(cx: &mut Cx<'_>) -> Result<String, String> {
         } else {
             "any".to_owned()
         };
-        let cond = write_expr(&Eql, cx, &rule.logic.expr)?;
+        let expr = event_expr(cx, false);
+        let cond = write_expr(&Eql, cx, &expr)?;
         return Ok(format!("{cat} where {}", cond.text));
     };
     let AggregationKind::Sequence { steps, until } = &agg.kind else {
@@ -70,7 +73,7 @@ fn write_rule(cx: &mut Cx<'_>) -> Result<String, String> {
     let mut out = String::from("sequence");
     if !agg.group_by.is_empty() {
         let by: Vec<String> = agg.group_by.iter().map(|f| field(cx, f)).collect();
-        out.push_str(&format!(" by {}", by.join(", ")));
+        let _ = write!(out, " by {}", by.join(", "));
     }
     if let Some(w) = &agg.window {
         let span = match w.seconds {
@@ -85,7 +88,7 @@ fn write_rule(cx: &mut Cx<'_>) -> Result<String, String> {
                 ));
             }
         };
-        out.push_str(&format!(" with maxspan={span}"));
+        let _ = write!(out, " with maxspan={span}");
     }
     // Consecutive equal steps are one term `with runs=N` (at most 100 a term).
     let mut i = 0;
@@ -97,18 +100,18 @@ fn write_rule(cx: &mut Cx<'_>) -> Result<String, String> {
         }
         i += runs;
         let cond = write_expr(&Eql, cx, &s.expr)?;
-        out.push_str(&format!("\n  [any where {}]", cond.text));
+        let _ = write!(out, "\n  [any where {}]", cond.text);
         if !s.by.is_empty() {
             let by: Vec<String> = s.by.iter().map(|f| field(cx, f)).collect();
-            out.push_str(&format!(" by {}", by.join(", ")));
+            let _ = write!(out, " by {}", by.join(", "));
         }
         if runs > 1 {
-            out.push_str(&format!(" with runs={runs}"));
+            let _ = write!(out, " with runs={runs}");
         }
     }
     if let Some(u) = until {
         let cond = write_expr(&Eql, cx, u)?;
-        out.push_str(&format!("\nuntil [any where {}]", cond.text));
+        let _ = write!(out, "\nuntil [any where {}]", cond.text);
     }
     Ok(out)
 }
@@ -150,7 +153,9 @@ pub(crate) fn string(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:04X}}}", c as u32)),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:04X}}}", c as u32);
+            }
             c => out.push(c),
         }
     }

@@ -16,6 +16,8 @@
 //! ES|QL has no free-text operator; a keyword search is written with the
 //! `QSTR` full-text function (Lucene syntax over every field), approximately.
 
+use std::fmt::Write as _;
+
 use ruledex_model::{
     Aggregation, AggregationKind, Comparison, Field, Keyword, Metric, MetricFunction, Op, Pred,
     Rule, Transform, Value,
@@ -48,9 +50,9 @@ fn write_rule(cx: &mut Cx<'_>) -> Result<String, String> {
         "from {} metadata _id, _index, _version",
         indices(rule).join(", ")
     );
-    let expr = event_expr(cx);
+    let expr = event_expr(cx, true);
     let cond = write_expr(&Esql, cx, &expr)?;
-    out.push_str(&format!("\n| where {}", cond.text));
+    let _ = write!(out, "\n| where {}", cond.text);
     if let Some(agg) = &rule.logic.aggregation {
         out.push_str(&write_aggregation(cx, agg)?);
     }
@@ -76,7 +78,7 @@ fn metric_call(cx: &mut Cx<'_>, m: &Metric) -> Result<String, String> {
     let mut call = format!("{} = {}({arg})", quote_field(&m.name), name.to_uppercase());
     if let Some(filter) = &m.filter {
         let f = write_expr(&Esql, cx, filter)?;
-        call.push_str(&format!(" where {}", f.text));
+        let _ = write!(call, " where {}", f.text);
     }
     Ok(call)
 }
@@ -146,10 +148,10 @@ fn write_aggregation(cx: &mut Cx<'_>, agg: &Aggregation) -> Result<String, Strin
     let mut out = format!("\n| stats {}", stats.join(", "));
     if !agg.group_by.is_empty() {
         let by: Vec<String> = agg.group_by.iter().map(|f| field(cx, f)).collect();
-        out.push_str(&format!(" by {}", by.join(", ")));
+        let _ = write!(out, " by {}", by.join(", "));
     }
     if !tests.is_empty() {
-        out.push_str(&format!("\n| where {}", tests.join(" and ")));
+        let _ = write!(out, "\n| where {}", tests.join(" and "));
     }
     Ok(out)
 }
@@ -215,9 +217,8 @@ pub(crate) fn like_pattern(ps: &[Piece]) -> String {
 }
 
 /// The field as compared: transforms applied, innermost first.
-fn subject(cx: &Cx<'_>, f: String, transforms: &[Transform]) -> Result<String, String> {
-    let _ = cx;
-    let mut s = f;
+fn subject(field: String, transforms: &[Transform]) -> String {
+    let mut s = field;
     for t in transforms {
         s = match t {
             Transform::Lower => format!("TO_LOWER({s})"),
@@ -240,7 +241,7 @@ fn subject(cx: &Cx<'_>, f: String, transforms: &[Transform]) -> Result<String, S
             } => format!("REPLACE({s}, {}, {})", string(pattern), string(replacement)),
         };
     }
-    Ok(s)
+    s
 }
 
 struct Esql;
@@ -256,7 +257,7 @@ impl Dialect for Esql {
     fn pred(&self, cx: &mut Cx<'_>, p: &Pred) -> Result<Out, String> {
         let name = cx.field_name(&p.field);
         let numeric = !quote_scalars(cx.rule, &name) || !p.transforms.is_empty();
-        let f = subject(cx, quote_field(&name), &p.transforms)?;
+        let f = subject(quote_field(&name), &p.transforms);
         match p.op {
             Op::Eq | Op::In | Op::Contains | Op::StartsWith | Op::EndsWith | Op::Wildcard => {
                 let mut items = items(p);
@@ -371,16 +372,16 @@ impl Dialect for Esql {
                         .find(|q| q.field.raw == raw)
                         .and_then(|q| q.field.canonical.clone());
                     let other = quote_field(&cx.field_name(&Field { raw, canonical }));
-                    let (a, b) = if p.case_sensitive {
+                    let (lhs, rhs) = if p.case_sensitive {
                         (f.clone(), other)
                     } else {
                         (format!("TO_LOWER({f})"), format!("TO_LOWER({other})"))
                     };
                     parts.push(Out::atom(match p.within {
-                        None => format!("{a} == {b}"),
-                        Some(Op::StartsWith) => format!("STARTS_WITH({a}, {b})"),
-                        Some(Op::EndsWith) => format!("ENDS_WITH({a}, {b})"),
-                        Some(Op::Contains) => format!("LOCATE({a}, {b}) > 0"),
+                        None => format!("{lhs} == {rhs}"),
+                        Some(Op::StartsWith) => format!("STARTS_WITH({lhs}, {rhs})"),
+                        Some(Op::EndsWith) => format!("ENDS_WITH({lhs}, {rhs})"),
+                        Some(Op::Contains) => format!("LOCATE({lhs}, {rhs}) > 0"),
                         Some(o @ (Op::Gt | Op::Gte | Op::Lt | Op::Lte)) => {
                             format!("{f} {} {}", cmp_symbol(o), quote_field(&v.to_string()))
                         }

@@ -13,6 +13,8 @@
 //! handled as in [Lucene](crate::lucene): `.caseless` fields exactly,
 //! elsewhere approximately.
 
+use std::fmt::Write as _;
+
 use ruledex_model::{Keyword, Op, Pred, Rule, Value};
 
 use crate::elastic_common::{
@@ -32,7 +34,7 @@ pub(crate) fn convert(rule: &Rule) -> Conversion {
         Ok(r) => r,
         Err(reason) => return Conversion::unsupported(Target::Kql, reason),
     };
-    let expr = event_expr(&mut cx);
+    let expr = event_expr(&mut cx, true);
     match write_expr(&Kql, &mut cx, &expr) {
         Ok(out) => {
             let mut reasons = cx.reasons;
@@ -98,7 +100,7 @@ pub(crate) fn escape_unquoted(s: &str, at_start: bool, at_end: bool) -> String {
                 let edge = (at_start && i == 0) || (at_end && i + 1 == n);
                 let next_space = rest.chars().next().is_some_and(is_kql_space);
                 if edge || next_space || keyword_follows(rest) {
-                    out.push_str(&format!("\\u{:04X}", c as u32));
+                    let _ = write!(out, "\\u{:04X}", c as u32);
                 } else {
                     out.push(c);
                 }

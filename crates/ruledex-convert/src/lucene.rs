@@ -39,7 +39,7 @@ pub(crate) fn convert(rule: &Rule) -> Conversion {
         Ok(r) => r,
         Err(reason) => return Conversion::unsupported(Target::Lucene, reason),
     };
-    let expr = event_expr(&mut cx);
+    let expr = event_expr(&mut cx, true);
     match write_expr(&Lucene, &mut cx, &expr) {
         Ok(out) => {
             let mut reasons = cx.reasons;

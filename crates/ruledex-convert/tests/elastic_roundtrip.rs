@@ -119,8 +119,8 @@ fn round_trip(language: Language, target: Target) -> Option<RoundTrip> {
         println!(
             "  differs: {path}\n    query: {}\n    want:  …{}\n    got:   …{}",
             q.chars().take(300).collect::<String>(),
-            cut(&want),
-            cut(&got)
+            cut(want),
+            cut(got)
         );
     }
     Some(rt)

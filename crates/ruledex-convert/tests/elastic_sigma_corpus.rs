@@ -151,20 +151,20 @@ fn check(target: Target, min_converted: usize) {
 
 #[test]
 fn sigma_to_lucene() {
-    check(Target::Lucene, 3110);
+    check(Target::Lucene, 3132);
 }
 
 #[test]
 fn sigma_to_kql() {
-    check(Target::Kql, 3000);
+    check(Target::Kql, 3050);
 }
 
 #[test]
 fn sigma_to_eql() {
-    check(Target::Eql, 3110);
+    check(Target::Eql, 3135);
 }
 
 #[test]
 fn sigma_to_esql() {
-    check(Target::Esql, 3110);
+    check(Target::Esql, 3136);
 }
