@@ -13,14 +13,19 @@
 //! pattern ([`crate::elastic_regex`]). `LIKE` patterns escape a literal `*`,
 //! `?` and `\` with `\`, inside an ES|QL string whose own escapes double it.
 //!
+//! ES|QL's logic has three values: a test on a field the event lacks is
+//! null, and so is its negation, so `not (…)` drops such events where the
+//! rule (and Lucene, KQL, EQL) keeps them; a conversion with such a negation
+//! is approximate and says so.
+//!
 //! ES|QL has no free-text operator; a keyword search is written with the
 //! `QSTR` full-text function (Lucene syntax over every field), approximately.
 
 use std::fmt::Write as _;
 
 use ruledex_model::{
-    Aggregation, AggregationKind, Comparison, Field, Keyword, Metric, MetricFunction, Op, Pred,
-    Rule, Transform, Value,
+    Aggregation, AggregationKind, Comparison, Expr, Field, Keyword, Metric, MetricFunction, Op,
+    Pred, Rule, Transform, Value,
 };
 
 use crate::elastic_common::{
@@ -30,6 +35,8 @@ use crate::elastic_common::{
 use crate::{Conversion, Target, elastic_regex, lucene};
 
 const KEYWORD_REASON: &str = "ES|QL has no free-text operator; a keyword (field-less) search is written with QSTR (a Lucene query over every field: analysed text fields match words, keyword fields compare case-sensitively)";
+
+const NOT_NULL_REASON: &str = "ES|QL compares a missing field as null and `not null` is null, so an event lacking a field tested under `not` is dropped, where the rule keeps it";
 
 const RESERVED: &[&str] = &[
     "and", "as", "asc", "by", "desc", "false", "first", "from", "in", "is", "last", "like",
@@ -51,12 +58,27 @@ fn write_rule(cx: &mut Cx<'_>) -> Result<String, String> {
         indices(rule).join(", ")
     );
     let expr = event_expr(cx, true);
+    if negates_nullable(&expr) {
+        cx.approx(NOT_NULL_REASON);
+    }
     let cond = write_expr(&Esql, cx, &expr)?;
     let _ = write!(out, "\n| where {}", cond.text);
     if let Some(agg) = &rule.logic.aggregation {
         out.push_str(&write_aggregation(cx, agg)?);
     }
     Ok(out)
+}
+
+/// Whether `e` negates a test that is null on an event lacking its field.
+fn negates_nullable(e: &Expr) -> bool {
+    e.any(&mut |x| match x {
+        Expr::Not(inner) => inner.any(&mut |y| match y {
+            Expr::Pred(p) => !matches!(p.op, Op::Exists | Op::IsNull | Op::IsNotNull),
+            Expr::Keyword(_) => true,
+            _ => false,
+        }),
+        _ => false,
+    })
 }
 
 fn metric_call(cx: &mut Cx<'_>, m: &Metric) -> Result<String, String> {
