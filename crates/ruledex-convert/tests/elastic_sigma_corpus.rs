@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use ruledex_convert::{Conversion, Fidelity, Target, convert};
-use ruledex_model::{Rule, Vendor};
+use ruledex_model::{Expr, Field, Op, Rule, Value, Vendor};
 
 fn rules() -> Option<&'static [Rule]> {
     static RULES: OnceLock<Option<Vec<Rule>>> = OnceLock::new();
@@ -167,4 +167,184 @@ fn sigma_to_eql() {
 #[test]
 fn sigma_to_esql() {
     check(Target::Esql, 3136);
+}
+
+// ---------------------------------------------------------------------------
+// Meaning: an exact conversion, read back with ruledex's own parser, tests the
+// same things as the rule, as far as the field mapping allows.
+
+/// A predicate-level outline of an expression, insensitive to order, to how
+/// values are pooled (`in` vs `or` of `eq`), to the case of values compared
+/// case-insensitively, to number quoting, and to regex spelling. Fields are
+/// named by `name`; `winlog.channel` tests (added for Windows services) and
+/// the `.caseless` suffix are dropped.
+fn outline(e: &Expr, name: &dyn Fn(&Field) -> String) -> String {
+    match e {
+        Expr::And(c) | Expr::Or(c) => {
+            let mut parts: Vec<String> = c
+                .iter()
+                .map(|x| outline(x, name))
+                .filter(|s| !s.is_empty())
+                .collect();
+            parts.sort();
+            parts.dedup();
+            if parts.len() <= 1 {
+                return parts.pop().unwrap_or_default();
+            }
+            let k = if matches!(e, Expr::And(_)) {
+                "and"
+            } else {
+                "or"
+            };
+            format!("{k}({})", parts.join(", "))
+        }
+        Expr::Not(c) => {
+            let inner = outline(c, name);
+            match inner.strip_prefix("not(").and_then(|x| x.strip_suffix(')')) {
+                Some(twice) => twice.to_owned(),
+                None => format!("not({inner})"),
+            }
+        }
+        Expr::Pred(p) => {
+            let field = name(&p.field);
+            let field = field.strip_suffix(".caseless").unwrap_or(&field).to_owned();
+            if field == "winlog.channel" {
+                return String::new();
+            }
+            let value = |v: &Value| {
+                let s = v.to_string();
+                if p.case_sensitive {
+                    s
+                } else {
+                    s.to_lowercase()
+                }
+            };
+            // Presence tests in any spelling; a Lucene CIDR term reads back as `eq`.
+            let present = match p.op {
+                Op::Exists => Some(!matches!(p.values.first(), Some(Value::Bool(false)))),
+                Op::IsNotNull => Some(true),
+                Op::IsNull => Some(false),
+                _ => None,
+            };
+            if let Some(present) = present {
+                return if present {
+                    format!("{field} exists")
+                } else {
+                    format!("not({field} exists)")
+                };
+            }
+            let op = match p.op {
+                Op::In | Op::Cidr => Op::Eq,
+                other => other,
+            };
+            if op == Op::Regex {
+                return format!("{field} regex");
+            }
+            let mut vals: Vec<String> = p
+                .values
+                .iter()
+                .map(|v| format!("{field} {op} {}", value(v)))
+                .collect();
+            vals.sort();
+            vals.dedup();
+            match vals.len() {
+                0 => format!("{field} {op}"),
+                1 => vals.pop().unwrap_or_default(),
+                _ if p.all => format!("and({})", vals.join(", ")),
+                _ => format!("or({})", vals.join(", ")),
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+fn same_meaning(target: Target, floor_percent: usize) {
+    use ruledex_taxonomy::fields::{Fields, Schema};
+    let Some(rules) = rules() else { return };
+    let (mut exact, mut same) = (0usize, 0usize);
+    let mut shown = 0;
+    for rule in rules {
+        let c = convert(rule, target);
+        if c.fidelity != Fidelity::Exact {
+            continue;
+        }
+        let q = c.query.expect("an exact conversion has a query");
+        let lowered = match target {
+            Target::Eql => ruledex_elastic::eql::parse_and_lower(&q),
+            Target::Esql => ruledex_elastic::esql::parse_and_lower(&q),
+            Target::Lucene => ruledex_elastic::lucene::parse_and_lower(&q),
+            _ => ruledex_elastic::kql::parse_and_lower(&q),
+        }
+        .unwrap_or_else(|e| panic!("{}: {e}", rule.uid));
+        exact += 1;
+        let event = rule.events.first().map(String::as_str);
+        let ecs = |f: &Field| match &f.canonical {
+            Some(c) => Fields::global()
+                .alias_for(c, Schema::Ecs, event)
+                .unwrap_or(c)
+                .to_owned(),
+            None => format!("winlog.event_data.{}", f.raw),
+        };
+        let want = outline(&expand(&rule.logic.expr), &ecs);
+        let got = outline(&expand(&lowered.expr), &|f: &Field| f.raw.clone());
+        if want == got {
+            same += 1;
+        } else if shown < 5 {
+            shown += 1;
+            println!(
+                "  {target} differs: {}\n    want {}\n    got  {}",
+                rule.source.path,
+                want.chars().take(300).collect::<String>(),
+                got.chars().take(300).collect::<String>()
+            );
+        }
+    }
+    println!("{target}: exact conversions {exact}, same predicates when read back {same}");
+    assert!(exact > 0);
+    assert!(
+        same * 100 >= exact * floor_percent,
+        "{target}: {same} of {exact} exact conversions read back the same"
+    );
+}
+
+/// One predicate per value, so that pooled and split forms compare.
+fn expand(e: &Expr) -> Expr {
+    match e {
+        Expr::And(c) => Expr::and(c.iter().map(expand).collect()),
+        Expr::Or(c) => Expr::or(c.iter().map(expand).collect()),
+        Expr::Not(c) => Expr::not(expand(c)),
+        Expr::Pred(p) if p.values.len() > 1 && p.op != Op::Cidr => {
+            let parts: Vec<Expr> = p
+                .values
+                .iter()
+                .map(|v| {
+                    let mut one = p.clone();
+                    one.values = vec![v.clone()];
+                    one.all = false;
+                    Expr::Pred(one)
+                })
+                .collect();
+            if p.all {
+                Expr::and(parts)
+            } else {
+                Expr::or(parts)
+            }
+        }
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn exact_eql_reads_back_the_same() {
+    same_meaning(Target::Eql, 95);
+}
+
+#[test]
+fn exact_esql_reads_back_the_same() {
+    same_meaning(Target::Esql, 95);
+}
+
+#[test]
+fn exact_lucene_reads_back_the_same() {
+    same_meaning(Target::Lucene, 95);
 }
