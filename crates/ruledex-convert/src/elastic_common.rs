@@ -462,13 +462,40 @@ pub(crate) fn filter_only_aggregation(lang: &str, rule: &Rule) -> Result<Option<
         AggregationKind::Threshold { .. } => Ok(Some(format!(
             "{lang} cannot count events: the threshold ({agg}) must be set on the rule (an Elastic threshold rule over this query)"
         ))),
+        AggregationKind::EventCount { rules } | AggregationKind::ValueCount { rules, .. }
+            if rules.is_empty() =>
+        {
+            Ok(Some(format!(
+                "{lang} cannot count events: the count ({agg}) must be set on the rule (an Elastic threshold rule over this query)"
+            )))
+        }
         AggregationKind::NewTerms { .. } => Ok(Some(format!(
             "{lang} cannot find new terms: the new-terms fields and history ({agg}) must be set on the rule (an Elastic new_terms rule over this query)"
         ))),
-        other => Err(format!(
+        other => Err(no_aggregation(lang, other)),
+    }
+}
+
+/// Why `lang` cannot write an aggregation of this kind.
+pub(crate) fn no_aggregation(lang: &str, kind: &AggregationKind) -> String {
+    let rules = match kind {
+        AggregationKind::EventCount { rules }
+        | AggregationKind::ValueCount { rules, .. }
+        | AggregationKind::Temporal { rules }
+        | AggregationKind::TemporalOrdered { rules } => rules.as_slice(),
+        _ => &[],
+    };
+    if rules.is_empty() {
+        format!(
             "{lang} cannot express an aggregation of kind {}",
-            kind_name(other)
-        )),
+            kind_name(kind)
+        )
+    } else {
+        format!(
+            "a correlation of other rules ({}: {}) is converted with those rules' conditions, which are not part of this rule",
+            kind_name(kind),
+            rules.join(", ")
+        )
     }
 }
 

@@ -27,15 +27,22 @@ pub(crate) fn to_lucene(
     multiline: bool,
     dotall: bool,
 ) -> Result<LuceneRegex, String> {
-    let hir = ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .case_insensitive(case_insensitive)
-        .multi_line(multiline)
-        .dot_matches_new_line(dotall)
-        .nest_limit(64)
-        .build()
-        .parse(pattern)
+    // ASCII classes keep `\w`, `\d` and case folding short; a pattern that
+    // needs Unicode (a class of non-ASCII letters) is read with it.
+    let parse = |unicode: bool| {
+        ParserBuilder::new()
+            .unicode(unicode)
+            .utf8(unicode)
+            .case_insensitive(case_insensitive)
+            .multi_line(multiline)
+            .dot_matches_new_line(dotall)
+            .nest_limit(64)
+            .build()
+            .parse(pattern)
+            .map_err(|e| e.to_string())
+    };
+    let hir = parse(false)
+        .or_else(|_| parse(true))
         .map_err(|e| format!("the regular expression could not be read: {e}"))?;
     let mut w = Writer::default();
     let items: Vec<&Hir> = match hir.kind() {
@@ -280,6 +287,11 @@ mod tests {
     fn inner_anchor_and_word_boundary_are_refused() {
         assert!(to_lucene(r"a\bc", false, false, false).is_err());
         assert!(to_lucene("a^b", false, false, false).is_err());
+    }
+
+    #[test]
+    fn non_ascii_class_is_read_with_unicode() {
+        assert_eq!(lucene("^[ʰ-˿]+$"), "[ʰ-˿]+");
     }
 
     #[test]

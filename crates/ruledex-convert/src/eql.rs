@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 use ruledex_model::{AggregationKind, Keyword, Op, Pred, Rule, Value, Vendor};
 
 use crate::elastic_common::{
-    Cx, Dialect, Item, Match, Out, combine, eql_category, event_expr, items, join, kind_name,
+    Cx, Dialect, Item, Match, Out, combine, eql_category, event_expr, items, join, no_aggregation,
     no_op, no_transform, quote_scalars, string_match, write_expr,
 };
 use crate::elastic_regex;
@@ -61,10 +61,7 @@ fn write_rule(cx: &mut Cx<'_>) -> Result<String, String> {
         return Ok(format!("{cat} where {}", cond.text));
     };
     let AggregationKind::Sequence { steps, until } = &agg.kind else {
-        return Err(format!(
-            "EQL cannot express an aggregation of kind {}",
-            kind_name(&agg.kind)
-        ));
+        return Err(no_aggregation("EQL", &agg.kind));
     };
     if !agg.condition.is_empty() || !agg.metrics.is_empty() || agg.having.is_some() {
         return Err("EQL sequences cannot test a count".to_owned());

@@ -30,7 +30,7 @@ use ruledex_model::{
 
 use crate::elastic_common::{
     Cx, Dialect, Item, Match, Out, Piece, combine, event_expr, has_case, indices, items, join,
-    kind_name, no_op, quote_scalars, string_match, write_expr,
+    no_aggregation, no_op, quote_scalars, string_match, write_expr,
 };
 use crate::{Conversion, Target, elastic_regex, lucene};
 
@@ -148,12 +148,7 @@ fn write_aggregation(cx: &mut Cx<'_>, agg: &Aggregation) -> Result<String, Strin
             stats.push(format!("value_count = COUNT_DISTINCT({})", field(cx, f)));
             tests.extend(comparisons("value_count", &agg.condition));
         }
-        other => {
-            return Err(format!(
-                "ES|QL cannot express an aggregation of kind {}",
-                kind_name(other)
-            ));
-        }
+        other => return Err(no_aggregation("ES|QL", other)),
     }
     for m in &agg.metrics {
         stats.push(metric_call(cx, m)?);

@@ -158,9 +158,22 @@ fn elastic_eql_rules_round_trip_through_eql() {
 fn every_elastic_rule_query_written_parses() {
     let Some(rules) = rules() else { return };
     for target in [Target::Lucene, Target::Kql, Target::Eql, Target::Esql] {
-        let (mut converted, mut failures) = (0, Vec::new());
+        let (mut converted, mut exact, mut failures) = (0, 0, Vec::new());
+        let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
         for rule in rules {
             let c = convert(rule, target);
+            if let ruledex_convert::Fidelity::Unsupported { reason } = &c.fidelity {
+                assert!(!reason.trim().is_empty(), "{}: no reason", rule.uid);
+                let key: String = reason
+                    .split(" (")
+                    .next()
+                    .unwrap_or(reason)
+                    .chars()
+                    .take(90)
+                    .collect();
+                *reasons.entry(key).or_default() += 1;
+            }
+            exact += usize::from(c.fidelity == ruledex_convert::Fidelity::Exact);
             let Some(q) = c.query else { continue };
             converted += 1;
             let parsed = match target {
@@ -174,10 +187,15 @@ fn every_elastic_rule_query_written_parses() {
             }
         }
         println!(
-            "elastic -> {target}: rules {} converted {converted} parse failures {}",
+            "elastic -> {target}: rules {} converted {converted} (exact {exact}) parse failures {}",
             rules.len(),
             failures.len()
         );
+        let mut top: Vec<_> = reasons.into_iter().collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1));
+        for (r, n) in top.iter().take(6) {
+            println!("    {n:5}  {r}");
+        }
         for f in failures.iter().take(5) {
             println!("  {f}");
         }
