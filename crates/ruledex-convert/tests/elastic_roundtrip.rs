@@ -159,7 +159,7 @@ fn every_elastic_rule_query_written_parses() {
     let Some(rules) = rules() else { return };
     for target in [Target::Lucene, Target::Kql, Target::Eql, Target::Esql] {
         let (mut converted, mut exact, mut failures) = (0, 0, Vec::new());
-        let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut reasons = std::collections::BTreeMap::<String, usize>::new();
         for rule in rules {
             let c = convert(rule, target);
             if let ruledex_convert::Fidelity::Unsupported { reason } = &c.fidelity {
@@ -192,7 +192,7 @@ fn every_elastic_rule_query_written_parses() {
             failures.len()
         );
         let mut top: Vec<_> = reasons.into_iter().collect();
-        top.sort_by(|a, b| b.1.cmp(&a.1));
+        top.sort_by_key(|b| std::cmp::Reverse(b.1));
         for (r, n) in top.iter().take(6) {
             println!("    {n:5}  {r}");
         }
