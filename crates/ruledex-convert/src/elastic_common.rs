@@ -426,8 +426,55 @@ pub(crate) fn indices(rule: &Rule) -> Vec<String> {
     out
 }
 
-/// The EQL event category of the rule's events, when they agree on one.
+/// The EQL event category of an Elastic EQL rule (`any` included): the one
+/// its query names (`process where …`), else the one its catalog events agree on.
 pub(crate) fn eql_category(rule: &Rule) -> Option<String> {
+    written_category(&rule.text).or_else(|| events_category(rule))
+}
+
+/// The `query` of an Elastic rule document (TOML), as written.
+fn query_text(document: &str) -> Option<&str> {
+    let at = document.find("\nquery = ")? + "\nquery = ".len();
+    let rest = &document[at..];
+    ["'''", "\"\"\"", "'", "\""].iter().find_map(|delim| {
+        let body = rest.strip_prefix(delim)?;
+        Some(&body[..body.find(delim)?])
+    })
+}
+
+/// `word where` at the start of `text` (after white space): the category.
+fn category_at(text: &str) -> Option<String> {
+    let rest = text.trim_start();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let after = rest[word.len()..].trim_start();
+    let is_where = after
+        .strip_prefix("where")
+        .is_some_and(|t| t.starts_with(char::is_whitespace));
+    (!word.is_empty() && word != "sequence" && word != "sample" && is_where).then_some(word)
+}
+
+/// The category an Elastic rule document's EQL `query` starts with, if it is
+/// a single-event query: `process` in a query `process where …`.
+fn written_category(document: &str) -> Option<String> {
+    category_at(query_text(document)?)
+}
+
+/// The categories of the bracketed terms (`[process where …]`) of an Elastic
+/// rule document's EQL sequence, in order (the `until` term last).
+pub(crate) fn written_term_categories(document: &str) -> Vec<String> {
+    let Some(q) = query_text(document) else {
+        return Vec::new();
+    };
+    q.match_indices('[')
+        .filter_map(|(i, _)| category_at(&q[i + 1..]))
+        .collect()
+}
+
+/// The EQL event category of the rule's catalog events, when they agree on one.
+fn events_category(rule: &Rule) -> Option<String> {
     let events = ruledex_taxonomy::events::CatalogEvents::global();
     let mut cat: Option<&str> = None;
     for id in &rule.events {
@@ -673,6 +720,7 @@ pub(crate) fn event_expr(cx: &mut Cx<'_>, with_category: bool) -> Expr {
         return expr;
     }
     match eql_category(cx.rule) {
+        Some(cat) if cat == "any" => expr,
         Some(cat) => Expr::and(vec![
             Expr::Pred({
                 let mut p = Pred::new(Field::raw("event.category"), Op::Eq, vec![cat.into()]);
@@ -726,6 +774,19 @@ mod tests {
             string_match(Op::EndsWith, "x"),
             Match::Glob(vec![Piece::Star, Piece::Lit("x".into())])
         );
+    }
+
+    #[test]
+    fn category_is_read_from_the_rule_document() {
+        let doc = "[rule]\nquery = '''\nprocess where process.name == \"x\"\n'''\n";
+        assert_eq!(written_category(doc).as_deref(), Some("process"));
+        let doc = "[rule]\nquery = '''\nany where true\n'''\n";
+        assert_eq!(written_category(doc).as_deref(), Some("any"));
+        let doc = "[rule]\nquery = '''\nsequence by host.id [any where true]\n'''\n";
+        assert_eq!(written_category(doc), None);
+        assert_eq!(written_category("query: process where x"), None);
+        let doc = "[rule]\nquery = '''\nsequence [process where a] [ network where b] until [file where c]\n'''\n";
+        assert_eq!(written_term_categories(doc), ["process", "network", "file"]);
     }
 
     #[test]

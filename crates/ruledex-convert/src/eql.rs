@@ -16,17 +16,17 @@
 //!
 //! Sequences (Elastic's own EQL sequences) are written back as
 //! `sequence [by …] [with maxspan=…] [any where …] by … until [any where …]`;
-//! the model does not keep each step's event category, so steps read `any`
-//! (approximate). EQL has no free-text search: a keyword search is written
+//! the model does not keep each step's event category, so an Elastic rule's
+//! are read from its own query, and other steps read `any` (approximate). EQL has no free-text search: a keyword search is written
 //! against `message` (approximate).
 
 use std::fmt::Write as _;
 
-use ruledex_model::{AggregationKind, Keyword, Op, Pred, Rule, Value, Vendor};
+use ruledex_model::{AggregationKind, Keyword, Op, Pred, Rule, SequenceStep, Value, Vendor};
 
 use crate::elastic_common::{
     Cx, Dialect, Item, Match, Out, combine, eql_category, event_expr, items, join, no_aggregation,
-    no_op, no_transform, quote_scalars, string_match, write_expr,
+    no_op, no_transform, quote_scalars, string_match, write_expr, written_term_categories,
 };
 use crate::elastic_regex;
 use crate::{Conversion, Target};
@@ -66,7 +66,24 @@ fn write_rule(cx: &mut Cx<'_>) -> Result<String, String> {
     if !agg.condition.is_empty() || !agg.metrics.is_empty() || agg.having.is_some() {
         return Err("EQL sequences cannot test a count".to_owned());
     }
-    cx.approx(STEP_REASON);
+    // Consecutive equal steps are one term `with runs=N` (at most 100 a term).
+    let mut groups: Vec<(&SequenceStep, usize)> = Vec::new();
+    for s in steps {
+        match groups.last_mut() {
+            Some((g, runs)) if *g == s && *runs < 100 => *runs += 1,
+            _ => groups.push((s, 1)),
+        }
+    }
+    // The model keeps no step categories; an Elastic rule's own query has them.
+    let mut cats = if cx.rule.vendor == Vendor::Elastic {
+        written_term_categories(&cx.rule.text)
+    } else {
+        Vec::new()
+    };
+    if cats.len() != groups.len() + usize::from(until.is_some()) {
+        cx.approx(STEP_REASON);
+        cats = vec!["any".to_owned(); groups.len() + 1];
+    }
     let mut out = String::from("sequence");
     if !agg.group_by.is_empty() {
         let by: Vec<String> = agg.group_by.iter().map(|f| field(cx, f)).collect();
@@ -87,28 +104,20 @@ fn write_rule(cx: &mut Cx<'_>) -> Result<String, String> {
         };
         let _ = write!(out, " with maxspan={span}");
     }
-    // Consecutive equal steps are one term `with runs=N` (at most 100 a term).
-    let mut i = 0;
-    while i < steps.len() {
-        let s = &steps[i];
-        let mut runs = 1;
-        while i + runs < steps.len() && runs < 100 && steps[i + runs] == *s {
-            runs += 1;
-        }
-        i += runs;
+    for (i, (s, runs)) in groups.iter().enumerate() {
         let cond = write_expr(&Eql, cx, &s.expr)?;
-        let _ = write!(out, "\n  [any where {}]", cond.text);
+        let _ = write!(out, "\n  [{} where {}]", cats[i], cond.text);
         if !s.by.is_empty() {
             let by: Vec<String> = s.by.iter().map(|f| field(cx, f)).collect();
             let _ = write!(out, " by {}", by.join(", "));
         }
-        if runs > 1 {
+        if *runs > 1 {
             let _ = write!(out, " with runs={runs}");
         }
     }
     if let Some(u) = until {
         let cond = write_expr(&Eql, cx, u)?;
-        let _ = write!(out, "\nuntil [any where {}]", cond.text);
+        let _ = write!(out, "\nuntil [{} where {}]", cats[groups.len()], cond.text);
     }
     Ok(out)
 }
