@@ -7,8 +7,8 @@
 //! shorthands on every version and no case folding. So the pattern is parsed
 //! (`regex-syntax`, ASCII classes) and printed from its syntax tree: case
 //! folding becomes `[aA]` classes, shorthands become explicit classes, a search
-//! becomes `.*…​.*` unless anchored at that end. Word boundaries and anchors
-//! inside the pattern have no Lucene equivalent and are refused.
+//! becomes `.*….*` unless anchored at that end. A word boundary is left out
+//! (approximate); an anchor inside the pattern has no equivalent and is refused.
 
 use regex_syntax::ParserBuilder;
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
@@ -146,8 +146,28 @@ impl Writer {
                 Ok(out)
             }
             HirKind::Class(c) => self.class(c),
+            HirKind::Look(
+                Look::WordAscii
+                | Look::WordAsciiNegate
+                | Look::WordUnicode
+                | Look::WordUnicodeNegate
+                | Look::WordStartAscii
+                | Look::WordEndAscii
+                | Look::WordStartUnicode
+                | Look::WordEndUnicode
+                | Look::WordStartHalfAscii
+                | Look::WordEndHalfAscii
+                | Look::WordStartHalfUnicode
+                | Look::WordEndHalfUnicode,
+            ) => {
+                self.reasons.push(
+                    "a word boundary (`\\b`) is left out: Lucene regular expressions have none, so the pattern matches more"
+                        .to_owned(),
+                );
+                Ok(String::new())
+            }
             HirKind::Look(_) => Err(
-                "the regular expression has an anchor or word boundary inside it, which Lucene regular expressions cannot state"
+                "the regular expression has an anchor inside it (not at its start or end), which Lucene regular expressions cannot state"
                     .to_owned(),
             ),
             HirKind::Repetition(r) => {
@@ -284,9 +304,16 @@ mod tests {
     }
 
     #[test]
-    fn inner_anchor_and_word_boundary_are_refused() {
-        assert!(to_lucene(r"a\bc", false, false, false).is_err());
+    fn inner_anchor_is_refused() {
         assert!(to_lucene("a^b", false, false, false).is_err());
+        assert!(to_lucene("(^|x)b", false, false, false).is_err());
+    }
+
+    #[test]
+    fn word_boundary_is_left_out_approximately() {
+        let r = to_lucene(r"\bab\b", false, false, false).unwrap();
+        assert_eq!(r.pattern, ".*ab.*");
+        assert_eq!(r.reasons.len(), 2);
     }
 
     #[test]

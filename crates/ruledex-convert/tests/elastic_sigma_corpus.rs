@@ -151,7 +151,7 @@ fn check(target: Target, min_converted: usize) {
 
 #[test]
 fn sigma_to_lucene() {
-    check(Target::Lucene, 3132);
+    check(Target::Lucene, 3134);
 }
 
 #[test]
@@ -161,12 +161,12 @@ fn sigma_to_kql() {
 
 #[test]
 fn sigma_to_eql() {
-    check(Target::Eql, 3135);
+    check(Target::Eql, 3137);
 }
 
 #[test]
 fn sigma_to_esql() {
-    check(Target::Esql, 3136);
+    check(Target::Esql, 3138);
 }
 
 // ---------------------------------------------------------------------------
