@@ -30,6 +30,8 @@
 #![deny(missing_docs)]
 
 mod common;
+mod elastic_common;
+mod elastic_regex;
 mod eql;
 mod esql;
 mod kql;
