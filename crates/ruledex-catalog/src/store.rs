@@ -15,6 +15,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
 use ruledex_attack::{Attack, TechniqueId};
 use ruledex_ingest::Report;
 use ruledex_model::{Rule, Severity, Vendor};
@@ -205,11 +206,11 @@ impl Catalog {
     }
 }
 
-/// Serialize, hash and derive the rows of each rule, in parallel-friendly
-/// isolation from the database.
+/// Serialize, hash and derive the rows of each rule, in parallel, before the
+/// transaction opens.
 fn prepare<'r>(rules: &'r [Rule], attack: &Attack) -> Vec<Prepared<'r>> {
     let mut out: Vec<Prepared<'r>> = rules
-        .iter()
+        .par_iter()
         .map(|rule| {
             let json = serde_json::to_string(rule).unwrap_or_else(|e| {
                 // Serializing the model cannot fail for well-formed data; keep

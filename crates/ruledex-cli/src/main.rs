@@ -74,7 +74,8 @@ enum Command {
     ///
     /// Exit status 1 when some reference is unknown, revoked, deprecated or malformed.
     Attack(attack::Args),
-    /// Measure how fast the front-ends parse a corpus (single thread).
+    /// Measure how fast the front-ends parse a corpus (single thread); with
+    /// --catalog FILE, the catalog build time and guide latency.
     Bench(bench::Args),
 }
 
