@@ -181,7 +181,7 @@ impl Catalog {
         let row = conn
             .prepare_cached(
                 "SELECT r.id, r.uid, s.name, r.path, r.repo, r.commit_id, r.url, r.retrieved_at, r.content_hash,
-                        r.fully_parsed, r.techniques, r.normalized
+                        r.fully_parsed, r.techniques, r.normalized, r.text
                  FROM rules r JOIN sources s ON s.id = r.source_id WHERE r.uid = ?1",
             )?
             .query_row(params![uid], |r| {
@@ -198,6 +198,7 @@ impl Catalog {
                     r.get::<_, bool>(9)?,
                     r.get::<_, String>(10)?,
                     r.get::<_, String>(11)?,
+                    r.get::<_, String>(12)?,
                 ))
             })
             .optional()?;
@@ -214,18 +215,20 @@ impl Catalog {
             fully_parsed,
             techniques,
             json,
+            text,
         )) = row
         else {
             return Ok(None);
         };
-        let rule: Rule = serde_json::from_str(&json).map_err(|source| Error::Json {
+        let mut rule: Rule = serde_json::from_str(&json).map_err(|source| Error::Json {
             uid: uid.clone(),
             source,
         })?;
+        rule.text = text;
         let predicates = conn
             .prepare_cached(
                 "SELECT field, row_key, raw_field, op, value, polarity, derived FROM predicates
-                 WHERE rule_id = ?1 ORDER BY rowid",
+                 WHERE rule_id = ?1 ORDER BY ord",
             )?
             .query_map(params![id], |r| {
                 Ok(PredicateRow {

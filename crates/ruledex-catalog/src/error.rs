@@ -27,6 +27,17 @@ pub enum Error {
         /// Newest version this build knows.
         known: i64,
     },
+    /// A read-only catalog is not of this build's schema version (it cannot
+    /// be migrated without writing).
+    #[error(
+        "catalog schema version {found} differs from this ruledex's ({known}); open it writable once (e.g. `ruledex sync`) to migrate"
+    )]
+    SchemaMismatch {
+        /// Version in the file.
+        found: i64,
+        /// Version this build writes.
+        known: i64,
+    },
     /// A stored rule's normalized JSON could not be read back.
     #[error("stored rule `{uid}` has unreadable JSON: {source}")]
     Json {

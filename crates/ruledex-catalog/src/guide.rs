@@ -19,7 +19,7 @@
 //!
 //! A top-level technique's page includes the rules of its sub-techniques.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use ruledex_attack::TechniqueId;
 use ruledex_model::Vendor;
@@ -243,8 +243,55 @@ pub struct Guide {
     pub exclusions: Vec<ExclusionRow>,
 }
 
-/// (field, op, value).
-type Indicator = (String, String, String);
+/// An interned (field, op, value).
+type Key = (u32, u32, u32);
+
+/// Distinct rules, counted over rows sorted by rule.
+#[derive(Clone, Copy, Debug, Default)]
+struct Distinct {
+    n: usize,
+    last: i64,
+}
+
+impl Distinct {
+    /// Count `rule` unless it was the last one counted (rule ids start at 1).
+    fn add(&mut self, rule: i64) {
+        if self.last != rule {
+            self.last = rule;
+            self.n += 1;
+        }
+    }
+}
+
+/// The strings of one guide, each stored once.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(s.to_owned());
+        self.ids.insert(s.to_owned(), i);
+        i
+    }
+
+    fn name(&self, i: u32) -> &str {
+        self.names.get(i as usize).map_or("", String::as_str)
+    }
+}
+
+/// Column `i` of `r` as text, without copying.
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
 
 /// A rule selected for the guide.
 struct Selected {
@@ -482,71 +529,82 @@ impl Catalog {
                 .collect::<rusqlite::Result<_>>()?;
         }
 
-        // Predicates of the selected rules, aggregated here.
+        // Predicates of the selected rules, aggregated here in one pass over
+        // rows sorted by rule (the table is clustered by rule), so counting
+        // distinct rules needs no sets, and strings are interned.
         #[derive(Default)]
-        struct Row {
-            rules: HashSet<i64>,
-            members: BTreeSet<String>,
-            ops: HashMap<String, HashSet<i64>>,
-            values: HashMap<String, HashSet<i64>>,
-            vendors: HashMap<String, (HashSet<i64>, BTreeSet<String>)>,
+        struct RowAgg {
+            rules: Distinct,
+            members: Vec<u32>,
+            ops: HashMap<u32, Distinct>,
+            values: HashMap<u32, Distinct>,
+            vendors: HashMap<u32, (Distinct, Vec<u32>)>,
         }
-        let mut rows: HashMap<String, Row> = HashMap::new();
-        let mut indicators: HashMap<(String, String, String), HashSet<i64>> = HashMap::new();
-        let mut exclusions: HashMap<Indicator, (HashSet<i64>, HashSet<i64>)> = HashMap::new();
+        let mut strings = Interner::default();
+        let vendor_of: HashMap<i64, u32> = rules
+            .iter()
+            .map(|(id, s)| (*id, strings.id(&s.vendor)))
+            .collect();
+        let mut rows: HashMap<u32, RowAgg> = HashMap::new();
+        let mut indicators: HashMap<(u32, u32, u32), Distinct> = HashMap::new();
+        // (rule-level, branch-scoped, either)
+        let mut exclusions: HashMap<Key, (Distinct, Distinct, Distinct)> = HashMap::new();
         let sql = format!(
             "SELECT rule_id, field, row_key, raw_field, op, value, polarity, derived
-             FROM predicates WHERE rule_id IN ({sel})"
+             FROM predicates WHERE rule_id IN ({sel}) ORDER BY rule_id, ord"
         );
         let mut st = conn.prepare(&sql)?;
         let mut cursor = st.query(params_ref.as_slice())?;
         while let Some(r) = cursor.next()? {
             let rule_id: i64 = r.get(0)?;
-            let field: String = r.get(1)?;
-            let row_key: String = r.get(2)?;
-            let raw: String = r.get(3)?;
-            let op: String = r.get(4)?;
-            let value: String = r.get(5)?;
-            let polarity = Polarity::parse(&r.get::<_, String>(6)?).unwrap_or(Polarity::Pos);
+            let field = strings.id(text(r, 1)?);
+            let row_key = strings.id(text(r, 2)?);
+            let raw = strings.id(text(r, 3)?);
+            let op = strings.id(text(r, 4)?);
+            let value_text = text(r, 5)?;
+            let has_value = !value_text.is_empty();
+            let value = strings.id(value_text);
+            let polarity = Polarity::parse(text(r, 6)?).unwrap_or(Polarity::Pos);
             let derived: bool = r.get(7)?;
-            let vendor = rules
-                .get(&rule_id)
-                .map(|s| s.vendor.clone())
-                .unwrap_or_default();
+            let vendor = vendor_of.get(&rule_id).copied().unwrap_or(u32::MAX);
             let row = rows.entry(row_key).or_default();
-            row.rules.insert(rule_id);
-            row.members.insert(field.clone());
-            let v = row.vendors.entry(vendor).or_default();
-            v.0.insert(rule_id);
-            if !derived {
-                v.1.insert(raw);
-                row.ops.entry(op.clone()).or_default().insert(rule_id);
+            row.rules.add(rule_id);
+            if !row.members.contains(&field) {
+                row.members.push(field);
             }
-            if polarity == Polarity::Pos && !value.is_empty() {
-                row.values.entry(value.clone()).or_default().insert(rule_id);
+            let v = row.vendors.entry(vendor).or_default();
+            v.0.add(rule_id);
+            if !derived {
+                if !v.1.contains(&raw) {
+                    v.1.push(raw);
+                }
+                row.ops.entry(op).or_default().add(rule_id);
+            }
+            if polarity == Polarity::Pos && has_value {
+                row.values.entry(value).or_default().add(rule_id);
             }
             match polarity {
-                Polarity::Pos => {
-                    indicators
-                        .entry((field, op, value))
-                        .or_default()
-                        .insert(rule_id);
-                }
+                Polarity::Pos => indicators
+                    .entry((field, op, value))
+                    .or_default()
+                    .add(rule_id),
                 Polarity::Excl | Polarity::ExclBranch if !derived => {
                     let e = exclusions.entry((field, op, value)).or_default();
                     if polarity == Polarity::Excl {
-                        e.0.insert(rule_id);
+                        e.0.add(rule_id);
                     } else {
-                        e.1.insert(rule_id);
+                        e.1.add(rule_id);
                     }
+                    e.2.add(rule_id);
                 }
                 _ => {}
             }
         }
         drop(cursor);
 
-        let ranked = |m: HashMap<String, HashSet<i64>>| {
-            let mut v: Vec<(String, usize)> = m.into_iter().map(|(k, s)| (k, s.len())).collect();
+        let name = |i: u32| strings.name(i).to_owned();
+        let ranked = |m: HashMap<u32, Distinct>| {
+            let mut v: Vec<(String, usize)> = m.into_iter().map(|(k, d)| (name(k), d.n)).collect();
             v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             v
         };
@@ -556,18 +614,24 @@ impl Catalog {
                 let mut by_vendor: Vec<VendorField> = row
                     .vendors
                     .into_iter()
-                    .map(|(vendor, (ids, names))| VendorField {
-                        vendor,
-                        rules: ids.len(),
-                        fields: names.into_iter().collect(),
+                    .map(|(vendor, (d, names))| {
+                        let mut fields: Vec<String> = names.into_iter().map(name).collect();
+                        fields.sort();
+                        VendorField {
+                            vendor: name(vendor),
+                            rules: d.n,
+                            fields,
+                        }
                     })
                     .collect();
                 by_vendor
                     .sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| a.vendor.cmp(&b.vendor)));
+                let mut members: Vec<String> = row.members.into_iter().map(name).collect();
+                members.sort();
                 FieldRow {
-                    field: key,
-                    members: row.members.into_iter().collect(),
-                    rules: row.rules.len(),
+                    field: name(key),
+                    members,
+                    rules: row.rules.n,
                     how: ranked(row.ops)
                         .into_iter()
                         .map(|(op, rules)| OpCount { op, rules })
@@ -590,8 +654,10 @@ impl Catalog {
         let mut reach = conn.prepare_cached(
             "SELECT rules FROM reach WHERE field = ?1 AND op = ?2 AND value = ?3",
         )?;
-        let mut inds: Vec<((String, String, String), usize)> =
-            indicators.into_iter().map(|(k, s)| (k, s.len())).collect();
+        let mut inds: Vec<((String, String, String), usize)> = indicators
+            .into_iter()
+            .map(|((f, o, v), d)| ((name(f), name(o), name(v)), d.n))
+            .collect();
         inds.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         guide.indicators_total = inds.len();
         // Rank by rules here, then by corpus reach among equals: look reach up
@@ -626,14 +692,16 @@ impl Catalog {
 
         let mut excl: Vec<ExclusionRow> = exclusions
             .into_iter()
-            .map(|((field, op, value), (rule_level, branch))| ExclusionRow {
-                field,
-                op,
-                value,
-                rules: rule_level.union(&branch).count(),
-                rule_level: rule_level.len(),
-                branch_scoped: branch.difference(&rule_level).count(),
-            })
+            .map(
+                |((field, op, value), (rule_level, _, either))| ExclusionRow {
+                    field: name(field),
+                    op: name(op),
+                    value: name(value),
+                    rules: either.n,
+                    rule_level: rule_level.n,
+                    branch_scoped: either.n - rule_level.n,
+                },
+            )
             .collect();
         excl.sort_by(|a, b| {
             b.rules

@@ -95,6 +95,28 @@ impl Catalog {
         Catalog::setup(conn)
     }
 
+    /// Open an existing catalog file read-only (for servers): nothing can be
+    /// written through it, and a file of another schema version is refused.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Catalog> {
+        use rusqlite::OpenFlags;
+        let path = path.as_ref();
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| Error::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let known = schema::current_version();
+        if found != known {
+            return Err(Error::SchemaMismatch { found, known });
+        }
+        Ok(Catalog { conn })
+    }
+
     /// An empty catalog in memory.
     pub fn open_in_memory() -> Result<Catalog> {
         Catalog::setup(Connection::open_in_memory()?)

@@ -74,7 +74,7 @@ CREATE TABLE rules (
     modified     TEXT,
     rule_date    TEXT,                   -- modified, else created
     text         TEXT NOT NULL,          -- the original document
-    normalized   TEXT NOT NULL,          -- the normalized Rule as JSON
+    normalized   TEXT NOT NULL,          -- the normalized Rule as JSON, without `text`
     content_hash TEXT NOT NULL,          -- of the original text
     model_hash   TEXT NOT NULL,          -- of the normalized JSON
     fully_parsed INTEGER NOT NULL
@@ -119,17 +119,20 @@ CREATE INDEX rule_events_event ON rule_events(event);
 -- row_key: the authoring guide's row; a path field and its basename field
 -- (process.executable, process.name) share one.
 -- derived: 1 for the basename indicator a path match also yields.
+-- Clustered by rule (WITHOUT ROWID, key (rule_id, ord)): a guide reads the
+-- rows of a few hundred rules, each in one range.
 CREATE TABLE predicates (
     rule_id   INTEGER NOT NULL REFERENCES rules(id) ON DELETE CASCADE,
+    ord       INTEGER NOT NULL,          -- position in the rule
     field     TEXT NOT NULL,
     row_key   TEXT NOT NULL,
     raw_field TEXT NOT NULL,
     op        TEXT NOT NULL,
     value     TEXT NOT NULL,
     polarity  TEXT NOT NULL,
-    derived   INTEGER NOT NULL
-);
-CREATE INDEX predicates_rule ON predicates(rule_id);
+    derived   INTEGER NOT NULL,
+    PRIMARY KEY (rule_id, ord)
+) WITHOUT ROWID;
 CREATE INDEX predicates_indicator ON predicates(field, op, value);
 
 -- Corpus reach of each positive indicator, recomputed by every sync.

@@ -212,7 +212,10 @@ fn prepare<'r>(rules: &'r [Rule], attack: &Attack) -> Vec<Prepared<'r>> {
     let mut out: Vec<Prepared<'r>> = rules
         .par_iter()
         .map(|rule| {
-            let json = serde_json::to_string(rule).unwrap_or_else(|e| {
+            // The original text has its own column: keep it out of the JSON.
+            let mut bare = rule.clone();
+            bare.text = String::new();
+            let json = serde_json::to_string(&bare).unwrap_or_else(|e| {
                 // Serializing the model cannot fail for well-formed data; keep
                 // the rule with its error rather than drop it.
                 format!("{{\"error\":{:?}}}", e.to_string())
@@ -533,14 +536,15 @@ impl<'t> Writer<'t> {
             st.execute(params![id, x])?;
         }
         let mut st = tx.prepare_cached(
-            "INSERT INTO predicates (rule_id, field, row_key, raw_field, op, value, polarity, derived)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO predicates (rule_id, ord, field, row_key, raw_field, op, value, polarity, derived)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         let mut fields: Vec<&str> = Vec::new();
         let mut values: Vec<&str> = Vec::new();
-        for row in &p.predicates {
+        for (ord, row) in p.predicates.iter().enumerate() {
             st.execute(params![
                 id,
+                ord as i64,
                 row.field,
                 row.row_key,
                 row.raw_field,

@@ -528,3 +528,19 @@ fn samples_catalog_builds() {
     assert!(s.rules >= 25, "{s:#?}");
     assert_eq!(s.by_vendor[0].0, "sigma");
 }
+
+#[test]
+fn read_only_catalog_answers_and_refuses_writes() {
+    let dir = std::env::temp_dir().join(format!("ruledex-ro-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("c.db");
+    {
+        let mut c = Catalog::open(&path).unwrap();
+        c.ingest(&batches("v1"), &Attack::fixture()).unwrap();
+    }
+    let ro = Catalog::open_read_only(&path).unwrap();
+    assert_eq!(ro.guide(&GuideQuery::new("T1046")).unwrap().rules, 4);
+    assert!(ro.connection().execute("DELETE FROM rules", []).is_err());
+    assert!(Catalog::open_read_only(dir.join("missing.db")).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
