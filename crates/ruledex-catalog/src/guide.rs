@@ -243,6 +243,33 @@ pub struct Guide {
     pub exclusions: Vec<ExclusionRow>,
 }
 
+/// FNV-1a: a fast hasher for the guide's short strings and small integer
+/// keys (the standard SipHash is built to resist flooding, which a guide over
+/// the catalog's own rows does not need).
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
 /// An interned (field, op, value).
 type Key = (u32, u32, u32);
 
@@ -266,7 +293,7 @@ impl Distinct {
 /// The strings of one guide, each stored once.
 #[derive(Default)]
 struct Interner {
-    ids: HashMap<String, u32>,
+    ids: FastMap<String, u32>,
     names: Vec<String>,
 }
 
@@ -536,19 +563,21 @@ impl Catalog {
         struct RowAgg {
             rules: Distinct,
             members: Vec<u32>,
-            ops: HashMap<u32, Distinct>,
-            values: HashMap<u32, Distinct>,
-            vendors: HashMap<u32, (Distinct, Vec<u32>)>,
+            ops: FastMap<u32, Distinct>,
+            values: FastMap<u32, Distinct>,
+            vendors: FastMap<u32, (Distinct, Vec<u32>)>,
         }
         let mut strings = Interner::default();
-        let vendor_of: HashMap<i64, u32> = rules
+        let vendor_of: FastMap<i64, u32> = rules
             .iter()
             .map(|(id, s)| (*id, strings.id(&s.vendor)))
             .collect();
-        let mut rows: HashMap<u32, RowAgg> = HashMap::new();
-        let mut indicators: HashMap<(u32, u32, u32), Distinct> = HashMap::new();
+        let mut rows: FastMap<u32, RowAgg> = FastMap::default();
+        let mut indicators: FastMap<Key, Distinct> = FastMap::default();
+        // A field's row key, read once per field.
+        let mut row_of: FastMap<u32, u32> = FastMap::default();
         // (rule-level, branch-scoped, either)
-        let mut exclusions: HashMap<Key, (Distinct, Distinct, Distinct)> = HashMap::new();
+        let mut exclusions: FastMap<Key, (Distinct, Distinct, Distinct)> = FastMap::default();
         let sql = format!(
             "SELECT rule_id, field, row_key, raw_field, op, value, polarity, derived
              FROM predicates WHERE rule_id IN ({sel}) ORDER BY rule_id, ord"
@@ -558,8 +587,14 @@ impl Catalog {
         while let Some(r) = cursor.next()? {
             let rule_id: i64 = r.get(0)?;
             let field = strings.id(text(r, 1)?);
-            let row_key = strings.id(text(r, 2)?);
-            let raw = strings.id(text(r, 3)?);
+            let row_key = match row_of.get(&field) {
+                Some(k) => *k,
+                None => {
+                    let k = strings.id(text(r, 2)?);
+                    row_of.insert(field, k);
+                    k
+                }
+            };
             let op = strings.id(text(r, 4)?);
             let value_text = text(r, 5)?;
             let has_value = !value_text.is_empty();
@@ -575,6 +610,7 @@ impl Catalog {
             let v = row.vendors.entry(vendor).or_default();
             v.0.add(rule_id);
             if !derived {
+                let raw = strings.id(text(r, 3)?);
                 if !v.1.contains(&raw) {
                     v.1.push(raw);
                 }
@@ -603,7 +639,7 @@ impl Catalog {
         drop(cursor);
 
         let name = |i: u32| strings.name(i).to_owned();
-        let ranked = |m: HashMap<u32, Distinct>| {
+        let ranked = |m: FastMap<u32, Distinct>| {
             let mut v: Vec<(String, usize)> = m.into_iter().map(|(k, d)| (name(k), d.n)).collect();
             v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             v

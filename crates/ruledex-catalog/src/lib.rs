@@ -109,6 +109,7 @@ impl Catalog {
             source,
         })?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch("PRAGMA mmap_size = 268435456;")?;
         let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let known = schema::current_version();
         if found != known {
@@ -140,7 +141,8 @@ impl Catalog {
             "PRAGMA journal_mode = DELETE;
              PRAGMA synchronous = FULL;
              PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -65536;",
+             PRAGMA cache_size = -65536;
+             PRAGMA mmap_size = 268435456;",
         )?;
         schema::migrate(&mut conn)?;
         Ok(Catalog { conn })
