@@ -52,7 +52,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-pub use browse::{EventDetail, EventSummary, RuleSummary, Stats, StoredRule, SyncInfo};
+pub use browse::{EventDetail, EventSummary, RuleSummary, SourceInfo, Stats, StoredRule, SyncInfo};
 pub use coverage::{Coverage, CoverageQuery, TacticCoverage, TechniqueCoverage};
 pub use error::{Error, Result};
 pub use feed::{ChangeKind, FeedItem, FeedQuery, Page};

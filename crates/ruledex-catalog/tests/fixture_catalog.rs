@@ -544,3 +544,15 @@ fn read_only_catalog_answers_and_refuses_writes() {
     assert!(Catalog::open_read_only(dir.join("missing.db")).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn catalog_moves_between_threads() {
+    // A server keeps one catalog per worker thread, or one behind a mutex.
+    fn send<T: Send>() {}
+    send::<Catalog>();
+    let c = catalog();
+    let rules = std::thread::spawn(move || c.stats().unwrap().rules)
+        .join()
+        .unwrap();
+    assert_eq!(rules, 7);
+}
