@@ -2,6 +2,10 @@
 //!
 //! Times each vendor's front-end alone (reading the file into a `Rule`, query
 //! parsers included), not the taxonomy enrichment that ingest adds.
+//!
+//! With `--catalog FILE`, measures the catalog instead: the time to build a
+//! fresh catalog from the sources (read, parse, enrich, write), the time of a
+//! second identical sync, and the latency of `guide` for a set of techniques.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -18,12 +22,105 @@ pub(crate) struct Args {
     /// Print the figures as JSON.
     #[arg(long)]
     json: bool,
+    /// Measure the catalog instead: build FILE afresh from the sources (it
+    /// is deleted first), sync again, and time `guide`.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    attack: crate::catalog::AttackArg,
     /// Corpus directories or VENDOR=DIR; default: the embedded samples.
     #[arg(value_name = "SOURCE")]
     sources: Vec<String>,
 }
 
+/// Techniques whose guide latency `bench --catalog` reports: small, large,
+/// a sub-technique and the biggest pages of the public corpora.
+const GUIDE_TECHNIQUES: [&str; 6] = ["T1046", "T1059", "T1059.001", "T1078", "T1547", "T1218"];
+
+fn bench_catalog(args: &Args, path: &std::path::Path) -> Result<ExitCode> {
+    use ruledex_catalog::{Catalog, GuideQuery, SourceBatch};
+    let attack = args.attack.load()?;
+    let sources = crate::ingest::sources(&args.sources)?;
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let start = Instant::now();
+    let batches: Vec<SourceBatch> = sources
+        .iter()
+        .map(|s| SourceBatch::local(ruledex_ingest::ingest(s)))
+        .collect();
+    let read = start.elapsed().as_secs_f64();
+    let mut catalog = Catalog::open(path)?;
+    let report = catalog.ingest(&batches, &attack)?;
+    let build = start.elapsed().as_secs_f64();
+    let again = Instant::now();
+    let batches: Vec<SourceBatch> = sources
+        .iter()
+        .map(|s| SourceBatch::local(ruledex_ingest::ingest(s)))
+        .collect();
+    let second = catalog.ingest(&batches, &attack)?;
+    let resync = again.elapsed().as_secs_f64();
+    let stats = catalog.stats()?;
+    let mut guides = Vec::new();
+    for t in GUIDE_TECHNIQUES {
+        let mut times = Vec::new();
+        let mut rules = 0;
+        for _ in 0..args.iterations.max(1) {
+            let s = Instant::now();
+            rules = std::hint::black_box(catalog.guide(&GuideQuery::new(t))?).rules;
+            times.push(s.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        guides.push(serde_json::json!({
+            "technique": t, "rules": rules,
+            "median_ms": times[times.len() / 2], "max_ms": times[times.len() - 1],
+        }));
+    }
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let figures = serde_json::json!({
+        "catalog": path.display().to_string(),
+        "rules": stats.rules, "predicates": stats.predicates,
+        "techniques_covered": stats.techniques_covered, "bytes": size,
+        "read_seconds": read, "build_seconds": build,
+        "added": report.added,
+        "resync_seconds": resync, "resync_added": second.added, "resync_changed": second.changed,
+        "resync_removed": second.removed,
+        "guide": guides,
+    });
+    if args.json {
+        println!("{figures}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "catalog build: {} rules, {} predicate rows, {:.1} MB in {:.2} s (reading and parsing {:.2} s, writing {:.2} s)",
+        stats.rules,
+        stats.predicates,
+        size as f64 / 1e6,
+        build,
+        read,
+        build - read
+    );
+    println!(
+        "second identical sync: {:.2} s, {} added, {} changed, {} removed",
+        resync, second.added, second.changed, second.removed
+    );
+    for g in &guides {
+        println!(
+            "guide {:<10} {:>5} rules: median {:>7.2} ms, max {:>7.2} ms (of {})",
+            g["technique"].as_str().unwrap_or(""),
+            g["rules"],
+            g["median_ms"].as_f64().unwrap_or(0.0),
+            g["max_ms"].as_f64().unwrap_or(0.0),
+            args.iterations.max(1)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub(crate) fn run(args: &Args) -> Result<ExitCode> {
+    if let Some(path) = &args.catalog {
+        return bench_catalog(args, path);
+    }
     for source in crate::ingest::sources(&args.sources)? {
         let files: Vec<(String, String)> = match &source {
             Source::Samples => ruledex_samples::sigma()

@@ -2,12 +2,18 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use ruledex_ingest::{Report, Source};
 use serde_json::json;
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
+    /// Also write the rules into this catalog file (one transaction; see
+    /// `ruledex sync`), and print what was added, changed and removed.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    attack: crate::catalog::AttackArg,
     /// Print one JSON object per vendor (one per line) instead of a table.
     #[arg(long)]
     json: bool,
@@ -31,6 +37,9 @@ pub(crate) fn sources(args: &[String]) -> Result<Vec<Source>> {
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     let sources = sources(&args.sources)?;
+    if let Some(path) = &args.catalog {
+        return into_catalog(args, path, &sources);
+    }
     let mut any_failure = false;
     for source in &sources {
         let report = ruledex_ingest::ingest(source);
@@ -41,6 +50,30 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
             print_text(&report, args.max_failures);
         }
     }
+    Ok(if any_failure {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `ingest --catalog FILE`: read, then write in one transaction.
+fn into_catalog(args: &Args, path: &std::path::Path, sources: &[Source]) -> Result<ExitCode> {
+    let attack = args.attack.load()?;
+    let batches: Vec<ruledex_catalog::SourceBatch> = sources
+        .iter()
+        .map(|s| ruledex_catalog::SourceBatch::local(ruledex_ingest::ingest(s)))
+        .collect();
+    let any_failure = batches.iter().any(|b| !b.report.failures.is_empty());
+    let mut catalog = ruledex_catalog::Catalog::open(path)
+        .with_context(|| format!("opening catalog {}", path.display()))?;
+    let report = catalog.ingest(&batches, &attack).with_context(|| {
+        format!(
+            "ingest failed; the catalog is unchanged ({})",
+            path.display()
+        )
+    })?;
+    crate::sync::print_report(&report, &path.display().to_string(), args.json)?;
     Ok(if any_failure {
         ExitCode::from(1)
     } else {

@@ -4,10 +4,16 @@
 mod attack;
 mod bench;
 mod convert;
+mod catalog;
+mod coverage;
 mod events;
+mod feed;
 mod fields;
+mod guide;
 mod ingest;
+mod search;
 mod show;
+mod sync;
 
 use std::process::ExitCode;
 
@@ -35,7 +41,28 @@ enum Command {
     ///
     /// Exit status: 0 when every file gave rules, 1 when some documents
     /// failed (the report lists them), 2 on usage errors.
+    ///
+    /// With --catalog FILE, also write the rules into that catalog in one
+    /// transaction and print what was added, changed and removed.
     Ingest(ingest::Args),
+    /// Bring a catalog up to date, in one transaction: from local directories,
+    /// or (no SOURCE) from the public repositories fetched as tarballs over HTTPS.
+    ///
+    /// Exit status: 0 on success, 3 when a repository cannot be reached (the
+    /// catalog is unchanged), 2 on other errors.
+    Sync(sync::Args),
+    /// The authoring guide of an ATT&CK technique: events, fields filtered
+    /// most, top indicator values with corpus reach, exclusions, rules by vendor.
+    Guide(guide::Args),
+    /// Rules per ATT&CK tactic and technique, with vendors and events; an
+    /// ATT&CK Navigator layer with --navigator FILE.
+    Coverage(coverage::Args),
+    /// Full-text search over titles, descriptions, fields and values.
+    ///
+    /// Exit status 1 when nothing matches.
+    Search(search::Args),
+    /// The feed: rules the syncs added, changed and removed, newest first.
+    Feed(feed::Args),
     /// Show one rule normalized: metadata, logic tree and exclusions.
     Show(show::Args),
     /// Report how many field references resolve to a canonical (ECS-named)
@@ -48,7 +75,8 @@ enum Command {
     ///
     /// Exit status 1 when some reference is unknown, revoked, deprecated or malformed.
     Attack(attack::Args),
-    /// Measure how fast the front-ends parse a corpus (single thread).
+    /// Measure how fast the front-ends parse a corpus (single thread); with
+    /// --catalog FILE, the catalog build time and guide latency.
     Bench(bench::Args),
     /// Convert rules to other query languages (Kusto, SPL, Lucene, KQL, EQL,
     /// ES|QL, SQL, Sigma), each with its fidelity: exact, approximate (with
@@ -88,6 +116,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ingest(a) => ingest::run(&a),
+        Command::Sync(a) => sync::run(&a),
+        Command::Guide(a) => guide::run(&a),
+        Command::Coverage(a) => coverage::run(&a),
+        Command::Search(a) => search::run(&a),
+        Command::Feed(a) => feed::run(&a),
         Command::Show(a) => show::run(&a),
         Command::Fields(a) => fields::run(&a),
         Command::Events(a) => events::run(&a),
