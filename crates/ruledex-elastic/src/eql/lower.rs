@@ -5,8 +5,8 @@ use std::collections::HashSet;
 
 use ruledex_diag::Span;
 use ruledex_model::{
-    Aggregation, AggregationKind, Expr as M, Field, Op, Pred, RegexFlags, SequenceStep, Value,
-    Window,
+    Aggregation, AggregationKind, Expr as M, Field, Op, Pred, RegexFlags, SequenceStep, Transform,
+    Value, Window,
 };
 
 use super::ast::{
@@ -296,8 +296,66 @@ fn flip(op: CompareOp) -> CompareOp {
     }
 }
 
+/// A field read through functions the model states as transforms, innermost
+/// first: `length(f)` is [`Transform::Length`]; `substring(f, start[, end])`
+/// (positions from 0, negative from the end, `end` excluded) is
+/// [`Transform::Substring`] when `end` is absent or `0 <= start <= end`, else
+/// [`Transform::Slice`]. `None` for anything else.
+fn transformed(e: &Expr) -> Option<(&FieldPath, Vec<Transform>)> {
+    let int = |x: &Expr| match x.kind {
+        ExprKind::Literal(Literal::Int(i)) => Some(i),
+        ExprKind::Neg(ref inner) => match inner.kind {
+            ExprKind::Literal(Literal::Int(i)) => i.checked_neg(),
+            _ => None,
+        },
+        _ => None,
+    };
+    match &e.kind {
+        ExprKind::Field(f) => Some((f, Vec::new())),
+        ExprKind::Call(c) if !c.insensitive => {
+            let (field, mut chain) = transformed(c.args.first()?)?;
+            let t = match (canonical(&c.name), &c.args[1..]) {
+                ("length", []) => Transform::Length,
+                ("substring", [start]) => Transform::Substring {
+                    start: int(start)?,
+                    len: None,
+                },
+                ("substring", [start, end]) => {
+                    let (start, end) = (int(start)?, int(end)?);
+                    if 0 <= start && start <= end {
+                        Transform::Substring {
+                            start,
+                            len: Some(end - start),
+                        }
+                    } else {
+                        Transform::Slice {
+                            start,
+                            end: Some(end),
+                        }
+                    }
+                }
+                _ => return None,
+            };
+            chain.push(t);
+            Some((field, chain))
+        }
+        _ => None,
+    }
+}
+
 fn compare(e: &Expr, op: CompareOp, left: &Expr, right: &Expr) -> M {
     let span = e.span.0;
+    // A function of a field the model states as a transform, against a value.
+    let (call, lit, op) = match (&left.kind, &right.kind) {
+        (ExprKind::Call(_), ExprKind::Literal(l)) => (Some(left), Some(l), op),
+        (ExprKind::Literal(l), ExprKind::Call(_)) => (Some(right), Some(l), flip(op)),
+        _ => (None, None, op),
+    };
+    if let (Some(call), Some(lit)) = (call, lit)
+        && let Some((field, transforms)) = transformed(call)
+    {
+        return compare_value(e, op, field, transforms, lit);
+    }
     let (field, lit, op) = match (&left.kind, &right.kind) {
         (ExprKind::Field(f), ExprKind::Literal(l)) => (f, l, op),
         (ExprKind::Literal(l), ExprKind::Field(f)) => (f, l, flip(op)),
@@ -323,10 +381,27 @@ fn compare(e: &Expr, op: CompareOp, left: &Expr, right: &Expr) -> M {
         (ExprKind::Field(_) | ExprKind::Literal(_), _) => return opaque(reason(right), e),
         _ => return opaque(reason(left), e),
     };
+    compare_value(e, op, field, Vec::new(), lit)
+}
+
+/// `transforms(field) op lit`.
+fn compare_value(
+    e: &Expr,
+    op: CompareOp,
+    field: &FieldPath,
+    transforms: Vec<Transform>,
+    lit: &Literal,
+) -> M {
+    let span = e.span.0;
+    let pred = |op: Op, values: Vec<Value>, cased: bool| {
+        let mut p = pred(field, op, values, cased, span);
+        p.transforms.clone_from(&transforms);
+        M::Pred(p)
+    };
     if matches!(lit, Literal::Null) {
         return match op {
-            CompareOp::Eq => M::Pred(pred(field, Op::IsNull, Vec::new(), false, span)),
-            CompareOp::Ne => M::Pred(pred(field, Op::IsNotNull, Vec::new(), false, span)),
+            CompareOp::Eq => pred(Op::IsNull, Vec::new(), false),
+            CompareOp::Ne => pred(Op::IsNotNull, Vec::new(), false),
             _ => opaque("EQL ordering comparison with null", e),
         };
     }
@@ -337,7 +412,7 @@ fn compare(e: &Expr, op: CompareOp, left: &Expr, right: &Expr) -> M {
         CompareOp::Gt => Op::Gt,
         CompareOp::Ge => Op::Gte,
     };
-    let p = M::Pred(pred(field, model_op, vec![to_value(lit)], true, span));
+    let p = pred(model_op, vec![to_value(lit)], true);
     if op == CompareOp::Ne { M::not(p) } else { p }
 }
 
