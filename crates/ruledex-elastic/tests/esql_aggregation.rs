@@ -192,17 +192,32 @@ agg_cases! {
     // --- Opaque: what the model cannot state, with the reason.
     ratio_is_opaque: "FROM a | STATS f = COUNT(*) WHERE event.outcome == \"failure\", t = COUNT(*) BY user.name | EVAL r = f / t | WHERE r > 0.9"
         => r#"opaque("post-STATS filter on a value computed from aggregates (arithmetic)": r > 0.9)"#, "threshold by user.name";
-    date_diff_in_the_where_is_opaque: r#"FROM a | STATS lo = MIN(@timestamp), hi = MAX(@timestamp), c = COUNT(*) BY h | WHERE DATE_DIFF("seconds", lo, hi) <= 60 AND c > 2"#
-        => r#"opaque("post-STATS filter on a value computed from aggregates (DATE_DIFF)": DATE_DIFF("seconds", lo, hi) <= 60)"#, "threshold by h gt 2";
-    metric_against_now_is_opaque: "FROM a | STATS last = MAX(@timestamp) BY h | WHERE last >= NOW() - 1 hour"
-        => r#"opaque("comparison with a computed value": last >= NOW() - 1 hour)"#, "threshold by h";
+    // Values computed from metrics are the metric with transforms.
+    date_diff_in_the_where: r#"FROM a | STATS lo = MIN(@timestamp), hi = MAX(@timestamp), c = COUNT(*) BY h | WHERE DATE_DIFF("seconds", lo, hi) <= 60 AND c > 2"#
+        => "<all>", "threshold by h having date_diff(second, lo, hi) lte 60 and c gt 2";
+    date_diff_until_now_through_eval: r#"FROM a | STATS first = MIN(@timestamp), n = COUNT_DISTINCT(host.id) BY d | EVAL recent = DATE_DIFF("minute", first, NOW()) | WHERE recent <= 6 AND n == 1"#
+        => "<all>", "threshold by d having date_diff(minute, first, now) lte 6 and n eq 1";
+    date_diff_unknown_unit_is_opaque: r#"FROM a | STATS lo = MIN(@timestamp), hi = MAX(@timestamp) BY h | WHERE DATE_DIFF("fortnight", lo, hi) <= 1"#
+        => r#"opaque("post-STATS filter on a value computed from aggregates (DATE_DIFF)": DATE_DIFF("fortnight", lo, hi) <= 1)"#, "threshold by h";
+    metric_against_now: "FROM a | STATS last = MAX(@timestamp) BY h | WHERE last >= NOW() - 1 hour"
+        => "<all>", "threshold by h having date_diff(millisecond, last, now) lte 3600000";
+    metric_against_now_with_months_is_opaque: "FROM a | STATS last = MAX(@timestamp) BY h | WHERE last >= NOW() - 1 month"
+        => r#"opaque("comparison with a computed value": last >= NOW() - 1 month)"#, "threshold by h";
+    ratio_of_metrics: "FROM a | STATS bad = COUNT(*) WHERE event.outcome == \"failure\", n = COUNT(*) BY u | EVAL r = bad * 1.0 / n | WHERE r >= 0.5"
+        => "<all>", "threshold by u having ((bad * 1) / n) gte 0.5";
+    ratio_with_casts: "FROM a | STATS bad = COUNT(*), n = COUNT_DISTINCT(h) BY u | EVAL r = TO_DOUBLE(bad) / n::double | WHERE r < 0.01"
+        => "<all>", "threshold by u having (bad / n) lt 0.01";
+    integer_division_is_opaque: "FROM a | STATS bad = COUNT(*), n = COUNT_DISTINCT(h) BY u | EVAL r = bad / n | WHERE r >= 2"
+        => r#"opaque("post-STATS filter on a value computed from aggregates (arithmetic)": r >= 2)"#, "threshold by u";
+    sum_of_metrics_against_a_metric: "FROM a | STATS x = COUNT_DISTINCT(a), y = COUNT_DISTINCT(b), z = COUNT_DISTINCT(c) BY u | WHERE x + y == z"
+        => "<all>", r#"threshold by u having (x + y) field_ref "z""#;
     aggregate_of_a_computed_value_is_opaque: "FROM a | STATS m = MAX(LENGTH(process.command_line)) BY h | WHERE m > 500"
         => r#"opaque("post-STATS filter on an aggregate (MAX)": m > 500)"#, "threshold by h";
     count_distinct_of_a_folded_value_is_opaque: "FROM a | EVAL u = TO_LOWER(user.name) | STATS n = COUNT_DISTINCT(u) BY source.ip | WHERE n > 3"
         => r#"opaque("post-STATS filter on an aggregate (COUNT_DISTINCT)": n > 3)"#, "threshold by source.ip";
     aggregate_with_parameters_is_opaque: "FROM a | STATS p = PERCENTILE(network.bytes, 95) BY h | WHERE p > 1000"
         => r#"opaque("post-STATS filter on an aggregate (PERCENTILE)": p > 1000)"#, "threshold by h";
-    aggregate_with_opaque_where_is_opaque: "FROM a | STATS c = COUNT(*) WHERE LENGTH(x) > 3, n = COUNT(*) BY h | WHERE c > 1 AND n > 1"
+    aggregate_with_opaque_where_is_opaque: "FROM a | STATS c = COUNT(*) WHERE MV_COUNT(x) > 3, n = COUNT(*) BY h | WHERE c > 1 AND n > 1"
         => r#"opaque("post-STATS filter on an aggregate with an opaque WHERE": c > 1)"#, "threshold by h gt 1";
     // ES|QL compares a multi-valued value as null.
     values_compared_is_opaque: r#"FROM a | STATS sev = VALUES(rule.severity) BY h | WHERE sev == "high""#
@@ -215,8 +230,10 @@ agg_cases! {
     // SUM of a flag whose other value is NULL is null, not 0, without flagged events.
     sum_of_nullable_flag_at_zero_is_opaque: "FROM a | STATS s = SUM(CASE(x == 1, 1, NULL)) BY h | WHERE s == 0"
         => r#"opaque("post-STATS filter on an aggregate (SUM)": s == 0)"#, "threshold by h";
-    case_over_computed_metrics_is_opaque: r#"FROM a | STATS lo = MIN(@timestamp), hi = MAX(@timestamp) BY h | EVAL d = DATE_DIFF("seconds", lo, hi) | EVAL k = CASE(d < 10, "fast", "slow") | WHERE k == "fast""#
-        => r#"opaque("post-STATS filter on a value computed from aggregates (CASE)": k == "fast")"#, "threshold by h";
+    case_over_computed_metrics: r#"FROM a | STATS lo = MIN(@timestamp), hi = MAX(@timestamp) BY h | EVAL d = DATE_DIFF("seconds", lo, hi) | EVAL k = CASE(d < 10, "fast", "slow") | WHERE k == "fast""#
+        => "<all>", "threshold by h having date_diff(second, lo, hi) lt 10";
+    case_over_rounded_metrics_is_opaque: r#"FROM a | STATS m = AVG(x) BY h | EVAL k = CASE(ROUND(m) < 10, "low", "high") | WHERE k == "low""#
+        => r#"opaque("post-STATS filter on a value computed from aggregates (CASE)": k == "low")"#, "threshold by h";
     second_stats_is_opaque: "FROM a | STATS c = COUNT(*) BY host.name, user.name | STATS users = COUNT(*) BY host.name | WHERE users > 3"
         => r#"opaque("WHERE on an aggregate of a second STATS": users > 3)"#, "threshold by host.name, user.name";
     earlier_aggregate_after_a_second_stats_is_opaque: "FROM a | STATS c = COUNT(*) BY host.name, user.name | STATS n = COUNT(*) BY c | WHERE c > 3"

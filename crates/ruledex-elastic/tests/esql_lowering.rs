@@ -143,16 +143,43 @@ expr_cases! {
         => "x eq 1 or (not y eq 2 and z is_not_null)";
     coalesce_of_case_is_null: "FROM a | EVAL v = COALESCE(a, CASE(x == 1, b, NULL)) | WHERE v IS NULL"
         => "not (a is_not_null or (x eq 1 and b is_not_null))";
-    null_passing_function_is_not_null: r#"FROM a | EVAL c = REPLACE(process.command_line, "\\s+", " ") | WHERE c IS NOT NULL"#
+    null_passing_function_is_not_null: r#"FROM a | EVAL c = CONCAT(process.command_line, " ") | WHERE c IS NOT NULL"#
         => "process.command_line is_not_null";
+    // Functions the model states as transforms of the field.
+    url_decode_then_lower_is_a_chain: r#"FROM a | EVAL u = TO_LOWER(URL_DECODE(url.original)) | WHERE u LIKE "*etc/passwd*""#
+        => r#"lower(url_decode(url.original)) contains:cased "etc/passwd""#;
+    lower_of_a_plain_field_still_folds_case: r#"FROM a | EVAL n = TO_LOWER(process.name) | WHERE n == "cmd.exe""#
+        => r#"process.name eq "cmd.exe""#;
+    transform_of_a_folded_field_keeps_the_fold: r#"FROM a | EVAL n = TRIM(TO_UPPER(process.name)) | WHERE n == "CMD""#
+        => r#"trim(upper(process.name)) eq:cased "CMD""#;
+    replace_is_a_transform: r#"FROM a | EVAL c = REPLACE(process.command_line, "\\s+", " ") | WHERE c LIKE "*-enc *""#
+        => r#"replace(process.command_line, "\\s+", " ") contains:cased "-enc ""#;
+    replace_column_is_not_null: r#"FROM a | EVAL c = REPLACE(process.command_line, "\\s+", " ") | WHERE c IS NOT NULL"#
+        => r#"replace(process.command_line, "\\s+", " ") is_not_null"#;
+    length_is_a_transform: "FROM a | WHERE LENGTH(process.command_line) > 1000"
+        => "length(process.command_line) gt 1000";
+    length_through_eval: "FROM a | EVAL n = LENGTH(TRIM(x)) | WHERE n >= 5 AND n < 9"
+        => "length(trim(x)) gte 5 and length(trim(x)) lt 9";
+    substring_counts_from_one: r#"FROM a | WHERE SUBSTRING(x, 2, 3) == "abc""#
+        => r#"substring(x, 1, 3) eq:cased "abc""#;
+    substring_from_the_end: r#"FROM a | EVAL t = SUBSTRING(x, -4) | WHERE t IN (".exe", ".dll")"#
+        => r#"substring(x, -4) in:cased any[".exe", ".dll"]"#;
+    base64_decoded: r#"FROM a | EVAL d = FROM_BASE64(x) | WHERE d LIKE "*IEX*""#
+        => r#"base64_decode(x) contains:cased "IEX""#;
+    transform_of_a_coalesce_is_opaque: r#"FROM a | EVAL d = URL_DECODE(COALESCE(a, b)) | WHERE d == "x""#
+        => r#"opaque("WHERE on a column computed by EVAL (URL_DECODE)": d == "x")"#;
     eval_computed_is_opaque: r#"FROM a | EVAL s = CONCAT(user.name, "@", host.name) | WHERE s == "root@db""#
         => r#"opaque("WHERE on a column computed by EVAL (CONCAT)": s == "root@db")"#;
     eval_case_with_computed_results_is_opaque: r#"FROM a | EVAL k = CASE(x == 1, CONCAT(a, b), "z") | WHERE k == "z""#
         => r#"opaque("WHERE on a column computed by EVAL (CASE)": k == "z")"#;
-    function_result_is_opaque: "FROM a | WHERE LENGTH(process.command_line) > 1000"
-        => r#"opaque("comparison on a function result (LENGTH)": LENGTH(process.command_line) > 1000)"#;
-    non_literal_comparison_is_opaque: "FROM a | WHERE @timestamp > NOW() - 1 hour"
-        => r#"opaque("comparison with a computed value": @timestamp > NOW() - 1 hour)"#;
+    function_result_is_opaque: "FROM a | WHERE MV_COUNT(process.args) > 10"
+        => r#"opaque("comparison on a function result (MV_COUNT)": MV_COUNT(process.args) > 10)"#;
+    timestamp_since_now: "FROM a | WHERE @timestamp > NOW() - 1 hour"
+        => "date_diff(millisecond, @timestamp, now) lt 3600000";
+    timestamp_before_now_minus: "FROM a | WHERE @timestamp <= NOW() - 7 days"
+        => "date_diff(millisecond, @timestamp, now) gte 604800000";
+    non_literal_comparison_is_opaque: "FROM a | WHERE @timestamp > NOW() - 1 month"
+        => r#"opaque("comparison with a computed value": @timestamp > NOW() - 1 month)"#;
     grok_column_is_opaque: r#"FROM a | GROK message "%{IP:client} %{WORD:verb}" | WHERE verb == "GET""#
         => r#"opaque("WHERE on a column extracted by GROK": verb == "GET")"#;
     dissect_column_is_opaque: r#"FROM a | DISSECT message "%{user} logged in" | WHERE user == "x""#

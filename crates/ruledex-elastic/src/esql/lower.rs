@@ -7,13 +7,15 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use ruledex_diag::Span;
-use ruledex_model::{Expr, Field, Metric, Op, Pred, RegexFlags, Value, Window};
+use ruledex_model::{Expr, Field, Metric, Op, Pred, RegexFlags, Transform, Value, Window};
 
 use super::ast::{self, CmpOp, CommandKind, ExprKind, Literal, Query, Source};
 use super::pattern;
 use crate::lowered::Lowered;
+use computed::AggValue;
 use stats::{AggCond, AggDef};
 
+mod computed;
 mod stats;
 
 /// Fields whose positive equalities are passed on as [`Lowered::hints`].
@@ -127,12 +129,18 @@ pub mod reason {
 }
 
 /// A source field a column reads, case-folded by `TO_LOWER`/`TO_UPPER` when
-/// `fold`, converted to another type (`TO_STRING`, `::ip`) when `cast`.
+/// `fold` (`upper` says which), converted to another type (`TO_STRING`,
+/// `::ip`) when `cast`, and passed through `transforms` (innermost first).
+/// A fold of a plain field makes comparisons case-insensitive; a fold of a
+/// transformed value, or a transform of a folded one, is a
+/// [`Transform::Lower`] / [`Transform::Upper`] in the chain.
 #[derive(Clone, Debug, PartialEq)]
 struct Src {
     name: String,
     fold: bool,
+    upper: bool,
     cast: bool,
+    transforms: Vec<Transform>,
 }
 
 impl Src {
@@ -141,9 +149,98 @@ impl Src {
         Src {
             name: name.into(),
             fold: false,
+            upper: false,
             cast: false,
+            transforms: Vec::new(),
         }
     }
+
+    /// Whether the field is read as it is, or only converted.
+    fn untransformed(&self) -> bool {
+        !self.fold && self.transforms.is_empty()
+    }
+
+    /// The value passed through one more function.
+    fn then(mut self, t: Transform) -> Src {
+        if self.fold {
+            self.fold = false;
+            self.transforms.push(if self.upper {
+                Transform::Upper
+            } else {
+                Transform::Lower
+            });
+        }
+        self.transforms.push(t);
+        self
+    }
+
+    /// The value lower-cased (`TO_LOWER`) or upper-cased (`TO_UPPER`).
+    fn folded(self, upper: bool) -> Src {
+        if self.transforms.is_empty() {
+            Src {
+                fold: true,
+                upper,
+                ..self
+            }
+        } else {
+            self.then(if upper {
+                Transform::Upper
+            } else {
+                Transform::Lower
+            })
+        }
+    }
+}
+
+/// A predicate on what a source reads (its transforms included).
+fn src_pred(s: &Src, op: Op, values: Vec<Value>, cased: bool, span: Span) -> Expr {
+    let mut p = Pred::new(Field::raw(s.name.clone()), op, values).with_span(span);
+    p.case_sensitive = cased;
+    p.transforms.clone_from(&s.transforms);
+    Expr::Pred(p)
+}
+
+/// The transform an ES|QL string function applies to its first argument,
+/// when the other arguments are constants the model can hold:
+/// `URL_DECODE`, `FROM_BASE64`, `TRIM`, `LENGTH`, `SUBSTRING(s, start[,
+/// length])` (ES|QL counts from 1, the model from 0; a negative start counts
+/// from the end in both) and `REPLACE(s, regex, text)`.
+fn transform_of(c: &ast::Call) -> Option<Transform> {
+    let int = |e: &ast::Expr| match &e.kind {
+        ExprKind::Lit(Literal::Int(i)) => Some(*i),
+        ExprKind::Neg(inner) => match expr_literal(inner)? {
+            Literal::Int(i) => i.checked_neg(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let start = |e: &ast::Expr| match int(e)? {
+        0 => None,
+        i if i > 0 => Some(i - 1),
+        i => Some(i),
+    };
+    if c.star {
+        return None;
+    }
+    Some(match (c.name.as_str(), c.args.as_slice()) {
+        ("URL_DECODE", [_]) => Transform::UrlDecode,
+        ("FROM_BASE64", [_]) => Transform::Base64Decode,
+        ("TRIM", [_]) => Transform::Trim,
+        ("LENGTH", [_]) => Transform::Length,
+        ("SUBSTRING", [_, from]) => Transform::Substring {
+            start: start(from)?,
+            len: None,
+        },
+        ("SUBSTRING", [_, from, len]) => Transform::Substring {
+            start: start(from)?,
+            len: Some(int(len).filter(|n| *n >= 0)?),
+        },
+        ("REPLACE", [_, pattern, replacement]) => Transform::Replace {
+            pattern: const_str(pattern)?,
+            replacement: const_str(replacement)?,
+        },
+        _ => return None,
+    })
 }
 
 /// What a `CASE` branch gives.
@@ -192,6 +289,9 @@ enum Def {
     /// `MV_CONCAT(values, separator)` of a `VALUES` metric: one string
     /// holding every value.
     AggConcat { metric: String, separator: String },
+    /// A value computed from one metric (`DATE_DIFF`, arithmetic), stated
+    /// as the metric with transforms.
+    AggValue(Rc<AggValue>),
 }
 
 struct Lowerer {
@@ -459,7 +559,7 @@ fn over(subject: &[Src], span: Span, mut p: impl FnMut(&Src) -> Expr) -> Expr {
     for (i, s) in subject.iter().enumerate() {
         let mut all: Vec<Expr> = subject[..i]
             .iter()
-            .map(|earlier| field_pred(&earlier.name, Op::IsNull, Vec::new(), false, span))
+            .map(|earlier| src_pred(earlier, Op::IsNull, Vec::new(), false, span))
             .collect();
         all.push(p(s));
         alts.push(Expr::and(all));
@@ -801,6 +901,9 @@ impl Lowerer {
             if let Some(d) = self.classify_on_aggs(e) {
                 return d;
             }
+            if let Some(v) = self.agg_value(e) {
+                return Def::AggValue(Rc::new(v));
+            }
             return Def::Computed {
                 what: what(e),
                 from_aggs: true,
@@ -818,7 +921,18 @@ impl Lowerer {
             ExprKind::Call(c) => match (c.name.as_str(), c.args.as_slice()) {
                 ("TO_LOWER" | "TO_UPPER", [arg]) => match self.classify(arg) {
                     Def::Fields(srcs) => {
-                        Def::Fields(srcs.into_iter().map(|s| Src { fold: true, ..s }).collect())
+                        let upper = c.name == "TO_UPPER";
+                        Def::Fields(srcs.into_iter().map(|s| s.folded(upper)).collect())
+                    }
+                    _ => computed(&c.name),
+                },
+                (_, [arg, ..]) if transform_of(c).is_some() => match self.classify(arg) {
+                    // One source: a transform of the first non-null of several
+                    // is not the first non-null of their transforms when a
+                    // transform gives null (an invalid URL encoding).
+                    Def::Fields(mut srcs) if srcs.len() == 1 => {
+                        let t = transform_of(c).expect("checked");
+                        Def::Fields(vec![srcs.remove(0).then(t)])
                     }
                     _ => computed(&c.name),
                 },
@@ -919,7 +1033,7 @@ impl Lowerer {
         let any_not_null = |srcs: &[Src]| {
             Expr::or(
                 srcs.iter()
-                    .map(|s| field_pred(&s.name, Op::IsNotNull, Vec::new(), false, span))
+                    .map(|s| src_pred(s, Op::IsNotNull, Vec::new(), false, span))
                     .collect(),
             )
         };
@@ -930,7 +1044,7 @@ impl Lowerer {
                 ..
             } => Some(Expr::and(
                 srcs.iter()
-                    .map(|s| field_pred(&s.name, Op::IsNotNull, Vec::new(), false, span))
+                    .map(|s| src_pred(s, Op::IsNotNull, Vec::new(), false, span))
                     .collect(),
             )),
             Def::Case { branches, default } => {
@@ -1090,7 +1204,7 @@ impl Lowerer {
                 };
                 let text = values.iter().any(|v| matches!(v, Value::Str(_)));
                 let on_src =
-                    |s: &Src| field_pred(&s.name, Op::In, values.clone(), text && !s.fold, span);
+                    |s: &Src| src_pred(s, Op::In, values.clone(), text && !s.fold, span);
                 let p = match column {
                     None => over(&subject, span, on_src),
                     Some(d) => self.test_value(&d, e, &on_src, &|l| {
@@ -1120,7 +1234,7 @@ impl Lowerer {
                         };
                         let preds = srcs.iter().map(|s| {
                             let op = if *negated { Op::IsNotNull } else { Op::IsNull };
-                            field_pred(&s.name, op, Vec::new(), false, span)
+                            src_pred(s, op, Vec::new(), false, span)
                         });
                         return if *negated {
                             Expr::and(preds.collect())
@@ -1132,7 +1246,7 @@ impl Lowerer {
                 // COALESCE(a, b) IS NULL when both are; IS NOT NULL when either is not.
                 let preds = subject.iter().map(|s| {
                     let op = if *negated { Op::IsNotNull } else { Op::IsNull };
-                    field_pred(&s.name, op, Vec::new(), false, span)
+                    src_pred(s, op, Vec::new(), false, span)
                 });
                 if *negated {
                     Expr::or(preds.collect())
@@ -1181,6 +1295,7 @@ impl Lowerer {
             let mut pred =
                 Pred::new(Field::raw(s.name.clone()), op, vec![Value::Str(value)]).with_span(span);
             pred.case_sensitive = !s.fold;
+            pred.transforms.clone_from(&s.transforms);
             if op == Op::Regex {
                 // Lucene's `.` matches line breaks.
                 pred.regex_flags = RegexFlags {
@@ -1211,6 +1326,10 @@ impl Lowerer {
                     format!("{} (MV_CONCAT)", reason::FROM_AGGREGATES),
                     whole,
                 )),
+                Def::AggValue(_) => Err(opaque(
+                    format!("{} (a computed value)", reason::FROM_AGGREGATES),
+                    whole,
+                )),
                 Def::Bool(_) => Err(opaque(
                     format!("{} (a condition)", reason::EVAL_COMPUTED),
                     whole,
@@ -1237,9 +1356,23 @@ impl Lowerer {
             },
             ExprKind::Cast { expr, .. } => self.subject(expr, whole),
             ExprKind::Call(c) => match (c.name.as_str(), c.args.as_slice()) {
-                ("TO_LOWER" | "TO_UPPER", [arg]) => self
-                    .subject(arg, whole)
-                    .map(|srcs| srcs.into_iter().map(|s| Src { fold: true, ..s }).collect()),
+                ("TO_LOWER" | "TO_UPPER", [arg]) => {
+                    let upper = c.name == "TO_UPPER";
+                    self.subject(arg, whole)
+                        .map(|srcs| srcs.into_iter().map(|s| s.folded(upper)).collect())
+                }
+                (_, [arg, ..]) if transform_of(c).is_some() => {
+                    let t = transform_of(c).expect("checked");
+                    match self.subject(arg, whole)? {
+                        srcs if srcs.len() == 1 => {
+                            Ok(srcs.into_iter().map(|s| s.then(t.clone())).collect())
+                        }
+                        _ => Err(opaque(
+                            format!("{} ({})", reason::FUNCTION_RESULT, c.name),
+                            whole,
+                        )),
+                    }
+                }
                 (name, [arg]) if CASTS.contains(&name) => self.subject(arg, whole),
                 ("COALESCE", args) if !args.is_empty() && args.len() <= MAX_COALESCE => {
                     let mut all = Vec::new();
@@ -1383,8 +1516,8 @@ impl Lowerer {
                 return opaque(format!("{} (LOCATE)", reason::FUNCTION_RESULT), e);
             };
             let p = over(&srcs, span, |s| {
-                field_pred(
-                    &s.name,
+                src_pred(
+                    s,
                     Op::Contains,
                     vec![Value::Str(needle.clone())],
                     !s.fold,
@@ -1405,7 +1538,7 @@ impl Lowerer {
                     let pos = if op == CmpOp::Neq { CmpOp::Eq } else { op };
                     let on_src = |s: &Src| {
                         let cased = text && !s.fold && op != CmpOp::CiEq;
-                        field_pred(&s.name, cmp_model_op(pos), vec![value.clone()], cased, span)
+                        src_pred(s, cmp_model_op(pos), vec![value.clone()], cased, span)
                     };
                     let p = self.test_value(&d, e, &on_src, &|l| literal_cmp(l, pos, lit));
                     return if op == CmpOp::Neq { Expr::not(p) } else { p };
@@ -1428,6 +1561,16 @@ impl Lowerer {
             Ok(s) => s,
             Err(o) => return o,
         };
+        // `@timestamp >= NOW() - 1 hour`: the time from the field until now.
+        if let Some(ms) = computed::now_minus(rhs) {
+            let Some((t, op, value)) = computed::since_now(op, ms) else {
+                return opaque(reason::NON_LITERAL, e);
+            };
+            return over(&subject, span, |s| {
+                let s = s.clone().then(t.clone());
+                src_pred(&s, op, vec![value.clone()], false, span)
+            });
+        }
         if let Some(lit) = expr_literal(rhs) {
             let Some(value) = literal_value(lit) else {
                 return opaque(reason::NON_LITERAL, e);
@@ -1436,7 +1579,7 @@ impl Lowerer {
             let text = matches!(value, Value::Str(_));
             let p = over(&subject, span, |s| {
                 let cased = text && !s.fold && op != CmpOp::CiEq;
-                field_pred(&s.name, cmp_model_op(op), vec![value.clone()], cased, span)
+                src_pred(s, cmp_model_op(op), vec![value.clone()], cased, span)
             });
             return if op == CmpOp::Neq { Expr::not(p) } else { p };
         }
@@ -1444,10 +1587,11 @@ impl Lowerer {
         if matches!(op, CmpOp::Eq | CmpOp::Neq | CmpOp::CiEq)
             && let Ok(other) = self.subject(rhs, e)
             && let ([a], [b]) = (subject.as_slice(), other.as_slice())
+            && b.transforms.is_empty()
         {
             let cased = !a.fold && !b.fold && op != CmpOp::CiEq;
-            let p = field_pred(
-                &a.name,
+            let p = src_pred(
+                a,
                 Op::FieldRef,
                 vec![Value::Str(b.name.clone())],
                 cased,
@@ -1463,7 +1607,7 @@ impl Lowerer {
         match self.def_of(f) {
             Def::Bool(cond) => self.copy(&cond, e),
             Def::Fields(srcs) => over(&srcs, e.span(), |s| {
-                field_pred(&s.name, Op::Eq, vec![Value::Bool(true)], true, e.span())
+                src_pred(s, Op::Eq, vec![Value::Bool(true)], true, e.span())
             }),
             Def::Case { branches, default } => self.case(&branches, &default, e, |v| match v {
                 CaseValue::Lit(l) => literal_cmp(l, CmpOp::Eq, &Literal::Bool(true)).map(yes),
@@ -1504,7 +1648,7 @@ impl Lowerer {
         match values {
             Some(values) if !values.is_empty() => over(&subject, span, |s| {
                 let cased = !s.fold && op != Op::Cidr;
-                field_pred(&s.name, op, values.clone(), cased, span)
+                src_pred(s, op, values.clone(), cased, span)
             }),
             _ => opaque(reason::NON_LITERAL, e),
         }

@@ -135,7 +135,7 @@ impl Lowerer {
     /// NULL)`, which reads it from the events matching `c` only (returned).
     fn field_of(&self, e: &ast::Expr) -> Option<(String, Option<Expr>)> {
         let plain = |srcs: &[Src]| match srcs {
-            [s] if !s.fold && !s.cast => Some(s.name.clone()),
+            [s] if s.untransformed() && !s.cast => Some(s.name.clone()),
             _ => None,
         };
         match self.classify(e) {
@@ -294,7 +294,7 @@ impl Lowerer {
                     Def::Bucket(span) => self.window = Some(Window::parse(span)),
                     // Grouping by a case-folded or converted value is not
                     // grouping by the field: such a key keeps its column name.
-                    Def::Fields(srcs) if srcs.len() == 1 && !srcs[0].fold && !srcs[0].cast => {
+                    Def::Fields(srcs) if srcs.len() == 1 && srcs[0].untransformed() && !srcs[0].cast => {
                         self.group_by.push(Field::raw(srcs[0].name.clone()));
                     }
                     _ => self.group_by.push(Field::raw(name.clone())),
@@ -324,6 +324,7 @@ impl Lowerer {
                 Def::Agg(_)
                     | Def::AggCase { .. }
                     | Def::AggConcat { .. }
+                    | Def::AggValue(_)
                     | Def::Computed {
                         from_aggs: true,
                         ..
@@ -582,7 +583,7 @@ impl Lowerer {
     }
 
     /// The aggregate a column names, when conditions on it can be stated.
-    fn metric_column(&self, col: &ast::Expr, whole: &ast::Expr) -> Result<&AggDef, String> {
+    pub(super) fn metric_column(&self, col: &ast::Expr, whole: &ast::Expr) -> Result<&AggDef, String> {
         let Some(m) = col.as_field().and_then(|f| self.agg_of(f)) else {
             return Err(self.agg_reason(whole));
         };
@@ -602,7 +603,7 @@ impl Lowerer {
     }
 
     /// Whether the metric's value compares as one value.
-    fn comparable(m: &AggDef) -> Result<(), String> {
+    pub(super) fn comparable(m: &AggDef) -> Result<(), String> {
         match &m.kind {
             AggKind::Of(MetricFunction::Values, _) => Err(reason::VALUES_LIST.into()),
             AggKind::Any => Err(format!("{} (MAX)", reason::AGGREGATE)),
@@ -663,6 +664,9 @@ impl Lowerer {
         } else {
             (op, lhs, rhs)
         };
+        if let Some(x) = self.having_computed(e, op, lhs, rhs) {
+            return Ok(x);
+        }
         if let Some(lit) = expr_literal(rhs) {
             let m = self.metric_column(lhs, e)?;
             return Self::metric_cmp(m, op, lit, e);
@@ -745,6 +749,7 @@ impl Lowerer {
                     }) => computed = computed.or(Some(what)),
                     Some(Def::AggCase { .. }) => computed = computed.or(Some("CASE")),
                     Some(Def::AggConcat { .. }) => computed = computed.or(Some("MV_CONCAT")),
+                    Some(Def::AggValue(_)) => computed = computed.or(Some("a computed value")),
                     _ => {}
                 }
             }
