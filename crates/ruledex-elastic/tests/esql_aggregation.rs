@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use ruledex_elastic::Lowered;
 use ruledex_elastic::esql;
-use ruledex_model::{Aggregation, AggregationKind, Expr};
+use ruledex_model::{Aggregation, AggregationKind, Expr, Op, Pred};
 
 /// The expression in the model's compact form; `<all>` for "no condition".
 fn expr_text(e: &Expr) -> String {
@@ -53,7 +53,20 @@ fn metrics_text(a: &Aggregation) -> String {
     for m in &a.metrics {
         let mut s = format!("{} = {:?}", m.name, m.function);
         if let Some(f) = &m.field {
-            let _ = write!(s, "({f})");
+            let mut p = Pred::new(f.clone(), Op::Eq, Vec::new());
+            p.transforms.clone_from(&m.transforms);
+            let _ = write!(s, "({})", p.subject());
+        }
+        if !m.cases.is_empty() {
+            let mut cases: Vec<String> = m
+                .cases
+                .iter()
+                .map(|c| format!("{} => {:?}", c.when, c.value.to_string()))
+                .collect();
+            if let Some(o) = &m.otherwise {
+                cases.push(format!("else {:?}", o.to_string()));
+            }
+            let _ = write!(s, "({})", cases.join("; "));
         }
         if let Some(filter) = &m.filter {
             let _ = write!(s, " where {filter}");
@@ -213,8 +226,15 @@ agg_cases! {
         => "<all>", r#"threshold by u having (x + y) field_ref "z""#;
     aggregate_of_a_computed_value_is_opaque: "FROM a | STATS m = MAX(LENGTH(process.command_line)) BY h | WHERE m > 500"
         => r#"opaque("post-STATS filter on an aggregate (MAX)": m > 500)"#, "threshold by h";
-    count_distinct_of_a_folded_value_is_opaque: "FROM a | EVAL u = TO_LOWER(user.name) | STATS n = COUNT_DISTINCT(u) BY source.ip | WHERE n > 3"
-        => r#"opaque("post-STATS filter on an aggregate (COUNT_DISTINCT)": n > 3)"#, "threshold by source.ip";
+    // Distinct values of a computed value: `having` on the metric, not a value count.
+    count_distinct_of_a_folded_value: "FROM a | EVAL u = TO_LOWER(user.name) | STATS n = COUNT_DISTINCT(u) BY source.ip | WHERE n > 3"
+        => "<all>", "threshold by source.ip having n gt 3";
+    count_distinct_of_case_labels: r#"FROM a | EVAL v = CASE(process.name == "anydesk.exe", "AnyDesk", process.name LIKE "tv*.exe", "TeamViewer") | STATS n = COUNT_DISTINCT(v) BY host.id | WHERE n >= 2"#
+        => "<all>", "threshold by host.id having n gte 2";
+    count_distinct_of_computed_labels_is_opaque: r#"FROM a | EVAL v = CASE(x == 1, CONCAT(a, b), "z") | STATS n = COUNT_DISTINCT(v) BY h | WHERE n >= 2"#
+        => r#"opaque("post-STATS filter on an aggregate (COUNT_DISTINCT)": n >= 2)"#, "threshold by h";
+    values_of_case_labels_compared_is_opaque: r#"FROM a | EVAL v = CASE(x == 1, "a", "b") | STATS l = VALUES(v) BY h | WHERE l == "a""#
+        => r#"opaque("post-STATS comparison on a VALUES list": l == "a")"#, "threshold by h";
     aggregate_with_parameters_is_opaque: "FROM a | STATS p = PERCENTILE(network.bytes, 95) BY h | WHERE p > 1000"
         => r#"opaque("post-STATS filter on an aggregate (PERCENTILE)": p > 1000)"#, "threshold by h";
     aggregate_with_opaque_where_is_opaque: "FROM a | STATS c = COUNT(*) WHERE MV_COUNT(x) > 3, n = COUNT(*) BY h | WHERE c > 1 AND n > 1"
@@ -257,8 +277,12 @@ metric_cases! {
         => "n = CountDistinct(user.name) where x gt 2 and e eq 1";
     unknown_aggregates_are_other: "FROM a | STATS sd = STD_DEV(x), p = PERCENTILE(x, 95), m = MAX(LENGTH(y)) BY h"
         => r#"sd = Other("STD_DEV")(x); p = Other("PERCENTILE"); m = Other("MAX")"#;
-    conversions_are_not_plain_fields: "FROM a | EVAL s = TO_STRING(port) | STATS m = MAX(s), u = COUNT_DISTINCT(TO_LOWER(user.name)) BY h"
+    conversions_are_not_plain_fields: "FROM a | EVAL s = TO_STRING(port) | STATS m = MAX(s), u = COUNT_DISTINCT(s) BY h"
         => r#"m = Other("MAX"); u = Other("COUNT_DISTINCT")"#;
+    distinct_of_a_transformed_field: "FROM a | STATS u = COUNT_DISTINCT(TO_LOWER(user.name)), l = VALUES(LENGTH(TRIM(x))) BY h"
+        => "u = CountDistinct(lower(user.name)); l = Values(length(trim(x)))";
+    distinct_of_case_labels: r#"FROM a | EVAL v = CASE(x == 1, "a", y == 2, "b", "c") | STATS u = COUNT_DISTINCT(v) BY h"#
+        => r#"u = CountDistinct(x eq 1 => "a"; y eq 2 => "b"; else "c")"#;
     only_the_first_stats_is_described: "FROM a | STATS c = COUNT(*) BY h, u | STATS n = COUNT(*) BY h"
         => "c = Count";
 }

@@ -38,7 +38,8 @@ pub mod rule;
 pub mod value;
 
 pub use aggregation::{
-    Aggregation, AggregationKind, Comparison, Metric, MetricFunction, SequenceStep, Window,
+    Aggregation, AggregationKind, Comparison, Metric, MetricCase, MetricFunction, SequenceStep,
+    Window,
 };
 pub use exclusion::{Exclusion, ExclusionScope};
 pub use expr::{

@@ -36,7 +36,11 @@ pub(super) struct AggValue {
 /// The kind of value an aggregate gives.
 fn num_of(m: &AggDef) -> Num {
     match &m.kind {
-        AggKind::Events | AggKind::Any | AggKind::CountOf(_) | AggKind::Distinct(_) => Num::Int,
+        AggKind::Events
+        | AggKind::Any
+        | AggKind::CountOf(_)
+        | AggKind::Distinct(_)
+        | AggKind::Computed(MetricFunction::CountDistinct) => Num::Int,
         AggKind::Of(MetricFunction::Avg | MetricFunction::Median, _) => Num::Double,
         AggKind::Of(MetricFunction::Sum, _) => Num::Number,
         _ => Num::Other,
