@@ -180,9 +180,17 @@ expr_cases! {
         => "date_diff(millisecond, @timestamp, now) gte 604800000";
     non_literal_comparison_is_opaque: "FROM a | WHERE @timestamp > NOW() - 1 month"
         => r#"opaque("comparison with a computed value": @timestamp > NOW() - 1 month)"#;
-    grok_column_is_opaque: r#"FROM a | GROK message "%{IP:client} %{WORD:verb}" | WHERE verb == "GET""#
-        => r#"opaque("WHERE on a column extracted by GROK": verb == "GET")"#;
-    dissect_column_is_opaque: r#"FROM a | DISSECT message "%{user} logged in" | WHERE user == "x""#
+    grok_column_is_a_transform: r#"FROM a | GROK message "%{IP:client} %{WORD:verb}" | WHERE verb == "GET""#
+        => r#"grok(message, "%{IP:client} %{WORD:verb}", verb) eq:cased "GET""#;
+    dissect_column_is_a_transform: r#"FROM a | DISSECT message "%{user} logged in" | WHERE user == "x""#
+        => r#"dissect(message, "%{user} logged in", user) eq:cased "x""#;
+    dissect_of_a_decoded_field_then_replace: r#"FROM a | EVAL u = URL_DECODE(url.original) | DISSECT u "%{}?q=%{q}" | EVAL c = REPLACE(q, "\\+", " ") | WHERE c LIKE "*curl *""#
+        => r#"replace(dissect(url_decode(url.original), "%{}?q=%{q}", q), "\\+", " ") contains:cased "curl ""#;
+    grok_named_group: r#"FROM a | GROK process.command_line "h=(?<server>[^&]+)&" | WHERE server IS NOT NULL"#
+        => r#"grok(process.command_line, "h=(?<server>[^&]+)&", server) is_not_null"#;
+    dissect_with_options_is_opaque: r#"FROM a | DISSECT message "%{+a} %{+a}" APPEND_SEPARATOR = "-" | WHERE a == "x""#
+        => r#"opaque("WHERE on a column extracted by DISSECT": a == "x")"#;
+    dissect_of_a_computed_column_is_opaque: r#"FROM a | EVAL m = CONCAT(x, y) | DISSECT m "%{user} logged in" | WHERE user == "x""#
         => r#"opaque("WHERE on a column extracted by DISSECT": user == "x")"#;
     full_text_match_is_opaque: r#"FROM a | WHERE message : "failed password""#
         => r#"opaque("full-text search": message : "failed password")"#;

@@ -532,6 +532,25 @@ pub enum Transform {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         until: Option<String>,
     },
+    /// The text the dissect `pattern` (Elasticsearch's dissect syntax,
+    /// `%{key}` fields between literal delimiters) extracts from the value for
+    /// `key`; null when the pattern does not match (ES|QL `DISSECT`).
+    Dissect {
+        /// The dissect pattern.
+        pattern: String,
+        /// The key whose text is taken.
+        key: String,
+    },
+    /// The text the grok `pattern` (Elasticsearch's grok syntax with its
+    /// built-in pattern library: `%{SYNTAX:key}`, `%{SYNTAX:key:type}` and
+    /// `(?<key>regex)`) captures from the value for `key`, converted when the
+    /// pattern gives a type; null when the pattern does not match (ES|QL `GROK`).
+    Grok {
+        /// The grok pattern.
+        pattern: String,
+        /// The capture taken.
+        key: String,
+    },
     /// Arithmetic with the value on the left: `value op operand` (`ratio =
     /// failures / total` is `failures` with `Arith { op: Div, operand:
     /// Field("total") }`). Chained transforms apply left to right, so
@@ -668,6 +687,8 @@ impl Transform {
             Transform::Slice { .. } => "slice",
             Transform::DateDiff { .. } => "date_diff",
             Transform::Arith { .. } => "arith",
+            Transform::Dissect { .. } => "dissect",
+            Transform::Grok { .. } => "grok",
         }
     }
 
@@ -691,6 +712,9 @@ impl Transform {
                 until.as_deref().unwrap_or("now")
             ),
             Transform::Arith { op, operand } => format!("({inner} {} {operand})", op.symbol()),
+            Transform::Dissect { pattern, key } | Transform::Grok { pattern, key } => {
+                format!("{}({inner}, {pattern:?}, {key})", self.name())
+            }
             other => format!("{}({inner})", other.name()),
         }
     }

@@ -526,9 +526,23 @@ fn what(e: &ast::Expr) -> String {
     }
 }
 
-/// The column names `%{…}` of a grok or dissect pattern.
+/// The column names `%{…}` of a grok or dissect pattern (and a grok
+/// pattern's named groups `(?<name>…)`).
 fn pattern_columns(pattern: &str, grok: bool) -> Vec<String> {
     let mut out = Vec::new();
+    if grok {
+        let mut rest = pattern;
+        while let Some(i) = rest.find("(?<") {
+            rest = &rest[i + 3..];
+            let Some(end) = rest.find('>') else { break };
+            let name = &rest[..end];
+            // `(?<=…)` and `(?<!…)` are look-behinds.
+            if !name.is_empty() && !name.starts_with(['=', '!']) {
+                out.push(name.to_owned());
+            }
+            rest = &rest[end + 1..];
+        }
+    }
     let mut rest = pattern;
     while let Some(i) = rest.find("%{") {
         rest = &rest[i + 2..];
@@ -839,15 +853,38 @@ impl Lowerer {
                     self.env.insert(r.to.clone(), def);
                 }
             }
-            CommandKind::Dissect { pattern, .. } => {
+            // A column extracted from one source field (through transforms)
+            // is that field with a `Dissect` / `Grok` transform; with options
+            // (`APPEND_SEPARATOR`) or several grok patterns it is opaque.
+            CommandKind::Dissect {
+                input,
+                pattern,
+                options,
+            } => {
+                let src = self.single_src(input).filter(|_| options.is_empty());
                 for c in pattern_columns(pattern, false) {
-                    self.env.insert(c, Def::Extracted("DISSECT"));
+                    let def = match &src {
+                        Some(s) => Def::Fields(vec![s.clone().then(Transform::Dissect {
+                            pattern: pattern.clone(),
+                            key: c.clone(),
+                        })]),
+                        None => Def::Extracted("DISSECT"),
+                    };
+                    self.env.insert(c, def);
                 }
             }
-            CommandKind::Grok { patterns, .. } => {
+            CommandKind::Grok { input, patterns } => {
+                let src = self.single_src(input).filter(|_| patterns.len() == 1);
                 for p in patterns {
                     for c in pattern_columns(p, true) {
-                        self.env.insert(c, Def::Extracted("GROK"));
+                        let def = match &src {
+                            Some(s) => Def::Fields(vec![s.clone().then(Transform::Grok {
+                                pattern: p.clone(),
+                                key: c.clone(),
+                            })]),
+                            None => Def::Extracted("GROK"),
+                        };
+                        self.env.insert(c, def);
                     }
                 }
             }
@@ -868,6 +905,15 @@ impl Lowerer {
             | CommandKind::Limit(_)
             | CommandKind::Sample(_)
             | CommandKind::MvExpand(_) => {}
+        }
+    }
+
+    /// The one source field (through transforms, not a type conversion) an
+    /// expression reads.
+    fn single_src(&self, e: &ast::Expr) -> Option<Src> {
+        match self.classify(e) {
+            Def::Fields(mut srcs) if srcs.len() == 1 && !srcs[0].cast => Some(srcs.remove(0)),
+            _ => None,
         }
     }
 
@@ -1769,6 +1815,10 @@ mod tests {
         assert_eq!(
             pattern_columns("%{IP:client} %{WORD:verb:keyword} %{GREEDYDATA}", true),
             ["client", "verb"]
+        );
+        assert_eq!(
+            pattern_columns("h=(?<server>[^&]+)(?<=x)(?<!y)&%{WORD:w}", true),
+            ["server", "w"]
         );
         assert_eq!(
             pattern_columns("%{a} %{+a} %{?skip} %{&v} %{*k} %{b->} %{+c/2} %{", false),
