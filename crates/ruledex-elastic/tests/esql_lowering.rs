@@ -166,6 +166,17 @@ expr_cases! {
         => r#"substring(x, -4) in:cased any[".exe", ".dll"]"#;
     base64_decoded: r#"FROM a | EVAL d = FROM_BASE64(x) | WHERE d LIKE "*IEX*""#
         => r#"base64_decode(x) contains:cased "IEX""#;
+    // Arithmetic on one event: the left operand's field with an `arith` transform.
+    pattern_count_by_replacement: r#"FROM a | EVAL t = REPLACE(s, "[0-9]", "X") | EVAL n = LENGTH(t) - LENGTH(REPLACE(t, "X", "")) | WHERE n >= 20"#
+        => r#"(length(replace(s, "[0-9]", "X")) - length(replace(replace(s, "[0-9]", "X"), "X", ""))) gte 20"#;
+    ratio_with_double_casts: r#"FROM a | EVAL len = LENGTH(s), d = LENGTH(REPLACE(s, "[^0-9]", "")) | EVAL r = d::double / len::double | WHERE r > 0.5"#
+        => r#"(length(replace(s, "[^0-9]", "")) / length(s)) gt 0.5"#;
+    integer_division_on_events_is_opaque: "FROM a | EVAL r = LENGTH(s) / LENGTH(t) | WHERE r > 1"
+        => r#"opaque("WHERE on a column computed by EVAL (arithmetic)": r > 1)"#;
+    number_on_the_left_is_opaque: "FROM a | EVAL r = 1000 - LENGTH(s) | WHERE r > 1"
+        => r#"opaque("WHERE on a column computed by EVAL (arithmetic)": r > 1)"#;
+    division_by_a_number: "FROM a | EVAL s = delta_ms / 1000.0 | WHERE s <= 120"
+        => "(delta_ms / 1000) lte 120";
     transform_of_a_coalesce_is_opaque: r#"FROM a | EVAL d = URL_DECODE(COALESCE(a, b)) | WHERE d == "x""#
         => r#"opaque("WHERE on a column computed by EVAL (URL_DECODE)": d == "x")"#;
     eval_computed_is_opaque: r#"FROM a | EVAL s = CONCAT(user.name, "@", host.name) | WHERE s == "root@db""#

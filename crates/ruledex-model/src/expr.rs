@@ -644,6 +644,16 @@ pub enum Operand {
     /// [`Aggregation::having`](crate::Aggregation::having): another metric),
     /// by its raw name.
     Field(String),
+    /// The value of another field of the same event passed through
+    /// `transforms`, innermost first, as [`Pred::transforms`]: the pattern
+    /// count `length(replace(s, re, "X")) - length(replace(replace(s, re,
+    /// "X"), "X", ""))` subtracts such a value.
+    Value {
+        /// The field's raw name.
+        field: String,
+        /// What is applied to its value.
+        transforms: Vec<Transform>,
+    },
 }
 
 impl Eq for Operand {}
@@ -659,6 +669,11 @@ impl std::hash::Hash for Operand {
                 1u8.hash(state);
                 f.hash(state);
             }
+            Operand::Value { field, transforms } => {
+                2u8.hash(state);
+                field.hash(state);
+                transforms.hash(state);
+            }
         }
     }
 }
@@ -668,6 +683,11 @@ impl fmt::Display for Operand {
         match self {
             Operand::Number(x) => write!(f, "{x}"),
             Operand::Field(name) => f.write_str(name),
+            Operand::Value { field, transforms } => f.write_str(
+                &transforms
+                    .iter()
+                    .fold(field.clone(), |inner, t| t.wrap(&inner)),
+            ),
         }
     }
 }

@@ -7,12 +7,14 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use ruledex_diag::Span;
-use ruledex_model::{Expr, Field, Metric, Op, Pred, RegexFlags, Transform, Value, Window};
+use ruledex_model::{
+    ArithOp as MArith, Expr, Field, Metric, Op, Operand, Pred, RegexFlags, Transform, Value, Window,
+};
 
 use super::ast::{self, CmpOp, CommandKind, ExprKind, Literal, Query, Source};
 use super::pattern;
 use crate::lowered::Lowered;
-use computed::AggValue;
+use computed::{AggValue, Num};
 use stats::{AggCond, AggDef};
 
 mod computed;
@@ -141,6 +143,8 @@ struct Src {
     upper: bool,
     cast: bool,
     transforms: Vec<Transform>,
+    /// What kind of number the value is, when known (for division).
+    num: Num,
 }
 
 impl Src {
@@ -152,6 +156,7 @@ impl Src {
             upper: false,
             cast: false,
             transforms: Vec::new(),
+            num: Num::Other,
         }
     }
 
@@ -160,8 +165,38 @@ impl Src {
         !self.fold && self.transforms.is_empty()
     }
 
+    /// The transforms, the case folding included.
+    fn chain(&self) -> Vec<Transform> {
+        let mut chain = self.transforms.clone();
+        if self.fold {
+            chain.push(if self.upper {
+                Transform::Upper
+            } else {
+                Transform::Lower
+            });
+        }
+        chain
+    }
+
+    /// The value as an operand of arithmetic.
+    fn operand(&self) -> Operand {
+        let chain = self.chain();
+        if chain.is_empty() {
+            Operand::Field(self.name.clone())
+        } else {
+            Operand::Value {
+                field: self.name.clone(),
+                transforms: chain,
+            }
+        }
+    }
+
     /// The value passed through one more function.
     fn then(mut self, t: Transform) -> Src {
+        self.num = match t {
+            Transform::Length | Transform::DateDiff { .. } => Num::Int,
+            _ => Num::Other,
+        };
         if self.fold {
             self.fold = false;
             self.transforms.push(if self.upper {
@@ -661,6 +696,21 @@ fn converted(def: Def) -> Def {
     }
 }
 
+/// A converted number is a floating-point one after a conversion to `double`.
+fn as_type(def: Def, ty: &str) -> Def {
+    match def {
+        Def::Fields(mut srcs) if ty == "double" => {
+            for s in &mut srcs {
+                if matches!(s.num, Num::Int | Num::Double | Num::Number) {
+                    s.num = Num::Double;
+                }
+            }
+            Def::Fields(srcs)
+        }
+        other => other,
+    }
+}
+
 /// The condition that always holds (an empty `and`).
 fn always() -> Expr {
     Expr::And(Vec::new())
@@ -908,6 +958,50 @@ impl Lowerer {
         }
     }
 
+    /// `lhs op rhs` on one event, as the left operand's source with an
+    /// [`Transform::Arith`]: the right operand is a number or one source
+    /// (through transforms). A division needs a floating-point operand, since
+    /// ES|QL divides integers as integers; the left operand must read one
+    /// field (a number on the left is not stated).
+    fn arith(&self, op: ast::ArithOp, lhs: &ast::Expr, rhs: &ast::Expr) -> Option<Def> {
+        // A number converted to another number type is the same value.
+        let numeric = |e: &ast::Expr| match self.classify(e) {
+            Def::Fields(mut srcs) if srcs.len() == 1 => {
+                let s = srcs.remove(0);
+                let number = matches!(s.num, Num::Int | Num::Double | Num::Number);
+                (!s.cast || number).then_some(s)
+            }
+            _ => None,
+        };
+        let left = numeric(lhs)?;
+        let (operand, right) = match expr_literal(rhs) {
+            #[allow(clippy::cast_precision_loss)]
+            Some(Literal::Int(i)) => (Operand::Number(*i as f64), Num::Int),
+            Some(Literal::Float(x)) => (Operand::Number(*x), Num::Double),
+            Some(_) => return None,
+            None => {
+                let r = numeric(rhs)?;
+                (r.operand(), r.num)
+            }
+        };
+        let num = match (left.num, right) {
+            (Num::Int, Num::Int) => Num::Int,
+            (Num::Double, _) | (_, Num::Double) => Num::Double,
+            _ => Num::Number,
+        };
+        let op = match op {
+            ast::ArithOp::Add => MArith::Add,
+            ast::ArithOp::Sub => MArith::Sub,
+            ast::ArithOp::Mul => MArith::Mul,
+            ast::ArithOp::Mod => MArith::Rem,
+            ast::ArithOp::Div if num == Num::Double => MArith::Div,
+            ast::ArithOp::Div => return None,
+        };
+        let mut src = left.then(Transform::Arith { op, operand });
+        src.num = num;
+        Some(Def::Fields(vec![src]))
+    }
+
     /// The one source field (through transforms, not a type conversion) an
     /// expression reads.
     fn single_src(&self, e: &ast::Expr) -> Option<Src> {
@@ -963,7 +1057,10 @@ impl Lowerer {
         };
         match &e.kind {
             ExprKind::Field(f) => self.def_of(f),
-            ExprKind::Cast { expr, .. } => converted(self.classify(expr)),
+            ExprKind::Cast { expr, ty } => as_type(converted(self.classify(expr)), ty),
+            ExprKind::Arith { op, lhs, rhs } => self
+                .arith(*op, lhs, rhs)
+                .unwrap_or_else(|| computed("arithmetic")),
             ExprKind::Call(c) => match (c.name.as_str(), c.args.as_slice()) {
                 ("TO_LOWER" | "TO_UPPER", [arg]) => match self.classify(arg) {
                     Def::Fields(srcs) => {
@@ -983,7 +1080,14 @@ impl Lowerer {
                     _ => computed(&c.name),
                 },
                 (name, [arg]) if CASTS.contains(&name) => match self.classify(arg) {
-                    d @ (Def::Fields(_) | Def::Bool(_)) => converted(d),
+                    d @ (Def::Fields(_) | Def::Bool(_)) => {
+                        let ty = if matches!(name, "TO_DOUBLE" | "TO_DBL") {
+                            "double"
+                        } else {
+                            ""
+                        };
+                        as_type(converted(d), ty)
+                    }
                     _ => computed(&c.name),
                 },
                 ("COALESCE", args) if !args.is_empty() && args.len() <= MAX_COALESCE => {

@@ -216,15 +216,7 @@ impl Lowerer {
         match self.classify(e) {
             Def::Fields(srcs) => match srcs.as_slice() {
                 [s] if !s.cast && !s.untransformed() => {
-                    let mut chain = s.transforms.clone();
-                    if s.fold {
-                        chain.push(if s.upper {
-                            Transform::Upper
-                        } else {
-                            Transform::Lower
-                        });
-                    }
-                    Some(ComputedArg::Transformed(s.name.clone(), chain))
+                    Some(ComputedArg::Transformed(s.name.clone(), s.chain()))
                 }
                 _ => None,
             },
