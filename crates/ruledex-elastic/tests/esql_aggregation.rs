@@ -281,6 +281,8 @@ metric_cases! {
         => r#"m = Other("MAX"); u = Other("COUNT_DISTINCT")"#;
     distinct_of_a_transformed_field: "FROM a | STATS u = COUNT_DISTINCT(TO_LOWER(user.name)), l = VALUES(LENGTH(TRIM(x))) BY h"
         => "u = CountDistinct(lower(user.name)); l = Values(length(trim(x)))";
+    average_of_a_grok_length: r#"FROM a | GROK q "%{INT:i}-%{DATA:p}\\." | EVAL n = LENGTH(p) | STATS m = AVG(n), c = COUNT_DISTINCT(i) BY h"#
+        => r#"m = Avg(length(grok(q, "%{INT:i}-%{DATA:p}\\.", p))); c = CountDistinct(grok(q, "%{INT:i}-%{DATA:p}\\.", i))"#;
     distinct_of_case_labels: r#"FROM a | EVAL v = CASE(x == 1, "a", y == 2, "b", "c") | STATS u = COUNT_DISTINCT(v) BY h"#
         => r#"u = CountDistinct(x eq 1 => "a"; y eq 2 => "b"; else "c")"#;
     only_the_first_stats_is_described: "FROM a | STATS c = COUNT(*) BY h, u | STATS n = COUNT(*) BY h"

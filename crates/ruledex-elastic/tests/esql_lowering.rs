@@ -177,6 +177,10 @@ expr_cases! {
         => r#"opaque("WHERE on a column computed by EVAL (arithmetic)": r > 1)"#;
     division_by_a_number: "FROM a | EVAL s = delta_ms / 1000.0 | WHERE s <= 120"
         => "(delta_ms / 1000) lte 120";
+    field_against_a_transformed_field: r#"FROM a | GROK x ":(?<acct>[0-9]{12}):" | WHERE cloud.account.id != acct"#
+        => r#"not cloud.account.id field_ref:cased "grok(x, \":(?<acct>[0-9]{12}):\", acct)""#;
+    transformed_fields_compared: r#"FROM a | GROK x ":(?<p>[0-9]+):" | GROK y "=(?<q>[0-9]+)," | WHERE p == q"#
+        => r#"grok(x, ":(?<p>[0-9]+):", p) field_ref:cased "grok(y, \"=(?<q>[0-9]+),\", q)""#;
     transform_of_a_coalesce_is_opaque: r#"FROM a | EVAL d = URL_DECODE(COALESCE(a, b)) | WHERE d == "x""#
         => r#"opaque("WHERE on a column computed by EVAL (URL_DECODE)": d == "x")"#;
     eval_computed_is_opaque: r#"FROM a | EVAL s = CONCAT(user.name, "@", host.name) | WHERE s == "root@db""#

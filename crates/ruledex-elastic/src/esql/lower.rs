@@ -1737,16 +1737,18 @@ impl Lowerer {
         if matches!(op, CmpOp::Eq | CmpOp::Neq | CmpOp::CiEq)
             && let Ok(other) = self.subject(rhs, e)
             && let ([a], [b]) = (subject.as_slice(), other.as_slice())
-            && b.transforms.is_empty()
         {
             let cased = !a.fold && !b.fold && op != CmpOp::CiEq;
-            let p = src_pred(
+            let mut p = src_pred(
                 a,
                 Op::FieldRef,
                 vec![Value::Str(b.name.clone())],
                 cased,
                 span,
             );
+            if let Expr::Pred(p) = &mut p {
+                p.ref_transforms.clone_from(&b.transforms);
+            }
             return if op == CmpOp::Neq { Expr::not(p) } else { p };
         }
         opaque(reason::NON_LITERAL, e)

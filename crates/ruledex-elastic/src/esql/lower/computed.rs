@@ -41,8 +41,9 @@ fn num_of(m: &AggDef) -> Num {
         | AggKind::CountOf(_)
         | AggKind::Distinct(_)
         | AggKind::Computed(MetricFunction::CountDistinct) => Num::Int,
-        AggKind::Of(MetricFunction::Avg | MetricFunction::Median, _) => Num::Double,
-        AggKind::Of(MetricFunction::Sum, _) => Num::Number,
+        AggKind::Of(MetricFunction::Avg | MetricFunction::Median, _)
+        | AggKind::Computed(MetricFunction::Avg | MetricFunction::Median) => Num::Double,
+        AggKind::Of(MetricFunction::Sum, _) | AggKind::Computed(MetricFunction::Sum) => Num::Number,
         _ => Num::Other,
     }
 }

@@ -69,8 +69,8 @@ pub(super) enum AggKind {
     /// Another aggregate of one field: `SUM`, `MIN`, `MAX`, `AVG`, `MEDIAN`,
     /// `VALUES`, or a function the model names only (`STD_DEV(f)`).
     Of(MetricFunction, String),
-    /// `COUNT_DISTINCT` or `VALUES` of a transformed field or of `CASE`
-    /// labels ([`AggDef::computed`]).
+    /// `COUNT_DISTINCT`, `VALUES`, `MIN`, `MAX`, `AVG`, `SUM` or `MEDIAN` of a
+    /// transformed field or of `CASE` labels ([`AggDef::computed`]).
     Computed(MetricFunction),
     /// An aggregate the model cannot state (of a computed value, or with
     /// parameters), by function name.
@@ -311,11 +311,14 @@ impl Lowerer {
                         }
                         None => AggKind::Other(c.name.clone()),
                     },
-                    // COUNT_DISTINCT (with or without precision) or VALUES of
-                    // a transformed field or of CASE labels.
-                    ("COUNT_DISTINCT" | "VALUES", None)
-                        if (one || c.name == "COUNT_DISTINCT")
-                            && let Some(arg) = self.computed_arg(arg, &a.expr) =>
+                    // COUNT_DISTINCT (with or without precision), VALUES, or a
+                    // one-field aggregate of a transformed field or of CASE
+                    // labels.
+                    (
+                        "COUNT_DISTINCT" | "VALUES" | "MIN" | "MAX" | "AVG" | "SUM" | "MEDIAN",
+                        None,
+                    ) if (one || c.name == "COUNT_DISTINCT")
+                        && let Some(arg) = self.computed_arg(arg, &a.expr) =>
                     {
                         computed = Some(Rc::new(arg));
                         AggKind::Computed(function_of(&c.name))
