@@ -10,7 +10,7 @@ use ruledex_model::{
 };
 
 use super::ast::{
-    Call, Category, CompareOp, EventQuery, Expr, ExprKind, FieldPath, Literal, MatchOp, Patterns,
+    ArithOp, Call, Category, CompareOp, EventQuery, Expr, ExprKind, FieldPath, Literal, MatchOp, Patterns,
     Pipe, Query, QueryBody, TimeSpan,
 };
 use crate::lowered::Lowered;
@@ -300,7 +300,9 @@ fn flip(op: CompareOp) -> CompareOp {
 /// first: `length(f)` is [`Transform::Length`]; `substring(f, start[, end])`
 /// (positions from 0, negative from the end, `end` excluded) is
 /// [`Transform::Substring`] when `end` is absent or `0 <= start <= end`, else
-/// [`Transform::Slice`]. `None` for anything else.
+/// [`Transform::Slice`], and `end` may be `length(f) - k` (the same `f`),
+/// which is position `-k`; `string(f)` is `f` (its value as text, as the
+/// model compares values). `None` for anything else.
 fn transformed(e: &Expr) -> Option<(&FieldPath, Vec<Transform>)> {
     let int = |x: &Expr| match x.kind {
         ExprKind::Literal(Literal::Int(i)) => Some(i),
@@ -313,15 +315,37 @@ fn transformed(e: &Expr) -> Option<(&FieldPath, Vec<Transform>)> {
     match &e.kind {
         ExprKind::Field(f) => Some((f, Vec::new())),
         ExprKind::Call(c) if !c.insensitive => {
-            let (field, mut chain) = transformed(c.args.first()?)?;
+            let first = c.args.first()?;
+            let (field, mut chain) = transformed(first)?;
+            // `length(f) - k`, for the `end` of `substring(f, …)`: position -k.
+            let from_end = |x: &Expr| match &x.kind {
+                ExprKind::Arith {
+                    op: ArithOp::Sub,
+                    left,
+                    right,
+                } => match (&left.kind, &right.kind) {
+                    (ExprKind::Call(l), ExprKind::Literal(Literal::Int(k)))
+                        if canonical(&l.name) == "length"
+                            && !l.insensitive
+                            && l.args.len() == 1
+                            && l.args[0] == *first
+                            && *k > 0 =>
+                    {
+                        Some(-*k)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
             let t = match (canonical(&c.name), &c.args[1..]) {
+                ("string", []) => return Some((field, chain)),
                 ("length", []) => Transform::Length,
                 ("substring", [start]) => Transform::Substring {
                     start: int(start)?,
                     len: None,
                 },
                 ("substring", [start, end]) => {
-                    let (start, end) = (int(start)?, int(end)?);
+                    let (start, end) = (int(start)?, int(end).or_else(|| from_end(end))?);
                     if 0 <= start && start <= end {
                         Transform::Substring {
                             start,
@@ -532,8 +556,13 @@ fn call(e: &Expr, c: &Call) -> M {
     let Some((first, rest)) = c.args.split_first() else {
         return opaque(format!("EQL function `{name}` without arguments"), e);
     };
-    let ExprKind::Field(field) = &first.kind else {
+    let Some((field, transforms)) = transformed(first) else {
         return opaque(reason(first), e);
+    };
+    let pred = |field: &FieldPath, op: Op, values: Vec<Value>, cased: bool, span: Span| {
+        let mut p = pred(field, op, values, cased, span);
+        p.transforms.clone_from(&transforms);
+        p
     };
     if rest.is_empty() {
         return opaque(format!("EQL function `{name}` without arguments"), e);
@@ -549,10 +578,13 @@ fn call(e: &Expr, c: &Call) -> M {
             } else {
                 (op, Value::Str(s.clone()))
             }),
-            // `startsWith(a, b)` with a field: the value of `b` is the prefix.
-            ExprKind::Field(other)
-                if matches!(op, Op::StartsWith | Op::EndsWith | Op::Contains) =>
+            // `startsWith(a, b)` with a field: the value of `b` (through
+            // transforms: `substring(b, 0, -1)`) is the prefix.
+            ExprKind::Field(_) | ExprKind::Call(_)
+                if matches!(op, Op::StartsWith | Op::EndsWith | Op::Contains)
+                    && transformed(arg).is_some() =>
             {
+                let (other, ref_transforms) = transformed(arg).expect("checked");
                 let mut p = pred(
                     field,
                     Op::FieldRef,
@@ -562,6 +594,7 @@ fn call(e: &Expr, c: &Call) -> M {
                 );
                 p.case_sensitive = cased;
                 p.within = Some(op);
+                p.ref_transforms = ref_transforms;
                 others.push(M::Pred(p));
             }
             ExprKind::Literal(_) | ExprKind::Field(_) => {

@@ -70,9 +70,13 @@
 //!   [`Transform`](ruledex_model::Transform): `length(f) > 30` is `f` with
 //!   `[Length]`, `gt 30`; `substring(f, 1, 4)` is `Substring { start: 1,
 //!   len: 3 }`, and with a negative position (`substring(f, 0, -1)`, all but
-//!   the last character) `Slice { start: 0, end: -1 }`. They nest
-//!   (`length(substring(f, 2))`). Used in a pattern match (`:`, `like`), a
-//!   list, or as another function's argument they stay opaque.
+//!   the last character) `Slice { start: 0, end: -1 }`; an `end` written
+//!   `length(f) - k` is position `-k`. They nest (`length(substring(f,
+//!   2))`), and `string(f)` is `f` itself. The same holds for both arguments
+//!   of `startsWith`, `endsWith` and `stringContains`: `startsWith~(a,
+//!   substring(b, 0, -1))` is `a field_ref(starts_with) b` with
+//!   `ref_transforms: [Slice]`. Used in a pattern match (`:`, `like`) or a
+//!   list they stay opaque.
 //! - Any other function, arithmetic, and comparisons no predicate can hold
 //!   are `Expr::Opaque`, with a reason naming the function
 //!   (`EQL function \`number\``) or the construct.
