@@ -233,15 +233,21 @@ agg_cases! {
         => "<all>", "threshold by host.id having n gte 2";
     count_distinct_of_computed_labels_is_opaque: r#"FROM a | EVAL v = CASE(x == 1, CONCAT(a, b), "z") | STATS n = COUNT_DISTINCT(v) BY h | WHERE n >= 2"#
         => r#"opaque("post-STATS filter on an aggregate (COUNT_DISTINCT)": n >= 2)"#, "threshold by h";
-    values_of_case_labels_compared_is_opaque: r#"FROM a | EVAL v = CASE(x == 1, "a", "b") | STATS l = VALUES(v) BY h | WHERE l == "a""#
-        => r#"opaque("post-STATS comparison on a VALUES list": l == "a")"#, "threshold by h";
+    values_of_case_labels_compared: r#"FROM a | EVAL v = CASE(x == 1, "a", "b") | STATS l = VALUES(v) BY h | WHERE l == "a""#
+        => "<all>", r#"threshold by h having value_count(l) eq 1 and l eq:cased "a""#;
     aggregate_with_parameters_is_opaque: "FROM a | STATS p = PERCENTILE(network.bytes, 95) BY h | WHERE p > 1000"
         => r#"opaque("post-STATS filter on an aggregate (PERCENTILE)": p > 1000)"#, "threshold by h";
-    aggregate_with_opaque_where_is_opaque: "FROM a | STATS c = COUNT(*) WHERE MV_COUNT(x) > 3, n = COUNT(*) BY h | WHERE c > 1 AND n > 1"
+    aggregate_with_opaque_where_is_opaque: "FROM a | STATS c = COUNT(*) WHERE MV_SUM(x) > 3, n = COUNT(*) BY h | WHERE c > 1 AND n > 1"
         => r#"opaque("post-STATS filter on an aggregate with an opaque WHERE": c > 1)"#, "threshold by h gt 1";
-    // ES|QL compares a multi-valued value as null.
-    values_compared_is_opaque: r#"FROM a | STATS sev = VALUES(rule.severity) BY h | WHERE sev == "high""#
-        => r#"opaque("post-STATS comparison on a VALUES list": sev == "high")"#, "threshold by h";
+    // ES|QL compares a multi-valued value as null: only a one-value list compares.
+    values_compared: r#"FROM a | STATS sev = VALUES(rule.severity) BY h | WHERE sev == "high""#
+        => "<all>", r#"threshold by h having value_count(sev) eq 1 and sev eq:cased "high""#;
+    values_not_equal: "FROM a | STATS s = VALUES(risk) BY h | WHERE s != 73"
+        => "<all>", "threshold by h having value_count(s) eq 1 and not s eq 73";
+    values_compared_with_null_is_opaque: "FROM a | STATS s = VALUES(risk) BY h | WHERE s == null"
+        => r#"opaque("post-STATS comparison on a VALUES list": s == NULL)"#, "threshold by h";
+    number_of_values: "FROM a | STATS s = VALUES(event.action) BY h | EVAL n = MV_COUNT(s) | WHERE n >= 2"
+        => "<all>", "threshold by h having value_count(s) gte 2";
     concatenated_values_across_the_separator_is_opaque: r#"FROM a | STATS mods = VALUES(event.module) BY h | EVAL s = MV_CONCAT(mods, ",") | WHERE s LIKE "*a,b*""#
         => r#"opaque("post-STATS filter on a value computed from aggregates (MV_CONCAT)": s LIKE "*a,b*")"#, "threshold by h";
     // MAX of a flag is 0 or 1: `>= 0` says nothing about the count of flagged events.

@@ -187,8 +187,10 @@ expr_cases! {
         => r#"opaque("WHERE on a column computed by EVAL (CONCAT)": s == "root@db")"#;
     eval_case_with_computed_results_is_opaque: r#"FROM a | EVAL k = CASE(x == 1, CONCAT(a, b), "z") | WHERE k == "z""#
         => r#"opaque("WHERE on a column computed by EVAL (CASE)": k == "z")"#;
-    function_result_is_opaque: "FROM a | WHERE MV_COUNT(process.args) > 10"
-        => r#"opaque("comparison on a function result (MV_COUNT)": MV_COUNT(process.args) > 10)"#;
+    value_count_is_a_transform: "FROM a | EVAL n = MV_COUNT(process.args) | WHERE n > 10"
+        => "value_count(process.args) gt 10";
+    function_result_is_opaque: "FROM a | WHERE MV_SUM(process.args) > 10"
+        => r#"opaque("comparison on a function result (MV_SUM)": MV_SUM(process.args) > 10)"#;
     timestamp_since_now: "FROM a | WHERE @timestamp > NOW() - 1 hour"
         => "date_diff(millisecond, @timestamp, now) lt 3600000";
     timestamp_before_now_minus: "FROM a | WHERE @timestamp <= NOW() - 7 days"

@@ -538,6 +538,11 @@ pub enum Transform {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         until: Option<String>,
     },
+    /// How many values the field holds: 1 for a single value, `n` for a list
+    /// of `n`; null when the field is absent (ES|QL `MV_COUNT`). Inside
+    /// [`Aggregation::having`](crate::Aggregation::having), on a `values`
+    /// metric, the number of distinct values.
+    ValueCount,
     /// The text the dissect `pattern` (Elasticsearch's dissect syntax,
     /// `%{key}` fields between literal delimiters) extracts from the value for
     /// `key`; null when the pattern does not match (ES|QL `DISSECT`).
@@ -713,6 +718,7 @@ impl Transform {
             Transform::Slice { .. } => "slice",
             Transform::DateDiff { .. } => "date_diff",
             Transform::Arith { .. } => "arith",
+            Transform::ValueCount => "value_count",
             Transform::Dissect { .. } => "dissect",
             Transform::Grok { .. } => "grok",
         }

@@ -194,7 +194,7 @@ impl Src {
     /// The value passed through one more function.
     fn then(mut self, t: Transform) -> Src {
         self.num = match t {
-            Transform::Length | Transform::DateDiff { .. } => Num::Int,
+            Transform::Length | Transform::DateDiff { .. } | Transform::ValueCount => Num::Int,
             _ => Num::Other,
         };
         if self.fold {
@@ -237,7 +237,7 @@ fn src_pred(s: &Src, op: Op, values: Vec<Value>, cased: bool, span: Span) -> Exp
 
 /// The transform an ES|QL string function applies to its first argument,
 /// when the other arguments are constants the model can hold:
-/// `URL_DECODE`, `FROM_BASE64`, `TRIM`, `LENGTH`, `SUBSTRING(s, start[,
+/// `URL_DECODE`, `FROM_BASE64`, `TRIM`, `LENGTH`, `MV_COUNT`, `SUBSTRING(s, start[,
 /// length])` (ES|QL counts from 1, the model from 0; a negative start counts
 /// from the end in both) and `REPLACE(s, regex, text)`.
 fn transform_of(c: &ast::Call) -> Option<Transform> {
@@ -262,6 +262,7 @@ fn transform_of(c: &ast::Call) -> Option<Transform> {
         ("FROM_BASE64", [_]) => Transform::Base64Decode,
         ("TRIM", [_]) => Transform::Trim,
         ("LENGTH", [_]) => Transform::Length,
+        ("MV_COUNT", [_]) => Transform::ValueCount,
         ("SUBSTRING", [_, from]) => Transform::Substring {
             start: start(from)?,
             len: None,

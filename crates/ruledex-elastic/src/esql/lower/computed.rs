@@ -142,6 +142,18 @@ impl Lowerer {
             ExprKind::Call(c) => match (c.name.as_str(), c.args.as_slice()) {
                 ("TO_DOUBLE" | "TO_DBL", [x]) => self.agg_cast(x, "double"),
                 ("TO_LONG" | "TO_INTEGER" | "TO_INT", [x]) => self.agg_cast(x, "long"),
+                // The number of values of a metric (a VALUES list included).
+                ("MV_COUNT", [x]) => {
+                    let m = self.metric_column(x, x).ok()?;
+                    if m.kind == AggKind::Any {
+                        return None;
+                    }
+                    Some(AggValue {
+                        metric: m.name.clone(),
+                        transforms: vec![Transform::ValueCount],
+                        num: Num::Int,
+                    })
+                }
                 ("DATE_DIFF", [unit, from, until]) => {
                     let Some(Literal::Str(unit)) = expr_literal(unit) else {
                         return None;

@@ -694,9 +694,20 @@ impl Lowerer {
     fn metric_cmp(m: &AggDef, op: CmpOp, lit: &Literal, at: &ast::Expr) -> Result<Expr, String> {
         let span = at.span();
         match &m.kind {
-            // ES|QL compares a multi-valued list as null.
+            // ES|QL compares a multi-valued list as null: the comparison holds
+            // when the list has one value and it compares.
             AggKind::Of(MetricFunction::Values, _) | AggKind::Computed(MetricFunction::Values) => {
-                Err(reason::VALUES_LIST.into())
+                let value = match literal_value(lit) {
+                    Some(Value::Null) | None => return Err(reason::VALUES_LIST.into()),
+                    Some(v) => v,
+                };
+                let mut one = Pred::new(Field::raw(m.name.clone()), Op::Eq, vec![Value::Int(1)])
+                    .with_span(span);
+                one.transforms.push(Transform::ValueCount);
+                let cased = matches!(value, Value::Str(_)) && op != CmpOp::CiEq;
+                let p = field_pred(&m.name, cmp_model_op(op), vec![value], cased, span);
+                let p = if op == CmpOp::Neq { Expr::not(p) } else { p };
+                Ok(Expr::and(vec![Expr::Pred(one), p]))
             }
             // MAX of a flag is 1 when the count of flagged events is at least
             // one, else 0 (or null): the comparison is restated on the count.
