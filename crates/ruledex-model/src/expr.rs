@@ -736,7 +736,10 @@ impl Transform {
                 pattern,
                 replacement,
             } => format!("replace({inner}, {pattern:?}, {replacement:?})"),
-            Transform::Slice { start, end: Some(e) } => format!("slice({inner}, {start}, {e})"),
+            Transform::Slice {
+                start,
+                end: Some(e),
+            } => format!("slice({inner}, {start}, {e})"),
             Transform::Slice { start, end: None } => format!("slice({inner}, {start})"),
             Transform::DateDiff { unit, until } => format!(
                 "date_diff({}, {inner}, {})",
@@ -836,9 +839,11 @@ impl fmt::Display for Pred {
         if matches!(self.op, Op::IsNull | Op::IsNotNull) {
             return Ok(());
         }
-        if let (Op::FieldRef, [Value::Str(other)], false) =
-            (self.op, self.values.as_slice(), self.ref_transforms.is_empty())
-        {
+        if let (Op::FieldRef, [Value::Str(other)], false) = (
+            self.op,
+            self.values.as_slice(),
+            self.ref_transforms.is_empty(),
+        ) {
             let subject = self
                 .ref_transforms
                 .iter()

@@ -245,13 +245,10 @@ impl Logic {
             return false;
         }
         if let Some(agg) = &self.aggregation {
-            let metric_opaque = agg
-                .metrics
-                .iter()
-                .any(|m| {
-                    m.filter.as_ref().is_some_and(Expr::has_opaque)
-                        || m.cases.iter().any(|c| c.when.has_opaque())
-                });
+            let metric_opaque = agg.metrics.iter().any(|m| {
+                m.filter.as_ref().is_some_and(Expr::has_opaque)
+                    || m.cases.iter().any(|c| c.when.has_opaque())
+            });
             if metric_opaque || agg.having.as_ref().is_some_and(Expr::has_opaque) {
                 return false;
             }

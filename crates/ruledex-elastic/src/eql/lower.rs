@@ -10,8 +10,8 @@ use ruledex_model::{
 };
 
 use super::ast::{
-    ArithOp, Call, Category, CompareOp, EventQuery, Expr, ExprKind, FieldPath, Literal, MatchOp, Patterns,
-    Pipe, Query, QueryBody, TimeSpan,
+    ArithOp, Call, Category, CompareOp, EventQuery, Expr, ExprKind, FieldPath, Literal, MatchOp,
+    Patterns, Pipe, Query, QueryBody, TimeSpan,
 };
 use crate::lowered::Lowered;
 

@@ -1354,8 +1354,7 @@ impl Lowerer {
                     return opaque(reason::NON_LITERAL, e);
                 };
                 let text = values.iter().any(|v| matches!(v, Value::Str(_)));
-                let on_src =
-                    |s: &Src| src_pred(s, Op::In, values.clone(), text && !s.fold, span);
+                let on_src = |s: &Src| src_pred(s, Op::In, values.clone(), text && !s.fold, span);
                 let p = match column {
                     None => over(&subject, span, on_src),
                     Some(d) => self.test_value(&d, e, &on_src, &|l| {

@@ -4,7 +4,9 @@
 //! comparison on them is a predicate of [`Aggregation::having`](ruledex_model::Aggregation::having).
 //! Also the time arithmetic of event filters (`@timestamp > NOW() - 1 hour`).
 
-use ruledex_model::{ArithOp, Expr, Field, MetricFunction, Op, Operand, Pred, TimeUnit, Transform, Value};
+use ruledex_model::{
+    ArithOp, Expr, Field, MetricFunction, Op, Operand, Pred, TimeUnit, Transform, Value,
+};
 
 use super::stats::{AggDef, AggKind};
 use super::{Def, Lowerer, cmp_model_op, expr_literal, flip};

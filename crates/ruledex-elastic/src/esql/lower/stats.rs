@@ -88,7 +88,11 @@ impl AggDef {
             AggKind::Other(name) => (MetricFunction::Other(name.clone()), None),
             AggKind::Computed(function) => (function.clone(), None),
         };
-        let mut m = Metric::new(self.name.clone(), function, field.map(|f| Field::raw(f.clone())));
+        let mut m = Metric::new(
+            self.name.clone(),
+            function,
+            field.map(|f| Field::raw(f.clone())),
+        );
         m.filter = self.filter.as_deref().cloned();
         match self.computed.as_deref() {
             Some(ComputedArg::Transformed(f, transforms)) => {
@@ -371,7 +375,9 @@ impl Lowerer {
                     Def::Bucket(span) => self.window = Some(Window::parse(span)),
                     // Grouping by a case-folded or converted value is not
                     // grouping by the field: such a key keeps its column name.
-                    Def::Fields(srcs) if srcs.len() == 1 && srcs[0].untransformed() && !srcs[0].cast => {
+                    Def::Fields(srcs)
+                        if srcs.len() == 1 && srcs[0].untransformed() && !srcs[0].cast =>
+                    {
                         self.group_by.push(Field::raw(srcs[0].name.clone()));
                     }
                     _ => self.group_by.push(Field::raw(name.clone())),
@@ -660,7 +666,11 @@ impl Lowerer {
     }
 
     /// The aggregate a column names, when conditions on it can be stated.
-    pub(super) fn metric_column(&self, col: &ast::Expr, whole: &ast::Expr) -> Result<&AggDef, String> {
+    pub(super) fn metric_column(
+        &self,
+        col: &ast::Expr,
+        whole: &ast::Expr,
+    ) -> Result<&AggDef, String> {
         let Some(m) = col.as_field().and_then(|f| self.agg_of(f)) else {
             return Err(self.agg_reason(whole));
         };
