@@ -20,7 +20,7 @@ const EQL_RULES: usize = 1081;
 const OPAQUE_REASONS: &[(&str, usize)] = &[
     ("EQL function `concat`", 2),
     ("EQL function `indexOf`", 1),
-    ("EQL function `substring`", 2),
+    ("EQL function `substring`", 6),
     ("EQL missing-event term `![…]`", 2),
 ];
 

@@ -94,14 +94,15 @@ lower_cases! {
     insensitive_call_is_not_a_transform: "between~(a, \"x\", \"y\") == \"z\"" => r#"opaque("EQL function `between`": between~(a, "x", "y") == "z")"#;
     unknown_function: "number(a) > 3" => r#"opaque("EQL function `number`": number(a) > 3)"#;
     function_as_condition: "between(a, \"x\", \"y\") == \"z\"" => r#"opaque("EQL function `between`": between(a, "x", "y") == "z")"#;
-    prefix_from_a_transformed_field: "startsWith~(a, substring(b, 0, -1))"
-        => r#"a field_ref(starts_with) "slice(b, 0, -1)""#;
+    // `field_ref` names the other field's own value: a transformed one is opaque.
+    prefix_from_a_transformed_field_is_opaque: "startsWith~(a, substring(b, 0, -1))"
+        => r#"opaque("EQL function `substring`": startsWith~(a, substring(b, 0, -1)))"#;
     transformed_field_starts_with_a_field: "startsWith~(substring(b, 0, -1), a)"
         => r#"slice(b, 0, -1) field_ref(starts_with) "a""#;
     string_conversion_is_the_value: "endsWith(string(source.ip), string(host.ip))"
         => r#"source.ip field_ref(ends_with):cased "host.ip""#;
-    substring_to_length_minus_one: "startsWith~(a, substring(b, 0, length(b) - 1))"
-        => r#"a field_ref(starts_with) "slice(b, 0, -1)""#;
+    substring_to_length_minus_one: "startsWith~(substring(b, 0, length(b) - 1), a)"
+        => r#"slice(b, 0, -1) field_ref(starts_with) "a""#;
     substring_to_the_length_of_another_field_is_opaque: "startsWith~(a, substring(b, 0, length(c) - 1))"
         => r#"opaque("EQL function `substring`": startsWith~(a, substring(b, 0, length(c) - 1)))"#;
     concat_argument_is_opaque: r#"startsWith(a, concat(b, "."))"#

@@ -177,10 +177,13 @@ expr_cases! {
         => r#"opaque("WHERE on a column computed by EVAL (arithmetic)": r > 1)"#;
     division_by_a_number: "FROM a | EVAL s = delta_ms / 1000.0 | WHERE s <= 120"
         => "(delta_ms / 1000) lte 120";
+    transformed_field_against_a_field: r#"FROM a | GROK x ":(?<acct>[0-9]{12}):" | WHERE acct != cloud.account.id"#
+        => r#"not grok(x, ":(?<acct>[0-9]{12}):", acct) field_ref:cased "cloud.account.id""#;
+    // `field_ref` names the other field's own value: an equality turns round.
     field_against_a_transformed_field: r#"FROM a | GROK x ":(?<acct>[0-9]{12}):" | WHERE cloud.account.id != acct"#
-        => r#"not cloud.account.id field_ref:cased "grok(x, \":(?<acct>[0-9]{12}):\", acct)""#;
-    transformed_fields_compared: r#"FROM a | GROK x ":(?<p>[0-9]+):" | GROK y "=(?<q>[0-9]+)," | WHERE p == q"#
-        => r#"grok(x, ":(?<p>[0-9]+):", p) field_ref:cased "grok(y, \"=(?<q>[0-9]+),\", q)""#;
+        => r#"not grok(x, ":(?<acct>[0-9]{12}):", acct) field_ref:cased "cloud.account.id""#;
+    two_transformed_fields_are_opaque: r#"FROM a | GROK x ":(?<p>[0-9]+):" | GROK y "=(?<q>[0-9]+)," | WHERE p == q"#
+        => r#"opaque("comparison with a computed value": p == q)"#;
     transform_of_a_coalesce_is_opaque: r#"FROM a | EVAL d = URL_DECODE(COALESCE(a, b)) | WHERE d == "x""#
         => r#"opaque("WHERE on a column computed by EVAL (URL_DECODE)": d == "x")"#;
     eval_computed_is_opaque: r#"FROM a | EVAL s = CONCAT(user.name, "@", host.name) | WHERE s == "root@db""#

@@ -15,15 +15,15 @@ use ruledex_model::{
 };
 
 /// Rules whose logic has no opaque part (at most 2,192 − 106 machine-learning
-/// − 9 indicator-match = 2,077; 2,031 is 97.8 %). Measured: KQL 783, EQL
-/// 1,075, ES|QL 172, Lucene 1. The rest are mostly ES|QL: aggregates of a
+/// − 9 indicator-match = 2,077; 2,026 is 97.5 %). Measured: KQL 783, EQL
+/// 1,072, ES|QL 170, Lucene 1. The rest are mostly ES|QL: aggregates of a
 /// second `STATS` or `INLINE STATS`, columns an LLM `COMPLETION` wrote,
 /// full-text `:` matches, and values computed from aggregates the model
 /// cannot state (`ROUND`, `LOCATE`, `MV_INTERSECTION`, integer division).
-const EXPECTED_FULLY_PARSED: usize = 2031;
+const EXPECTED_FULLY_PARSED: usize = 2026;
 /// Rules of each language whose logic has no opaque part.
 const EXPECTED_FULLY_PARSED_BY_LANGUAGE: [(&str, usize); 4] =
-    [("Kql", 783), ("Eql", 1075), ("Lucene", 1), ("Esql", 172)];
+    [("Kql", 783), ("Eql", 1072), ("Lucene", 1), ("Esql", 170)];
 /// Every opaque reason with the number of rules that have it
 /// ([`Report::opaque_reasons`]), as `ruledex ingest --json` lists them.
 const EXPECTED_OPAQUE_REASONS: &[(&str, usize)] = &[
@@ -32,6 +32,7 @@ const EXPECTED_OPAQUE_REASONS: &[(&str, usize)] = &[
     ("WHERE on an aggregate of a second STATS", 8),
     ("WHERE on a column computed by EVAL (TO_UPPER)", 7),
     ("WHERE on a column extracted by DISSECT", 7),
+    ("EQL function `substring`", 6),
     ("WHERE on a column computed by EVAL (COALESCE)", 6),
     ("WHERE on an INLINE STATS aggregate", 6),
     ("full-text search", 5),
@@ -41,12 +42,12 @@ const EXPECTED_OPAQUE_REASONS: &[(&str, usize)] = &[
         4,
     ),
     ("post-STATS filter on an aggregate (COUNT_DISTINCT)", 4),
+    ("comparison with a computed value", 3),
     (
         "post-STATS filter on a value computed from aggregates (ROUND)",
         3,
     ),
     ("EQL function `concat`", 2),
-    ("EQL function `substring`", 2),
     ("EQL missing-event term `![…]`", 2),
     (
         "post-STATS filter on a value computed from aggregates (CASE)",
@@ -67,7 +68,6 @@ const EXPECTED_OPAQUE_REASONS: &[(&str, usize)] = &[
     ("WHERE on a column computed by EVAL (FROM_BASE64)", 1),
     ("WHERE on a column computed by EVAL (JSON_EXTRACT)", 1),
     ("WHERE on a column computed by EVAL (TO_LOWER)", 1),
-    ("comparison with a computed value", 1),
     (
         "post-STATS filter on a value computed from aggregates (DATE_DIFF)",
         1,

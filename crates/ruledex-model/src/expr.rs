@@ -468,12 +468,6 @@ pub struct Pred {
     /// must say so rather than compare the raw value.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transforms: Vec<Transform>,
-    /// For [`Op::FieldRef`]: functions applied to the other field's value
-    /// before the comparison, innermost first, as `transforms` are to this
-    /// field's (ES|QL `GROK a "(?<x>…)" | GROK b "(?<y>…)" | WHERE x != y`).
-    /// Empty for the other field's own value, and for every other operator.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ref_transforms: Vec<Transform>,
     /// Where the predicate is written in the rule's original text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
@@ -773,7 +767,6 @@ impl Pred {
             regex_flags: RegexFlags::default(),
             within: None,
             transforms: Vec::new(),
-            ref_transforms: Vec::new(),
             span: None,
         }
     }
@@ -838,17 +831,6 @@ impl fmt::Display for Pred {
         }
         if matches!(self.op, Op::IsNull | Op::IsNotNull) {
             return Ok(());
-        }
-        if let (Op::FieldRef, [Value::Str(other)], false) = (
-            self.op,
-            self.values.as_slice(),
-            self.ref_transforms.is_empty(),
-        ) {
-            let subject = self
-                .ref_transforms
-                .iter()
-                .fold(other.clone(), |inner, t| t.wrap(&inner));
-            return write!(f, " {subject:?}");
         }
         write_values(f, &self.values, self.all)
     }

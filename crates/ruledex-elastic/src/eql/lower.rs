@@ -578,13 +578,14 @@ fn call(e: &Expr, c: &Call) -> M {
             } else {
                 (op, Value::Str(s.clone()))
             }),
-            // `startsWith(a, b)` with a field: the value of `b` (through
-            // transforms: `substring(b, 0, -1)`) is the prefix.
+            // `startsWith(a, b)` with a field: the value of `b` (or of
+            // `string(b)`) is the prefix. A transformed `b` cannot be stated:
+            // `field_ref` names the other field's own value.
             ExprKind::Field(_) | ExprKind::Call(_)
                 if matches!(op, Op::StartsWith | Op::EndsWith | Op::Contains)
-                    && transformed(arg).is_some() =>
+                    && transformed(arg).is_some_and(|(_, t)| t.is_empty()) =>
             {
-                let (other, ref_transforms) = transformed(arg).expect("checked");
+                let (other, _) = transformed(arg).expect("checked");
                 let mut p = pred(
                     field,
                     Op::FieldRef,
@@ -594,7 +595,6 @@ fn call(e: &Expr, c: &Call) -> M {
                 );
                 p.case_sensitive = cased;
                 p.within = Some(op);
-                p.ref_transforms = ref_transforms;
                 others.push(M::Pred(p));
             }
             ExprKind::Literal(_) | ExprKind::Field(_) => {

@@ -72,11 +72,12 @@
 //!   len: 3 }`, and with a negative position (`substring(f, 0, -1)`, all but
 //!   the last character) `Slice { start: 0, end: -1 }`; an `end` written
 //!   `length(f) - k` is position `-k`. They nest (`length(substring(f,
-//!   2))`), and `string(f)` is `f` itself. The same holds for both arguments
-//!   of `startsWith`, `endsWith` and `stringContains`: `startsWith~(a,
-//!   substring(b, 0, -1))` is `a field_ref(starts_with) b` with
-//!   `ref_transforms: [Slice]`. Used in a pattern match (`:`, `like`) or a
-//!   list they stay opaque.
+//!   2))`), and `string(f)` is `f` itself. The first argument of
+//!   `startsWith`, `endsWith` and `stringContains` may be such a function
+//!   (`startsWith~(substring(b, 0, -1), a)` is `slice(b, 0, -1)
+//!   field_ref(starts_with) a`); a transformed *second* argument stays
+//!   opaque, since `field_ref` names the other field's own value. Used in a
+//!   pattern match (`:`, `like`) or a list they stay opaque.
 //! - Any other function, arithmetic, and comparisons no predicate can hold
 //!   are `Expr::Opaque`, with a reason naming the function
 //!   (`EQL function \`number\``) or the construct.

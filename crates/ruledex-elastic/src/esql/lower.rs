@@ -1736,19 +1736,25 @@ impl Lowerer {
         // Field against field.
         if matches!(op, CmpOp::Eq | CmpOp::Neq | CmpOp::CiEq)
             && let Ok(other) = self.subject(rhs, e)
-            && let ([a], [b]) = (subject.as_slice(), other.as_slice())
+            && let ([x], [y]) = (subject.as_slice(), other.as_slice())
+            // `field_ref` names the other field's own value: an equality with
+            // a transformed field on the right turns round.
+            && let Some((a, b)) = if y.transforms.is_empty() {
+                Some((x, y))
+            } else if x.transforms.is_empty() {
+                Some((y, x))
+            } else {
+                None
+            }
         {
             let cased = !a.fold && !b.fold && op != CmpOp::CiEq;
-            let mut p = src_pred(
+            let p = src_pred(
                 a,
                 Op::FieldRef,
                 vec![Value::Str(b.name.clone())],
                 cased,
                 span,
             );
-            if let Expr::Pred(p) = &mut p {
-                p.ref_transforms.clone_from(&b.transforms);
-            }
             return if op == CmpOp::Neq { Expr::not(p) } else { p };
         }
         opaque(reason::NON_LITERAL, e)

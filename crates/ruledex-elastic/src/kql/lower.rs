@@ -362,7 +362,7 @@ mod tests {
         nested_prefixes_fields: r#"x.y:{ action:"ADD" and role:(a or b) }"#
             => r#"x.y.action eq:cased "ADD" and x.y.role in:cased any["a", "b"]"#;
         nested_in_nested: "a:{ b:{ c:1 } }" => "a.b.c eq:cased 1";
-        wildcard_field_is_a_glob: "file.hash.*:*" => r#"file.hash.* exists true"#;
+        wildcard_field_is_a_glob: "file.hash.*:*" => "file.hash.* exists true";
         wildcard_field_inside_a_name: "a.*.b:x" => r#"a.*.b eq:cased "x""#;
         quoted_field_star_is_literal: r#""a*":x"# => r#"a\* eq:cased "x""#;
         free_text: "powershell" => r#"keyword contains "powershell""#;
