@@ -363,13 +363,30 @@ struct Lowerer {
 ///   in its place), each ANDed with the negation of the earlier conditions
 ///   whose results do not always pass; a `COALESCE` of such columns tries
 ///   them in turn; `LOCATE(f, "x")` compared with 0 is whether `f` contains
-///   `"x"`. Anything else — a function that transforms the value
-///   (`URL_DECODE`, `REPLACE`, `LENGTH`, …), arithmetic — is
-///   [`Expr::Opaque`], with the function named in the reason, since the model
-///   has no field transforms;
-/// - columns written by `GROK`, `DISSECT`, `COMPLETION` and `ENRICH` are opaque
-///   to filters; `RENAME` carries definitions over; `KEEP`, `DROP`, `SORT`,
-///   `LIMIT`, `SAMPLE` and `MV_EXPAND` do not change which events match;
+///   `"x"`;
+/// - a function of one source field that the model states as a
+///   [`Transform`] — `URL_DECODE`, `FROM_BASE64`, `TRIM`, `LENGTH`,
+///   `MV_COUNT`, `SUBSTRING` (from 1 in ES|QL, from 0 in the model) and
+///   `REPLACE` with constant arguments — gives predicates on that field with
+///   the transform chain (`TO_LOWER(URL_DECODE(url.original)) LIKE "*x*"` is
+///   `url.original` with `[UrlDecode, Lower]`, `contains:cased "x"`;
+///   `TO_LOWER` of a plain field stays a case-insensitive test). Arithmetic
+///   `a op b` with `a` one source and `b` a number or one source is
+///   [`Transform::Arith`] (a division only when one side is a floating-point
+///   number, `::double`, `TO_DOUBLE` or a decimal literal: ES|QL divides
+///   integers as integers). `x op NOW() - span` (a span of fixed length) is
+///   `x` with `DateDiff { millisecond, until: now }` compared with the span.
+///   A comparison of two fields is `field_ref` when at most one side is
+///   transformed (an equality turns round so that it is the left one).
+///   Anything else (a transform of a `COALESCE`, `LTRIM`, `SPLIT`, …) is
+///   [`Expr::Opaque`], with the function named in the reason;
+/// - columns written by `GROK` and `DISSECT` from one source field are that
+///   field with a [`Transform::Grok`] / [`Transform::Dissect`] for the column
+///   (also a grok named group `(?<name>…)`); with `APPEND_SEPARATOR`, several
+///   grok patterns, or from a computed value they are opaque to filters, as
+///   are the columns of `COMPLETION` and `ENRICH`; `RENAME` carries
+///   definitions over; `KEEP`, `DROP`, `SORT`, `LIMIT`, `SAMPLE` and
+///   `MV_EXPAND` do not change which events match;
 /// - the first (non-inline) `STATS … BY keys` gives [`Lowered::aggregation`]:
 ///   the keys are its `group_by` (a case-folded or computed key keeps its
 ///   column name; a `DATE_TRUNC(span, @timestamp)` or `BUCKET(@timestamp,
@@ -396,7 +413,14 @@ struct Lowerer {
 ///     metric with a literal, `AND`/`OR`/`NOT`, `IN`, `IS [NOT] NULL`,
 ///     `MV_CONTAINS(values, "x")` (some value is `"x"`), and comparisons of two
 ///     metrics as `field_ref` (the other metric's name as value; `within` is
-///     `lt`/`lte`/`gt`/`gte` for an ordering, none for equality). An `EVAL`
+///     `lt`/`lte`/`gt`/`gte` for an ordering, none for equality). A value
+///     computed from one metric is that metric with transforms:
+///     `DATE_DIFF(unit, m, NOW())` and `DATE_DIFF(unit, m, m2)`
+///     ([`Transform::DateDiff`]), arithmetic with a number or a metric
+///     ([`Transform::Arith`], with the division rule above), `MV_COUNT(m)`
+///     ([`Transform::ValueCount`]), and `m op NOW() - span`. A `VALUES` list
+///     compared with a value holds when it has one value and that value
+///     compares: `value_count(m) eq 1 and m op v`. An `EVAL`
 ///     that renames an aggregate names the same metric; a `CASE` over such
 ///     conditions is traced like an event `CASE`; `MV_CONCAT(values, ",")
 ///     LIKE "*x*"` (no separator in `x`) is "some value contains `x`". The
@@ -404,12 +428,11 @@ struct Lowerer {
 ///
 ///   a conjunct that cannot be stated exactly stays in the event condition as
 ///   [`Expr::Opaque`] (`having` never holds an opaque node): values computed
-///   from aggregates (`DATE_DIFF`, ratios, `ROUND`, `MV_FIRST`, …), a metric
-///   against a computed value (`NOW() - 1 hour`), comparisons of a `VALUES`
-///   list (ES|QL compares a multi-valued value as null), aggregates the model
-///   cannot state, and anything after a second `STATS`, on `INLINE STATS`
-///   columns or after `LOOKUP JOIN`. A `STATS` with no condition on its
-///   aggregates still gives its aggregation: every group is kept.
+///   from aggregates otherwise (`ROUND`, `MV_FIRST`, integer division, …),
+///   aggregates the model cannot state, and anything after a second `STATS`,
+///   on `INLINE STATS` columns or after `LOOKUP JOIN`. A `STATS` with no
+///   condition on its aggregates still gives its aggregation: every group is
+///   kept.
 ///
 /// # Aggregates
 ///
@@ -417,12 +440,19 @@ struct Lowerer {
 /// values, each value of a multi-valued field); `COUNT_DISTINCT(f)`, `SUM`,
 /// `MIN`, `MAX`, `AVG`, `MEDIAN` and `VALUES` of a field are the functions of
 /// that field; another function of one field (`STD_DEV(f)`) is `Other` with
-/// the field. `… WHERE c` and an argument `CASE(c, f, NULL)` make `c` the
+/// the field. `COUNT_DISTINCT`, `VALUES`, `MIN`, `MAX`, `AVG`, `SUM` and
+/// `MEDIAN` of a transformed field (`TO_LOWER(url.original)`, a `GROK`
+/// column) are the metric of the field with
+/// [`Metric::transforms`](ruledex_model::Metric::transforms), and of a `CASE`
+/// whose results are all literals, the metric of those labels
+/// ([`Metric::cases`](ruledex_model::Metric::cases)); conditions on such a
+/// metric are `having` conditions, never a threshold. `… WHERE c` and an
+/// argument `CASE(c, f, NULL)` make `c` the
 /// metric's filter. `SUM` of a 0/1 flag (`CASE(c, 1, 0)`, or a boolean) is a
 /// `Count` filtered by `c`; so is `MAX` of one, whose comparisons are restated
 /// on the count (`== 1` as `>= 1`, `== 0` as `== 0`); comparisons of either
 /// that would hold for a group with no flagged event are opaque when the flag
-/// may be null rather than 0. An aggregate of a computed, case-folded or
+/// may be null rather than 0. An aggregate of an otherwise computed or
 /// converted value, or with parameters (`PERCENTILE(f, 95)`), is `Other` with
 /// no field, and conditions on it are opaque.
 ///
