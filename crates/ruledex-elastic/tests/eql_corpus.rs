@@ -20,8 +20,6 @@ const EQL_RULES: usize = 1081;
 const OPAQUE_REASONS: &[(&str, usize)] = &[
     ("EQL function `concat`", 2),
     ("EQL function `indexOf`", 1),
-    ("EQL function `length`", 12),
-    ("EQL function `string`", 5),
     ("EQL function `substring`", 6),
     ("EQL missing-event term `![…]`", 2),
 ];

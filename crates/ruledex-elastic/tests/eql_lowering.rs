@@ -83,10 +83,30 @@ lower_cases! {
     cidr_match_lower_case_name: r#"cidrmatch(ip, "10.0.0.0/8")"# => r#"ip cidr "10.0.0.0/8""#;
     wildcard_function: r#"wildcard(a, "x*", "*y")"# => r#"a starts_with:cased "x" or a ends_with:cased "y""#;
     starts_with_field: "startsWith~(a, b)" => r#"a field_ref(starts_with) "b""#;
-    unknown_function: "length(a) > 3" => r#"opaque("EQL function `length`": length(a) > 3)"#;
+    length_is_a_transform: "length(a) > 3" => "length(a) gt 3";
+    length_on_the_right_flips: "0 < length(a)" => "length(a) gt 0";
+    length_equal_zero: "length(a) == 0" => "length(a) eq 0";
+    length_not_equal: "length(a) != 2" => "not length(a) eq 2";
+    substring_with_end: r#"substring(a, 1, 4) == "abc""# => r#"substring(a, 1, 3) eq:cased "abc""#;
+    pattern_match_on_a_function_stays_opaque: r#"substring(a, -3) : "exe""# => r#"opaque("EQL function `substring`": substring(a, -3) : "exe")"#;
+    substring_negative_end_is_a_slice: r#"substring(a, 0, -1) == "x""# => r#"slice(a, 0, -1) eq:cased "x""#;
+    length_of_substring: "length(substring(a, 2)) >= 5" => "length(substring(a, 2)) gte 5";
+    insensitive_call_is_not_a_transform: "between~(a, \"x\", \"y\") == \"z\"" => r#"opaque("EQL function `between`": between~(a, "x", "y") == "z")"#;
+    unknown_function: "number(a) > 3" => r#"opaque("EQL function `number`": number(a) > 3)"#;
     function_as_condition: "between(a, \"x\", \"y\") == \"z\"" => r#"opaque("EQL function `between`": between(a, "x", "y") == "z")"#;
-    nested_function_argument: "startsWith(a, substring(b, 0, -1))"
-        => r#"opaque("EQL function `substring`": startsWith(a, substring(b, 0, -1)))"#;
+    // `field_ref` names the other field's own value: a transformed one is opaque.
+    prefix_from_a_transformed_field_is_opaque: "startsWith~(a, substring(b, 0, -1))"
+        => r#"opaque("EQL function `substring`": startsWith~(a, substring(b, 0, -1)))"#;
+    transformed_field_starts_with_a_field: "startsWith~(substring(b, 0, -1), a)"
+        => r#"slice(b, 0, -1) field_ref(starts_with) "a""#;
+    string_conversion_is_the_value: "endsWith(string(source.ip), string(host.ip))"
+        => r#"source.ip field_ref(ends_with):cased "host.ip""#;
+    substring_to_length_minus_one: "startsWith~(substring(b, 0, length(b) - 1), a)"
+        => r#"slice(b, 0, -1) field_ref(starts_with) "a""#;
+    substring_to_the_length_of_another_field_is_opaque: "startsWith~(a, substring(b, 0, length(c) - 1))"
+        => r#"opaque("EQL function `substring`": startsWith~(a, substring(b, 0, length(c) - 1)))"#;
+    concat_argument_is_opaque: r#"startsWith(a, concat(b, "."))"#
+        => r#"opaque("EQL function `concat`": startsWith(a, concat(b, ".")))"#;
     function_without_value: "startsWith(a)" => r#"opaque("EQL function `startsWith` without arguments": startsWith(a))"#;
 
     // Fields against fields, and the rest.

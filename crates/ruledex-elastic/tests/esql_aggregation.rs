@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use ruledex_elastic::Lowered;
 use ruledex_elastic::esql;
-use ruledex_model::{Aggregation, AggregationKind, Expr};
+use ruledex_model::{Aggregation, AggregationKind, Expr, Op, Pred};
 
 /// The expression in the model's compact form; `<all>` for "no condition".
 fn expr_text(e: &Expr) -> String {
@@ -53,7 +53,20 @@ fn metrics_text(a: &Aggregation) -> String {
     for m in &a.metrics {
         let mut s = format!("{} = {:?}", m.name, m.function);
         if let Some(f) = &m.field {
-            let _ = write!(s, "({f})");
+            let mut p = Pred::new(f.clone(), Op::Eq, Vec::new());
+            p.transforms.clone_from(&m.transforms);
+            let _ = write!(s, "({})", p.subject());
+        }
+        if !m.cases.is_empty() {
+            let mut cases: Vec<String> = m
+                .cases
+                .iter()
+                .map(|c| format!("{} => {:?}", c.when, c.value.to_string()))
+                .collect();
+            if let Some(o) = &m.otherwise {
+                cases.push(format!("else {:?}", o.to_string()));
+            }
+            let _ = write!(s, "({})", cases.join("; "));
         }
         if let Some(filter) = &m.filter {
             let _ = write!(s, " where {filter}");
@@ -192,21 +205,49 @@ agg_cases! {
     // --- Opaque: what the model cannot state, with the reason.
     ratio_is_opaque: "FROM a | STATS f = COUNT(*) WHERE event.outcome == \"failure\", t = COUNT(*) BY user.name | EVAL r = f / t | WHERE r > 0.9"
         => r#"opaque("post-STATS filter on a value computed from aggregates (arithmetic)": r > 0.9)"#, "threshold by user.name";
-    date_diff_in_the_where_is_opaque: r#"FROM a | STATS lo = MIN(@timestamp), hi = MAX(@timestamp), c = COUNT(*) BY h | WHERE DATE_DIFF("seconds", lo, hi) <= 60 AND c > 2"#
-        => r#"opaque("post-STATS filter on a value computed from aggregates (DATE_DIFF)": DATE_DIFF("seconds", lo, hi) <= 60)"#, "threshold by h gt 2";
-    metric_against_now_is_opaque: "FROM a | STATS last = MAX(@timestamp) BY h | WHERE last >= NOW() - 1 hour"
-        => r#"opaque("comparison with a computed value": last >= NOW() - 1 hour)"#, "threshold by h";
+    // Values computed from metrics are the metric with transforms.
+    date_diff_in_the_where: r#"FROM a | STATS lo = MIN(@timestamp), hi = MAX(@timestamp), c = COUNT(*) BY h | WHERE DATE_DIFF("seconds", lo, hi) <= 60 AND c > 2"#
+        => "<all>", "threshold by h having date_diff(second, lo, hi) lte 60 and c gt 2";
+    date_diff_until_now_through_eval: r#"FROM a | STATS first = MIN(@timestamp), n = COUNT_DISTINCT(host.id) BY d | EVAL recent = DATE_DIFF("minute", first, NOW()) | WHERE recent <= 6 AND n == 1"#
+        => "<all>", "threshold by d having date_diff(minute, first, now) lte 6 and n eq 1";
+    date_diff_unknown_unit_is_opaque: r#"FROM a | STATS lo = MIN(@timestamp), hi = MAX(@timestamp) BY h | WHERE DATE_DIFF("fortnight", lo, hi) <= 1"#
+        => r#"opaque("post-STATS filter on a value computed from aggregates (DATE_DIFF)": DATE_DIFF("fortnight", lo, hi) <= 1)"#, "threshold by h";
+    metric_against_now: "FROM a | STATS last = MAX(@timestamp) BY h | WHERE last >= NOW() - 1 hour"
+        => "<all>", "threshold by h having date_diff(millisecond, last, now) lte 3600000";
+    metric_against_now_with_months_is_opaque: "FROM a | STATS last = MAX(@timestamp) BY h | WHERE last >= NOW() - 1 month"
+        => r#"opaque("comparison with a computed value": last >= NOW() - 1 month)"#, "threshold by h";
+    ratio_of_metrics: "FROM a | STATS bad = COUNT(*) WHERE event.outcome == \"failure\", n = COUNT(*) BY u | EVAL r = bad * 1.0 / n | WHERE r >= 0.5"
+        => "<all>", "threshold by u having ((bad * 1) / n) gte 0.5";
+    ratio_with_casts: "FROM a | STATS bad = COUNT(*), n = COUNT_DISTINCT(h) BY u | EVAL r = TO_DOUBLE(bad) / n::double | WHERE r < 0.01"
+        => "<all>", "threshold by u having (bad / n) lt 0.01";
+    integer_division_is_opaque: "FROM a | STATS bad = COUNT(*), n = COUNT_DISTINCT(h) BY u | EVAL r = bad / n | WHERE r >= 2"
+        => r#"opaque("post-STATS filter on a value computed from aggregates (arithmetic)": r >= 2)"#, "threshold by u";
+    sum_of_metrics_against_a_metric: "FROM a | STATS x = COUNT_DISTINCT(a), y = COUNT_DISTINCT(b), z = COUNT_DISTINCT(c) BY u | WHERE x + y == z"
+        => "<all>", r#"threshold by u having (x + y) field_ref "z""#;
     aggregate_of_a_computed_value_is_opaque: "FROM a | STATS m = MAX(LENGTH(process.command_line)) BY h | WHERE m > 500"
         => r#"opaque("post-STATS filter on an aggregate (MAX)": m > 500)"#, "threshold by h";
-    count_distinct_of_a_folded_value_is_opaque: "FROM a | EVAL u = TO_LOWER(user.name) | STATS n = COUNT_DISTINCT(u) BY source.ip | WHERE n > 3"
-        => r#"opaque("post-STATS filter on an aggregate (COUNT_DISTINCT)": n > 3)"#, "threshold by source.ip";
+    // Distinct values of a computed value: `having` on the metric, not a value count.
+    count_distinct_of_a_folded_value: "FROM a | EVAL u = TO_LOWER(user.name) | STATS n = COUNT_DISTINCT(u) BY source.ip | WHERE n > 3"
+        => "<all>", "threshold by source.ip having n gt 3";
+    count_distinct_of_case_labels: r#"FROM a | EVAL v = CASE(process.name == "anydesk.exe", "AnyDesk", process.name LIKE "tv*.exe", "TeamViewer") | STATS n = COUNT_DISTINCT(v) BY host.id | WHERE n >= 2"#
+        => "<all>", "threshold by host.id having n gte 2";
+    count_distinct_of_computed_labels_is_opaque: r#"FROM a | EVAL v = CASE(x == 1, CONCAT(a, b), "z") | STATS n = COUNT_DISTINCT(v) BY h | WHERE n >= 2"#
+        => r#"opaque("post-STATS filter on an aggregate (COUNT_DISTINCT)": n >= 2)"#, "threshold by h";
+    values_of_case_labels_compared: r#"FROM a | EVAL v = CASE(x == 1, "a", "b") | STATS l = VALUES(v) BY h | WHERE l == "a""#
+        => "<all>", r#"threshold by h having value_count(l) eq 1 and l eq:cased "a""#;
     aggregate_with_parameters_is_opaque: "FROM a | STATS p = PERCENTILE(network.bytes, 95) BY h | WHERE p > 1000"
         => r#"opaque("post-STATS filter on an aggregate (PERCENTILE)": p > 1000)"#, "threshold by h";
-    aggregate_with_opaque_where_is_opaque: "FROM a | STATS c = COUNT(*) WHERE LENGTH(x) > 3, n = COUNT(*) BY h | WHERE c > 1 AND n > 1"
+    aggregate_with_opaque_where_is_opaque: "FROM a | STATS c = COUNT(*) WHERE MV_SUM(x) > 3, n = COUNT(*) BY h | WHERE c > 1 AND n > 1"
         => r#"opaque("post-STATS filter on an aggregate with an opaque WHERE": c > 1)"#, "threshold by h gt 1";
-    // ES|QL compares a multi-valued value as null.
-    values_compared_is_opaque: r#"FROM a | STATS sev = VALUES(rule.severity) BY h | WHERE sev == "high""#
-        => r#"opaque("post-STATS comparison on a VALUES list": sev == "high")"#, "threshold by h";
+    // ES|QL compares a multi-valued value as null: only a one-value list compares.
+    values_compared: r#"FROM a | STATS sev = VALUES(rule.severity) BY h | WHERE sev == "high""#
+        => "<all>", r#"threshold by h having value_count(sev) eq 1 and sev eq:cased "high""#;
+    values_not_equal: "FROM a | STATS s = VALUES(risk) BY h | WHERE s != 73"
+        => "<all>", "threshold by h having value_count(s) eq 1 and not s eq 73";
+    values_compared_with_null_is_opaque: "FROM a | STATS s = VALUES(risk) BY h | WHERE s == null"
+        => r#"opaque("post-STATS comparison on a VALUES list": s == NULL)"#, "threshold by h";
+    number_of_values: "FROM a | STATS s = VALUES(event.action) BY h | EVAL n = MV_COUNT(s) | WHERE n >= 2"
+        => "<all>", "threshold by h having value_count(s) gte 2";
     concatenated_values_across_the_separator_is_opaque: r#"FROM a | STATS mods = VALUES(event.module) BY h | EVAL s = MV_CONCAT(mods, ",") | WHERE s LIKE "*a,b*""#
         => r#"opaque("post-STATS filter on a value computed from aggregates (MV_CONCAT)": s LIKE "*a,b*")"#, "threshold by h";
     // MAX of a flag is 0 or 1: `>= 0` says nothing about the count of flagged events.
@@ -215,8 +256,10 @@ agg_cases! {
     // SUM of a flag whose other value is NULL is null, not 0, without flagged events.
     sum_of_nullable_flag_at_zero_is_opaque: "FROM a | STATS s = SUM(CASE(x == 1, 1, NULL)) BY h | WHERE s == 0"
         => r#"opaque("post-STATS filter on an aggregate (SUM)": s == 0)"#, "threshold by h";
-    case_over_computed_metrics_is_opaque: r#"FROM a | STATS lo = MIN(@timestamp), hi = MAX(@timestamp) BY h | EVAL d = DATE_DIFF("seconds", lo, hi) | EVAL k = CASE(d < 10, "fast", "slow") | WHERE k == "fast""#
-        => r#"opaque("post-STATS filter on a value computed from aggregates (CASE)": k == "fast")"#, "threshold by h";
+    case_over_computed_metrics: r#"FROM a | STATS lo = MIN(@timestamp), hi = MAX(@timestamp) BY h | EVAL d = DATE_DIFF("seconds", lo, hi) | EVAL k = CASE(d < 10, "fast", "slow") | WHERE k == "fast""#
+        => "<all>", "threshold by h having date_diff(second, lo, hi) lt 10";
+    case_over_rounded_metrics_is_opaque: r#"FROM a | STATS m = AVG(x) BY h | EVAL k = CASE(ROUND(m) < 10, "low", "high") | WHERE k == "low""#
+        => r#"opaque("post-STATS filter on a value computed from aggregates (CASE)": k == "low")"#, "threshold by h";
     second_stats_is_opaque: "FROM a | STATS c = COUNT(*) BY host.name, user.name | STATS users = COUNT(*) BY host.name | WHERE users > 3"
         => r#"opaque("WHERE on an aggregate of a second STATS": users > 3)"#, "threshold by host.name, user.name";
     earlier_aggregate_after_a_second_stats_is_opaque: "FROM a | STATS c = COUNT(*) BY host.name, user.name | STATS n = COUNT(*) BY c | WHERE c > 3"
@@ -240,8 +283,14 @@ metric_cases! {
         => "n = CountDistinct(user.name) where x gt 2 and e eq 1";
     unknown_aggregates_are_other: "FROM a | STATS sd = STD_DEV(x), p = PERCENTILE(x, 95), m = MAX(LENGTH(y)) BY h"
         => r#"sd = Other("STD_DEV")(x); p = Other("PERCENTILE"); m = Other("MAX")"#;
-    conversions_are_not_plain_fields: "FROM a | EVAL s = TO_STRING(port) | STATS m = MAX(s), u = COUNT_DISTINCT(TO_LOWER(user.name)) BY h"
+    conversions_are_not_plain_fields: "FROM a | EVAL s = TO_STRING(port) | STATS m = MAX(s), u = COUNT_DISTINCT(s) BY h"
         => r#"m = Other("MAX"); u = Other("COUNT_DISTINCT")"#;
+    distinct_of_a_transformed_field: "FROM a | STATS u = COUNT_DISTINCT(TO_LOWER(user.name)), l = VALUES(LENGTH(TRIM(x))) BY h"
+        => "u = CountDistinct(lower(user.name)); l = Values(length(trim(x)))";
+    average_of_a_grok_length: r#"FROM a | GROK q "%{INT:i}-%{DATA:p}\\." | EVAL n = LENGTH(p) | STATS m = AVG(n), c = COUNT_DISTINCT(i) BY h"#
+        => r#"m = Avg(length(grok(q, "%{INT:i}-%{DATA:p}\\.", p))); c = CountDistinct(grok(q, "%{INT:i}-%{DATA:p}\\.", i))"#;
+    distinct_of_case_labels: r#"FROM a | EVAL v = CASE(x == 1, "a", y == 2, "b", "c") | STATS u = COUNT_DISTINCT(v) BY h"#
+        => r#"u = CountDistinct(x eq 1 => "a"; y eq 2 => "b"; else "c")"#;
     only_the_first_stats_is_described: "FROM a | STATS c = COUNT(*) BY h, u | STATS n = COUNT(*) BY h"
         => "c = Count";
 }

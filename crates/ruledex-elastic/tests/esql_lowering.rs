@@ -143,19 +143,74 @@ expr_cases! {
         => "x eq 1 or (not y eq 2 and z is_not_null)";
     coalesce_of_case_is_null: "FROM a | EVAL v = COALESCE(a, CASE(x == 1, b, NULL)) | WHERE v IS NULL"
         => "not (a is_not_null or (x eq 1 and b is_not_null))";
-    null_passing_function_is_not_null: r#"FROM a | EVAL c = REPLACE(process.command_line, "\\s+", " ") | WHERE c IS NOT NULL"#
+    null_passing_function_is_not_null: r#"FROM a | EVAL c = CONCAT(process.command_line, " ") | WHERE c IS NOT NULL"#
         => "process.command_line is_not_null";
+    // Functions the model states as transforms of the field.
+    url_decode_then_lower_is_a_chain: r#"FROM a | EVAL u = TO_LOWER(URL_DECODE(url.original)) | WHERE u LIKE "*etc/passwd*""#
+        => r#"lower(url_decode(url.original)) contains:cased "etc/passwd""#;
+    lower_of_a_plain_field_still_folds_case: r#"FROM a | EVAL n = TO_LOWER(process.name) | WHERE n == "cmd.exe""#
+        => r#"process.name eq "cmd.exe""#;
+    transform_of_a_folded_field_keeps_the_fold: r#"FROM a | EVAL n = TRIM(TO_UPPER(process.name)) | WHERE n == "CMD""#
+        => r#"trim(upper(process.name)) eq:cased "CMD""#;
+    replace_is_a_transform: r#"FROM a | EVAL c = REPLACE(process.command_line, "\\s+", " ") | WHERE c LIKE "*-enc *""#
+        => r#"replace(process.command_line, "\\s+", " ") contains:cased "-enc ""#;
+    replace_column_is_not_null: r#"FROM a | EVAL c = REPLACE(process.command_line, "\\s+", " ") | WHERE c IS NOT NULL"#
+        => r#"replace(process.command_line, "\\s+", " ") is_not_null"#;
+    length_is_a_transform: "FROM a | WHERE LENGTH(process.command_line) > 1000"
+        => "length(process.command_line) gt 1000";
+    length_through_eval: "FROM a | EVAL n = LENGTH(TRIM(x)) | WHERE n >= 5 AND n < 9"
+        => "length(trim(x)) gte 5 and length(trim(x)) lt 9";
+    substring_counts_from_one: r#"FROM a | WHERE SUBSTRING(x, 2, 3) == "abc""#
+        => r#"substring(x, 1, 3) eq:cased "abc""#;
+    substring_from_the_end: r#"FROM a | EVAL t = SUBSTRING(x, -4) | WHERE t IN (".exe", ".dll")"#
+        => r#"substring(x, -4) in:cased any[".exe", ".dll"]"#;
+    base64_decoded: r#"FROM a | EVAL d = FROM_BASE64(x) | WHERE d LIKE "*IEX*""#
+        => r#"base64_decode(x) contains:cased "IEX""#;
+    // Arithmetic on one event: the left operand's field with an `arith` transform.
+    pattern_count_by_replacement: r#"FROM a | EVAL t = REPLACE(s, "[0-9]", "X") | EVAL n = LENGTH(t) - LENGTH(REPLACE(t, "X", "")) | WHERE n >= 20"#
+        => r#"(length(replace(s, "[0-9]", "X")) - length(replace(replace(s, "[0-9]", "X"), "X", ""))) gte 20"#;
+    ratio_with_double_casts: r#"FROM a | EVAL len = LENGTH(s), d = LENGTH(REPLACE(s, "[^0-9]", "")) | EVAL r = d::double / len::double | WHERE r > 0.5"#
+        => r#"(length(replace(s, "[^0-9]", "")) / length(s)) gt 0.5"#;
+    integer_division_on_events_is_opaque: "FROM a | EVAL r = LENGTH(s) / LENGTH(t) | WHERE r > 1"
+        => r#"opaque("WHERE on a column computed by EVAL (arithmetic)": r > 1)"#;
+    number_on_the_left_is_opaque: "FROM a | EVAL r = 1000 - LENGTH(s) | WHERE r > 1"
+        => r#"opaque("WHERE on a column computed by EVAL (arithmetic)": r > 1)"#;
+    division_by_a_number: "FROM a | EVAL s = delta_ms / 1000.0 | WHERE s <= 120"
+        => "(delta_ms / 1000) lte 120";
+    transformed_field_against_a_field: r#"FROM a | GROK x ":(?<acct>[0-9]{12}):" | WHERE acct != cloud.account.id"#
+        => r#"not grok(x, ":(?<acct>[0-9]{12}):", acct) field_ref:cased "cloud.account.id""#;
+    // `field_ref` names the other field's own value: an equality turns round.
+    field_against_a_transformed_field: r#"FROM a | GROK x ":(?<acct>[0-9]{12}):" | WHERE cloud.account.id != acct"#
+        => r#"not grok(x, ":(?<acct>[0-9]{12}):", acct) field_ref:cased "cloud.account.id""#;
+    two_transformed_fields_are_opaque: r#"FROM a | GROK x ":(?<p>[0-9]+):" | GROK y "=(?<q>[0-9]+)," | WHERE p == q"#
+        => r#"opaque("comparison with a computed value": p == q)"#;
+    transform_of_a_coalesce_is_opaque: r#"FROM a | EVAL d = URL_DECODE(COALESCE(a, b)) | WHERE d == "x""#
+        => r#"opaque("WHERE on a column computed by EVAL (URL_DECODE)": d == "x")"#;
     eval_computed_is_opaque: r#"FROM a | EVAL s = CONCAT(user.name, "@", host.name) | WHERE s == "root@db""#
         => r#"opaque("WHERE on a column computed by EVAL (CONCAT)": s == "root@db")"#;
     eval_case_with_computed_results_is_opaque: r#"FROM a | EVAL k = CASE(x == 1, CONCAT(a, b), "z") | WHERE k == "z""#
         => r#"opaque("WHERE on a column computed by EVAL (CASE)": k == "z")"#;
-    function_result_is_opaque: "FROM a | WHERE LENGTH(process.command_line) > 1000"
-        => r#"opaque("comparison on a function result (LENGTH)": LENGTH(process.command_line) > 1000)"#;
-    non_literal_comparison_is_opaque: "FROM a | WHERE @timestamp > NOW() - 1 hour"
-        => r#"opaque("comparison with a computed value": @timestamp > NOW() - 1 hour)"#;
-    grok_column_is_opaque: r#"FROM a | GROK message "%{IP:client} %{WORD:verb}" | WHERE verb == "GET""#
-        => r#"opaque("WHERE on a column extracted by GROK": verb == "GET")"#;
-    dissect_column_is_opaque: r#"FROM a | DISSECT message "%{user} logged in" | WHERE user == "x""#
+    value_count_is_a_transform: "FROM a | EVAL n = MV_COUNT(process.args) | WHERE n > 10"
+        => "value_count(process.args) gt 10";
+    function_result_is_opaque: "FROM a | WHERE MV_SUM(process.args) > 10"
+        => r#"opaque("comparison on a function result (MV_SUM)": MV_SUM(process.args) > 10)"#;
+    timestamp_since_now: "FROM a | WHERE @timestamp > NOW() - 1 hour"
+        => "date_diff(millisecond, @timestamp, now) lt 3600000";
+    timestamp_before_now_minus: "FROM a | WHERE @timestamp <= NOW() - 7 days"
+        => "date_diff(millisecond, @timestamp, now) gte 604800000";
+    non_literal_comparison_is_opaque: "FROM a | WHERE @timestamp > NOW() - 1 month"
+        => r#"opaque("comparison with a computed value": @timestamp > NOW() - 1 month)"#;
+    grok_column_is_a_transform: r#"FROM a | GROK message "%{IP:client} %{WORD:verb}" | WHERE verb == "GET""#
+        => r#"grok(message, "%{IP:client} %{WORD:verb}", verb) eq:cased "GET""#;
+    dissect_column_is_a_transform: r#"FROM a | DISSECT message "%{user} logged in" | WHERE user == "x""#
+        => r#"dissect(message, "%{user} logged in", user) eq:cased "x""#;
+    dissect_of_a_decoded_field_then_replace: r#"FROM a | EVAL u = URL_DECODE(url.original) | DISSECT u "%{}?q=%{q}" | EVAL c = REPLACE(q, "\\+", " ") | WHERE c LIKE "*curl *""#
+        => r#"replace(dissect(url_decode(url.original), "%{}?q=%{q}", q), "\\+", " ") contains:cased "curl ""#;
+    grok_named_group: r#"FROM a | GROK process.command_line "h=(?<server>[^&]+)&" | WHERE server IS NOT NULL"#
+        => r#"grok(process.command_line, "h=(?<server>[^&]+)&", server) is_not_null"#;
+    dissect_with_options_is_opaque: r#"FROM a | DISSECT message "%{+a} %{+a}" APPEND_SEPARATOR = "-" | WHERE a == "x""#
+        => r#"opaque("WHERE on a column extracted by DISSECT": a == "x")"#;
+    dissect_of_a_computed_column_is_opaque: r#"FROM a | EVAL m = CONCAT(x, y) | DISSECT m "%{user} logged in" | WHERE user == "x""#
         => r#"opaque("WHERE on a column extracted by DISSECT": user == "x")"#;
     full_text_match_is_opaque: r#"FROM a | WHERE message : "failed password""#
         => r#"opaque("full-text search": message : "failed password")"#;

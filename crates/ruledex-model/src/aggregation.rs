@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::expr::{Expr, Field, Op};
+use crate::expr::{Expr, Field, Op, Transform};
+use crate::value::Value;
 
 /// A time window, kept both as written and in seconds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +175,49 @@ pub struct Metric {
     /// Only events matching this count towards it (ES|QL `COUNT(*) WHERE …`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<Expr>,
+    /// Functions applied to `field`'s value, innermost first, before it is
+    /// aggregated, as [`Pred::transforms`](crate::Pred::transforms)
+    /// (`COUNT_DISTINCT(TO_LOWER(url.original))` is `field: url.original`,
+    /// `transforms: [Lower]`). Empty for the field's own value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transforms: Vec<Transform>,
+    /// When not empty, what is aggregated is not a field but a label computed
+    /// for each event (ES|QL `EVAL vendor = CASE(c1, "a", c2, "b", "z") |
+    /// STATS COUNT_DISTINCT(vendor)`): the `value` of the first case whose
+    /// `when` holds, else [`Metric::otherwise`]. An event whose label is null
+    /// (no case holds and no `otherwise`) is not aggregated, as aggregate
+    /// functions skip nulls. `field` is then `None`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cases: Vec<MetricCase>,
+    /// The label of an event no case of [`Metric::cases`] holds for; `None` is null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otherwise: Option<Value>,
+}
+
+impl Metric {
+    /// A metric of `function` over `field` (or over events), with no filter,
+    /// transform or cases.
+    pub fn new(name: impl Into<String>, function: MetricFunction, field: Option<Field>) -> Metric {
+        Metric {
+            name: name.into(),
+            function,
+            field,
+            filter: None,
+            transforms: Vec::new(),
+            cases: Vec::new(),
+            otherwise: None,
+        }
+    }
+}
+
+/// One case of [`Metric::cases`]: events matching `when` (and no earlier
+/// case) are labelled `value`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricCase {
+    /// The condition on the event.
+    pub when: Expr,
+    /// The label (a literal; null labels are not aggregated).
+    pub value: Value,
 }
 
 /// An aggregation over the events a rule's expression selects.
@@ -287,7 +331,14 @@ impl std::fmt::Display for Aggregation {
             write!(f, "; by {}", names(&self.group_by))?;
         }
         for m in &self.metrics {
-            let field = m.field.as_ref().map_or("", |x| x.raw.as_str());
+            let mut field = m.field.as_ref().map_or(String::new(), |x| {
+                let mut p = crate::expr::Pred::new(x.clone(), Op::Eq, Vec::new());
+                p.transforms.clone_from(&m.transforms);
+                p.subject()
+            });
+            if !m.cases.is_empty() {
+                field = format!("case of {} labels", m.cases.len());
+            }
             write!(f, "; {} = {}({field})", m.name, m.function.name())?;
             if let Some(filter) = &m.filter {
                 write!(f, " where {filter}")?;

@@ -225,6 +225,15 @@ impl fmt::Display for Expr {
 
 /// A field reference: the name as the rule wrote it and, once the taxonomy has
 /// resolved it, the canonical (ECS-style) name.
+///
+/// **Field globs.** A `raw` name with an unescaped `*` ([`Field::is_glob`],
+/// Kibana KQL `process.*:x`, `a.*.b:x`) stands for every field whose name
+/// matches it: `*` matches any run of characters (dots included). In a name
+/// that has a `*` at all, escaped or not, `\*` is a literal `*` and `\\` a
+/// literal `\`; a name with no `*` is plain text. A predicate on
+/// a glob holds when it holds for at least one matching field of the event
+/// (so `not` of it holds when none does); `exists true` holds when some
+/// matching field is present. A glob is never resolved to a canonical field.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Field {
     /// The name exactly as written in the rule.
@@ -246,6 +255,64 @@ impl Field {
     /// The canonical name if resolved, else the raw one.
     pub fn name(&self) -> &str {
         self.canonical.as_deref().unwrap_or(&self.raw)
+    }
+
+    /// Whether the raw name is a field glob (has an unescaped `*`), standing
+    /// for every field it matches (see [`Field`]).
+    pub fn is_glob(&self) -> bool {
+        let mut escaped = false;
+        for c in self.raw.chars() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '*' => return true,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// Whether `name` (a plain field name) is this field, or one of the
+    /// fields this glob stands for.
+    pub fn matches(&self, name: &str) -> bool {
+        if !self.raw.contains('*') {
+            return self.raw == name;
+        }
+        // Tokens: Some(c) a literal character, None a `*`.
+        let mut pat: Vec<Option<char>> = Vec::new();
+        let mut chars = self.raw.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => pat.push(Some(chars.next().unwrap_or('\\'))),
+                '*' => pat.push(None),
+                c => pat.push(Some(c)),
+            }
+        }
+        let text: Vec<char> = name.chars().collect();
+        // Classic two-pointer glob match with backtracking to the last `*`.
+        let (mut p, mut t) = (0, 0);
+        let mut star: Option<(usize, usize)> = None;
+        while t < text.len() {
+            match pat.get(p) {
+                Some(Some(c)) if *c == text[t] => {
+                    p += 1;
+                    t += 1;
+                }
+                Some(None) => {
+                    star = Some((p, t));
+                    p += 1;
+                }
+                _ => match star {
+                    Some((sp, st)) => {
+                        p = sp + 1;
+                        t = st + 1;
+                        star = Some((sp, st + 1));
+                    }
+                    None => return false,
+                },
+            }
+        }
+        pat[p..].iter().all(Option::is_none)
     }
 }
 
@@ -439,6 +506,195 @@ pub enum Transform {
         /// The replacement text.
         replacement: String,
     },
+    /// Characters from position `start` up to, not including, position `end`,
+    /// as Python's `s[start:end]` (EQL `substring(s, 0, -1)`): positions are
+    /// 0-based, a negative one counts from the end (`-1` is the last
+    /// character), positions past either end are clamped, and an `end` at or
+    /// before `start` gives the empty string. `None` is to the end.
+    Slice {
+        /// First character, 0-based; negative counts from the end.
+        start: i64,
+        /// The character after the last one taken, 0-based; negative counts
+        /// from the end; `None` is to the end.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end: Option<i64>,
+    },
+    /// The time from the value (a date) to another date, in whole `unit`s
+    /// rounded toward zero, negative when the other date is earlier (ES|QL
+    /// `DATE_DIFF(unit, value, until)`). The other date is the value of the
+    /// field (or, inside [`Aggregation::having`](crate::Aggregation::having),
+    /// the metric) named `until`; with `until` absent it is the time the rule
+    /// runs (`DATE_DIFF("minute", first_seen, NOW())`).
+    DateDiff {
+        /// The unit the difference is counted in.
+        unit: TimeUnit,
+        /// The field or metric holding the later date; `None` is "now".
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
+    },
+    /// How many values the field holds: 1 for a single value, `n` for a list
+    /// of `n`; null when the field is absent (ES|QL `MV_COUNT`). Inside
+    /// [`Aggregation::having`](crate::Aggregation::having), on a `values`
+    /// metric, the number of distinct values.
+    ValueCount,
+    /// The text the dissect `pattern` (Elasticsearch's dissect syntax,
+    /// `%{key}` fields between literal delimiters) extracts from the value for
+    /// `key`; null when the pattern does not match (ES|QL `DISSECT`).
+    Dissect {
+        /// The dissect pattern.
+        pattern: String,
+        /// The key whose text is taken.
+        key: String,
+    },
+    /// The text the grok `pattern` (Elasticsearch's grok syntax with its
+    /// built-in pattern library: `%{SYNTAX:key}`, `%{SYNTAX:key:type}` and
+    /// `(?<key>regex)`) captures from the value for `key`, converted when the
+    /// pattern gives a type; null when the pattern does not match (ES|QL `GROK`).
+    Grok {
+        /// The grok pattern.
+        pattern: String,
+        /// The capture taken.
+        key: String,
+    },
+    /// Arithmetic with the value on the left: `value op operand` (`ratio =
+    /// failures / total` is `failures` with `Arith { op: Div, operand:
+    /// Field("total") }`). Chained transforms apply left to right, so
+    /// `(a + b) / 2` is `a` with `[Add b, Div 2]`. Division is real (not
+    /// integer) division; a division by zero, or a null operand, gives null.
+    Arith {
+        /// The operation.
+        op: ArithOp,
+        /// The right-hand operand.
+        operand: Operand,
+    },
+}
+
+/// A unit of time, for [`Transform::DateDiff`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeUnit {
+    /// Milliseconds.
+    Millisecond,
+    /// Seconds.
+    Second,
+    /// Minutes.
+    Minute,
+    /// Hours.
+    Hour,
+    /// Days (24 hours).
+    Day,
+    /// Weeks (7 days).
+    Week,
+    /// Calendar months.
+    Month,
+    /// Calendar quarters (3 months).
+    Quarter,
+    /// Calendar years.
+    Year,
+}
+
+impl TimeUnit {
+    /// The stable snake_case name (`minute`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeUnit::Millisecond => "millisecond",
+            TimeUnit::Second => "second",
+            TimeUnit::Minute => "minute",
+            TimeUnit::Hour => "hour",
+            TimeUnit::Day => "day",
+            TimeUnit::Week => "week",
+            TimeUnit::Month => "month",
+            TimeUnit::Quarter => "quarter",
+            TimeUnit::Year => "year",
+        }
+    }
+}
+
+/// An arithmetic operation, for [`Transform::Arith`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArithOp {
+    /// `value + operand`.
+    Add,
+    /// `value - operand`.
+    Sub,
+    /// `value * operand`.
+    Mul,
+    /// `value / operand` (real division).
+    Div,
+    /// The remainder of `value / operand`, with the sign of `value`.
+    Rem,
+}
+
+impl ArithOp {
+    /// The operator symbol (`/`).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+            ArithOp::Rem => "%",
+        }
+    }
+}
+
+/// The right-hand side of a [`Transform::Arith`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operand {
+    /// A constant.
+    Number(f64),
+    /// The value of another field of the same event (inside
+    /// [`Aggregation::having`](crate::Aggregation::having): another metric),
+    /// by its raw name.
+    Field(String),
+    /// The value of another field of the same event passed through
+    /// `transforms`, innermost first, as [`Pred::transforms`]: the pattern
+    /// count `length(replace(s, re, "X")) - length(replace(replace(s, re,
+    /// "X"), "X", ""))` subtracts such a value.
+    Value {
+        /// The field's raw name.
+        field: String,
+        /// What is applied to its value.
+        transforms: Vec<Transform>,
+    },
+}
+
+impl Eq for Operand {}
+
+impl std::hash::Hash for Operand {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            Operand::Number(x) => {
+                0u8.hash(state);
+                x.to_bits().hash(state);
+            }
+            Operand::Field(f) => {
+                1u8.hash(state);
+                f.hash(state);
+            }
+            Operand::Value { field, transforms } => {
+                2u8.hash(state);
+                field.hash(state);
+                transforms.hash(state);
+            }
+        }
+    }
+}
+
+impl fmt::Display for Operand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Operand::Number(x) => write!(f, "{x}"),
+            Operand::Field(name) => f.write_str(name),
+            Operand::Value { field, transforms } => f.write_str(
+                &transforms
+                    .iter()
+                    .fold(field.clone(), |inner, t| t.wrap(&inner)),
+            ),
+        }
+    }
 }
 
 impl Transform {
@@ -453,6 +709,12 @@ impl Transform {
             Transform::Length => "length",
             Transform::Substring { .. } => "substring",
             Transform::Replace { .. } => "replace",
+            Transform::Slice { .. } => "slice",
+            Transform::DateDiff { .. } => "date_diff",
+            Transform::Arith { .. } => "arith",
+            Transform::ValueCount => "value_count",
+            Transform::Dissect { .. } => "dissect",
+            Transform::Grok { .. } => "grok",
         }
     }
 
@@ -468,6 +730,20 @@ impl Transform {
                 pattern,
                 replacement,
             } => format!("replace({inner}, {pattern:?}, {replacement:?})"),
+            Transform::Slice {
+                start,
+                end: Some(e),
+            } => format!("slice({inner}, {start}, {e})"),
+            Transform::Slice { start, end: None } => format!("slice({inner}, {start})"),
+            Transform::DateDiff { unit, until } => format!(
+                "date_diff({}, {inner}, {})",
+                unit.as_str(),
+                until.as_deref().unwrap_or("now")
+            ),
+            Transform::Arith { op, operand } => format!("({inner} {} {operand})", op.symbol()),
+            Transform::Dissect { pattern, key } | Transform::Grok { pattern, key } => {
+                format!("{}({inner}, {pattern:?}, {key})", self.name())
+            }
             other => format!("{}({inner})", other.name()),
         }
     }
@@ -618,6 +894,48 @@ mod tests {
         assert_eq!(e, Expr::And(vec![p("a"), p("b"), p("c")]));
         assert_eq!(Expr::or(vec![p("a")]), p("a"));
         assert_eq!(Expr::not(Expr::not(p("a"))), p("a"));
+    }
+
+    #[test]
+    fn field_globs() {
+        let g = Field::raw("azure.*.display_name");
+        assert!(g.is_glob());
+        assert!(g.matches("azure.target_resources.0.display_name"));
+        assert!(!g.matches("azure.display"));
+        assert!(Field::raw("a*").matches("a"));
+        let literal = Field::raw("a\\*b");
+        assert!(!literal.is_glob());
+        assert!(literal.matches("a*b"));
+        assert!(Field::raw("c:\\x").matches("c:\\x"));
+        assert!(!Field::raw("a\\*b").matches("axb"));
+        assert!(Field::raw("x\\\\*").is_glob());
+        assert!(Field::raw("x\\\\*").matches("x\\yz"));
+    }
+
+    #[test]
+    fn transforms_print_as_functions() {
+        let p = Pred::new(Field::raw("first_seen"), Op::Lte, vec![6.into()]).with_transform(
+            Transform::DateDiff {
+                unit: TimeUnit::Minute,
+                until: None,
+            },
+        );
+        assert_eq!(p.to_string(), "date_diff(minute, first_seen, now) lte 6");
+        let p = Pred::new(Field::raw("a"), Op::Gt, vec![Value::Float(0.5)])
+            .with_transform(Transform::Arith {
+                op: ArithOp::Div,
+                operand: Operand::Field("b".into()),
+            })
+            .with_transform(Transform::Slice {
+                start: 0,
+                end: Some(-1),
+            });
+        assert_eq!(p.to_string(), "slice((a / b), 0, -1) gt 0.5");
+        let j = serde_json::to_string(&p.transforms).unwrap();
+        assert_eq!(
+            j,
+            r#"[{"fn":"arith","op":"div","operand":{"field":"b"}},{"fn":"slice","start":0,"end":-1}]"#
+        );
     }
 
     #[test]

@@ -38,10 +38,13 @@ pub mod rule;
 pub mod value;
 
 pub use aggregation::{
-    Aggregation, AggregationKind, Comparison, Metric, MetricFunction, SequenceStep, Window,
+    Aggregation, AggregationKind, Comparison, Metric, MetricCase, MetricFunction, SequenceStep,
+    Window,
 };
 pub use exclusion::{Exclusion, ExclusionScope};
-pub use expr::{Expr, Field, Keyword, Op, Opaque, Pred, RegexFlags, Transform};
+pub use expr::{
+    ArithOp, Expr, Field, Keyword, Op, Opaque, Operand, Pred, RegexFlags, TimeUnit, Transform,
+};
 pub use rule::{
     Language, LogSource, Logic, RelatedRule, Rule, RuleKind, Severity, SourceInfo, Vendor,
 };

@@ -239,16 +239,16 @@ impl Logic {
     }
 
     /// Whether nothing in the logic is opaque (aggregation steps, metric
-    /// filters and the having condition included).
+    /// filters and cases, and the having condition included).
     pub fn is_fully_parsed(&self) -> bool {
         if self.expr.has_opaque() {
             return false;
         }
         if let Some(agg) = &self.aggregation {
-            let metric_opaque = agg
-                .metrics
-                .iter()
-                .any(|m| m.filter.as_ref().is_some_and(Expr::has_opaque));
+            let metric_opaque = agg.metrics.iter().any(|m| {
+                m.filter.as_ref().is_some_and(Expr::has_opaque)
+                    || m.cases.iter().any(|c| c.when.has_opaque())
+            });
             if metric_opaque || agg.having.as_ref().is_some_and(Expr::has_opaque) {
                 return false;
             }

@@ -165,6 +165,12 @@ pub fn enrich(rule: &mut Rule) -> Enrichment {
     }
     let mut report = Enrichment::default();
     let mut resolve = |field: &mut Field| {
+        // A field glob (`process.*`) stands for many fields, none by name:
+        // it is neither resolved nor counted.
+        if field.is_glob() {
+            field.canonical = None;
+            return;
+        }
         report.occurrences += 1;
         let hit = schemas.iter().find_map(|&schema| {
             if context.is_empty() {
@@ -192,6 +198,9 @@ pub fn enrich(rule: &mut Rule) -> Enrichment {
             }
             if let Some(filter) = &mut m.filter {
                 filter.visit_preds_mut(&mut |p| resolve(&mut p.field));
+            }
+            for c in &mut m.cases {
+                c.when.visit_preds_mut(&mut |p| resolve(&mut p.field));
             }
         }
         match &mut agg.kind {
@@ -303,6 +312,42 @@ mod tests {
         let e = enrich(&mut r);
         assert_eq!(e.unresolved, vec!["NoSuchFieldAnywhere"]);
         assert_eq!(r.logic.expr.preds()[0].field.raw, "NoSuchFieldAnywhere");
+    }
+
+    #[test]
+    fn field_globs_are_neither_resolved_nor_counted() {
+        let expr = Expr::and(vec![
+            pred("Image", Op::EndsWith, "\\nmap.exe".into()),
+            pred("process.*", Op::Eq, "x".into()),
+        ]);
+        let mut r = sigma_rule("windows", Some("process_creation"), None, expr);
+        let e = enrich(&mut r);
+        assert_eq!(e.occurrences, 1);
+        assert!(e.unresolved.is_empty(), "{:?}", e.unresolved);
+        assert_eq!(r.logic.expr.preds()[1].field.canonical, None);
+    }
+
+    #[test]
+    fn metric_case_labels_are_resolved() {
+        use ruledex_model::{Aggregation, AggregationKind, Metric, MetricCase, MetricFunction};
+        let mut r = sigma_rule("windows", Some("process_creation"), None, Expr::And(vec![]));
+        let mut agg = Aggregation::new(AggregationKind::Threshold {
+            cardinality: Vec::new(),
+        });
+        let mut m = Metric::new("n", MetricFunction::CountDistinct, None);
+        m.cases.push(MetricCase {
+            when: pred("Image", Op::EndsWith, "\\nmap.exe".into()),
+            value: "nmap".into(),
+        });
+        agg.metrics.push(m);
+        r.logic.aggregation = Some(agg);
+        let e = enrich(&mut r);
+        assert_eq!(e.occurrences, 1);
+        let when = &r.logic.aggregation.as_ref().unwrap().metrics[0].cases[0].when;
+        assert_eq!(
+            when.preds()[0].field.canonical.as_deref(),
+            Some("process.executable")
+        );
     }
 
     #[test]

@@ -5,13 +5,13 @@ use std::collections::HashSet;
 
 use ruledex_diag::Span;
 use ruledex_model::{
-    Aggregation, AggregationKind, Expr as M, Field, Op, Pred, RegexFlags, SequenceStep, Value,
-    Window,
+    Aggregation, AggregationKind, Expr as M, Field, Op, Pred, RegexFlags, SequenceStep, Transform,
+    Value, Window,
 };
 
 use super::ast::{
-    Call, Category, CompareOp, EventQuery, Expr, ExprKind, FieldPath, Literal, MatchOp, Patterns,
-    Pipe, Query, QueryBody, TimeSpan,
+    ArithOp, Call, Category, CompareOp, EventQuery, Expr, ExprKind, FieldPath, Literal, MatchOp,
+    Patterns, Pipe, Query, QueryBody, TimeSpan,
 };
 use crate::lowered::Lowered;
 
@@ -296,8 +296,90 @@ fn flip(op: CompareOp) -> CompareOp {
     }
 }
 
+/// A field read through functions the model states as transforms, innermost
+/// first: `length(f)` is [`Transform::Length`]; `substring(f, start[, end])`
+/// (positions from 0, negative from the end, `end` excluded) is
+/// [`Transform::Substring`] when `end` is absent or `0 <= start <= end`, else
+/// [`Transform::Slice`], and `end` may be `length(f) - k` (the same `f`),
+/// which is position `-k`; `string(f)` is `f` (its value as text, as the
+/// model compares values). `None` for anything else.
+fn transformed(e: &Expr) -> Option<(&FieldPath, Vec<Transform>)> {
+    let int = |x: &Expr| match x.kind {
+        ExprKind::Literal(Literal::Int(i)) => Some(i),
+        ExprKind::Neg(ref inner) => match inner.kind {
+            ExprKind::Literal(Literal::Int(i)) => i.checked_neg(),
+            _ => None,
+        },
+        _ => None,
+    };
+    match &e.kind {
+        ExprKind::Field(f) => Some((f, Vec::new())),
+        ExprKind::Call(c) if !c.insensitive => {
+            let first = c.args.first()?;
+            let (field, mut chain) = transformed(first)?;
+            // `length(f) - k`, for the `end` of `substring(f, …)`: position -k.
+            let from_end = |x: &Expr| match &x.kind {
+                ExprKind::Arith {
+                    op: ArithOp::Sub,
+                    left,
+                    right,
+                } => match (&left.kind, &right.kind) {
+                    (ExprKind::Call(l), ExprKind::Literal(Literal::Int(k)))
+                        if canonical(&l.name) == "length"
+                            && !l.insensitive
+                            && l.args.len() == 1
+                            && l.args[0] == *first
+                            && *k > 0 =>
+                    {
+                        Some(-*k)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            let t = match (canonical(&c.name), &c.args[1..]) {
+                ("string", []) => return Some((field, chain)),
+                ("length", []) => Transform::Length,
+                ("substring", [start]) => Transform::Substring {
+                    start: int(start)?,
+                    len: None,
+                },
+                ("substring", [start, end]) => {
+                    let (start, end) = (int(start)?, int(end).or_else(|| from_end(end))?);
+                    if 0 <= start && start <= end {
+                        Transform::Substring {
+                            start,
+                            len: Some(end - start),
+                        }
+                    } else {
+                        Transform::Slice {
+                            start,
+                            end: Some(end),
+                        }
+                    }
+                }
+                _ => return None,
+            };
+            chain.push(t);
+            Some((field, chain))
+        }
+        _ => None,
+    }
+}
+
 fn compare(e: &Expr, op: CompareOp, left: &Expr, right: &Expr) -> M {
     let span = e.span.0;
+    // A function of a field the model states as a transform, against a value.
+    let (call, lit, op) = match (&left.kind, &right.kind) {
+        (ExprKind::Call(_), ExprKind::Literal(l)) => (Some(left), Some(l), op),
+        (ExprKind::Literal(l), ExprKind::Call(_)) => (Some(right), Some(l), flip(op)),
+        _ => (None, None, op),
+    };
+    if let (Some(call), Some(lit)) = (call, lit)
+        && let Some((field, transforms)) = transformed(call)
+    {
+        return compare_value(e, op, field, transforms, lit);
+    }
     let (field, lit, op) = match (&left.kind, &right.kind) {
         (ExprKind::Field(f), ExprKind::Literal(l)) => (f, l, op),
         (ExprKind::Literal(l), ExprKind::Field(f)) => (f, l, flip(op)),
@@ -323,10 +405,27 @@ fn compare(e: &Expr, op: CompareOp, left: &Expr, right: &Expr) -> M {
         (ExprKind::Field(_) | ExprKind::Literal(_), _) => return opaque(reason(right), e),
         _ => return opaque(reason(left), e),
     };
+    compare_value(e, op, field, Vec::new(), lit)
+}
+
+/// `transforms(field) op lit`.
+fn compare_value(
+    e: &Expr,
+    op: CompareOp,
+    field: &FieldPath,
+    transforms: Vec<Transform>,
+    lit: &Literal,
+) -> M {
+    let span = e.span.0;
+    let pred = |op: Op, values: Vec<Value>, cased: bool| {
+        let mut p = pred(field, op, values, cased, span);
+        p.transforms.clone_from(&transforms);
+        M::Pred(p)
+    };
     if matches!(lit, Literal::Null) {
         return match op {
-            CompareOp::Eq => M::Pred(pred(field, Op::IsNull, Vec::new(), false, span)),
-            CompareOp::Ne => M::Pred(pred(field, Op::IsNotNull, Vec::new(), false, span)),
+            CompareOp::Eq => pred(Op::IsNull, Vec::new(), false),
+            CompareOp::Ne => pred(Op::IsNotNull, Vec::new(), false),
             _ => opaque("EQL ordering comparison with null", e),
         };
     }
@@ -337,7 +436,7 @@ fn compare(e: &Expr, op: CompareOp, left: &Expr, right: &Expr) -> M {
         CompareOp::Gt => Op::Gt,
         CompareOp::Ge => Op::Gte,
     };
-    let p = M::Pred(pred(field, model_op, vec![to_value(lit)], true, span));
+    let p = pred(model_op, vec![to_value(lit)], true);
     if op == CompareOp::Ne { M::not(p) } else { p }
 }
 
@@ -457,8 +556,13 @@ fn call(e: &Expr, c: &Call) -> M {
     let Some((first, rest)) = c.args.split_first() else {
         return opaque(format!("EQL function `{name}` without arguments"), e);
     };
-    let ExprKind::Field(field) = &first.kind else {
+    let Some((field, transforms)) = transformed(first) else {
         return opaque(reason(first), e);
+    };
+    let pred = |field: &FieldPath, op: Op, values: Vec<Value>, cased: bool, span: Span| {
+        let mut p = pred(field, op, values, cased, span);
+        p.transforms.clone_from(&transforms);
+        p
     };
     if rest.is_empty() {
         return opaque(format!("EQL function `{name}` without arguments"), e);
@@ -474,10 +578,14 @@ fn call(e: &Expr, c: &Call) -> M {
             } else {
                 (op, Value::Str(s.clone()))
             }),
-            // `startsWith(a, b)` with a field: the value of `b` is the prefix.
-            ExprKind::Field(other)
-                if matches!(op, Op::StartsWith | Op::EndsWith | Op::Contains) =>
+            // `startsWith(a, b)` with a field: the value of `b` (or of
+            // `string(b)`) is the prefix. A transformed `b` cannot be stated:
+            // `field_ref` names the other field's own value.
+            ExprKind::Field(_) | ExprKind::Call(_)
+                if matches!(op, Op::StartsWith | Op::EndsWith | Op::Contains)
+                    && transformed(arg).is_some_and(|(_, t)| t.is_empty()) =>
             {
+                let (other, _) = transformed(arg).expect("checked");
                 let mut p = pred(
                     field,
                     Op::FieldRef,

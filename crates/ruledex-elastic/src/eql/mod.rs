@@ -65,9 +65,22 @@
 //!   reduced wildcard. Function names are case-insensitive (`cidrmatch`).
 //! - A field compared with a field (`a == b`, `a : b`, `startsWith(a, b)`)
 //!   is `field_ref` (with `within` for the string functions).
+//! - `length(f)` and `substring(f, start[, end])` compared with a value
+//!   (`==`, `!=`, `<`, …) are predicates on `f` with a
+//!   [`Transform`](ruledex_model::Transform): `length(f) > 30` is `f` with
+//!   `[Length]`, `gt 30`; `substring(f, 1, 4)` is `Substring { start: 1,
+//!   len: 3 }`, and with a negative position (`substring(f, 0, -1)`, all but
+//!   the last character) `Slice { start: 0, end: -1 }`; an `end` written
+//!   `length(f) - k` is position `-k`. They nest (`length(substring(f,
+//!   2))`), and `string(f)` is `f` itself. The first argument of
+//!   `startsWith`, `endsWith` and `stringContains` may be such a function
+//!   (`startsWith~(substring(b, 0, -1), a)` is `slice(b, 0, -1)
+//!   field_ref(starts_with) a`); a transformed *second* argument stays
+//!   opaque, since `field_ref` names the other field's own value. Used in a
+//!   pattern match (`:`, `like`) or a list they stay opaque.
 //! - Any other function, arithmetic, and comparisons no predicate can hold
 //!   are `Expr::Opaque`, with a reason naming the function
-//!   (`EQL function \`length\``) or the construct.
+//!   (`EQL function \`number\``) or the construct.
 //! - `not` is `Expr::not`, where it stands: an EQL `not` inside a branch of
 //!   an `or` stays there, so the model reports it as an exclusion scoped to
 //!   that branch, not to the rule.

@@ -7,13 +7,17 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use ruledex_diag::Span;
-use ruledex_model::{Expr, Field, Metric, Op, Pred, RegexFlags, Value, Window};
+use ruledex_model::{
+    ArithOp as MArith, Expr, Field, Metric, Op, Operand, Pred, RegexFlags, Transform, Value, Window,
+};
 
 use super::ast::{self, CmpOp, CommandKind, ExprKind, Literal, Query, Source};
 use super::pattern;
 use crate::lowered::Lowered;
+use computed::{AggValue, Num};
 use stats::{AggCond, AggDef};
 
+mod computed;
 mod stats;
 
 /// Fields whose positive equalities are passed on as [`Lowered::hints`].
@@ -127,12 +131,20 @@ pub mod reason {
 }
 
 /// A source field a column reads, case-folded by `TO_LOWER`/`TO_UPPER` when
-/// `fold`, converted to another type (`TO_STRING`, `::ip`) when `cast`.
+/// `fold` (`upper` says which), converted to another type (`TO_STRING`,
+/// `::ip`) when `cast`, and passed through `transforms` (innermost first).
+/// A fold of a plain field makes comparisons case-insensitive; a fold of a
+/// transformed value, or a transform of a folded one, is a
+/// [`Transform::Lower`] / [`Transform::Upper`] in the chain.
 #[derive(Clone, Debug, PartialEq)]
 struct Src {
     name: String,
     fold: bool,
+    upper: bool,
     cast: bool,
+    transforms: Vec<Transform>,
+    /// What kind of number the value is, when known (for division).
+    num: Num,
 }
 
 impl Src {
@@ -141,9 +153,130 @@ impl Src {
         Src {
             name: name.into(),
             fold: false,
+            upper: false,
             cast: false,
+            transforms: Vec::new(),
+            num: Num::Other,
         }
     }
+
+    /// Whether the field is read as it is, or only converted.
+    fn untransformed(&self) -> bool {
+        !self.fold && self.transforms.is_empty()
+    }
+
+    /// The transforms, the case folding included.
+    fn chain(&self) -> Vec<Transform> {
+        let mut chain = self.transforms.clone();
+        if self.fold {
+            chain.push(if self.upper {
+                Transform::Upper
+            } else {
+                Transform::Lower
+            });
+        }
+        chain
+    }
+
+    /// The value as an operand of arithmetic.
+    fn operand(&self) -> Operand {
+        let chain = self.chain();
+        if chain.is_empty() {
+            Operand::Field(self.name.clone())
+        } else {
+            Operand::Value {
+                field: self.name.clone(),
+                transforms: chain,
+            }
+        }
+    }
+
+    /// The value passed through one more function.
+    fn then(mut self, t: Transform) -> Src {
+        self.num = match t {
+            Transform::Length | Transform::DateDiff { .. } | Transform::ValueCount => Num::Int,
+            _ => Num::Other,
+        };
+        if self.fold {
+            self.fold = false;
+            self.transforms.push(if self.upper {
+                Transform::Upper
+            } else {
+                Transform::Lower
+            });
+        }
+        self.transforms.push(t);
+        self
+    }
+
+    /// The value lower-cased (`TO_LOWER`) or upper-cased (`TO_UPPER`).
+    fn folded(self, upper: bool) -> Src {
+        if self.transforms.is_empty() {
+            Src {
+                fold: true,
+                upper,
+                ..self
+            }
+        } else {
+            self.then(if upper {
+                Transform::Upper
+            } else {
+                Transform::Lower
+            })
+        }
+    }
+}
+
+/// A predicate on what a source reads (its transforms included).
+fn src_pred(s: &Src, op: Op, values: Vec<Value>, cased: bool, span: Span) -> Expr {
+    let mut p = Pred::new(Field::raw(s.name.clone()), op, values).with_span(span);
+    p.case_sensitive = cased;
+    p.transforms.clone_from(&s.transforms);
+    Expr::Pred(p)
+}
+
+/// The transform an ES|QL string function applies to its first argument,
+/// when the other arguments are constants the model can hold:
+/// `URL_DECODE`, `FROM_BASE64`, `TRIM`, `LENGTH`, `MV_COUNT`, `SUBSTRING(s, start[,
+/// length])` (ES|QL counts from 1, the model from 0; a negative start counts
+/// from the end in both) and `REPLACE(s, regex, text)`.
+fn transform_of(c: &ast::Call) -> Option<Transform> {
+    let int = |e: &ast::Expr| match &e.kind {
+        ExprKind::Lit(Literal::Int(i)) => Some(*i),
+        ExprKind::Neg(inner) => match expr_literal(inner)? {
+            Literal::Int(i) => i.checked_neg(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let start = |e: &ast::Expr| match int(e)? {
+        0 => None,
+        i if i > 0 => Some(i - 1),
+        i => Some(i),
+    };
+    if c.star {
+        return None;
+    }
+    Some(match (c.name.as_str(), c.args.as_slice()) {
+        ("URL_DECODE", [_]) => Transform::UrlDecode,
+        ("FROM_BASE64", [_]) => Transform::Base64Decode,
+        ("TRIM", [_]) => Transform::Trim,
+        ("LENGTH", [_]) => Transform::Length,
+        ("MV_COUNT", [_]) => Transform::ValueCount,
+        ("SUBSTRING", [_, from]) => Transform::Substring {
+            start: start(from)?,
+            len: None,
+        },
+        ("SUBSTRING", [_, from, len]) => Transform::Substring {
+            start: start(from)?,
+            len: Some(int(len).filter(|n| *n >= 0)?),
+        },
+        ("REPLACE", [_, pattern, replacement]) => Transform::Replace {
+            pattern: const_str(pattern)?,
+            replacement: const_str(replacement)?,
+        },
+        _ => return None,
+    })
 }
 
 /// What a `CASE` branch gives.
@@ -192,6 +325,9 @@ enum Def {
     /// `MV_CONCAT(values, separator)` of a `VALUES` metric: one string
     /// holding every value.
     AggConcat { metric: String, separator: String },
+    /// A value computed from one metric (`DATE_DIFF`, arithmetic), stated
+    /// as the metric with transforms.
+    AggValue(Rc<AggValue>),
 }
 
 struct Lowerer {
@@ -227,13 +363,30 @@ struct Lowerer {
 ///   in its place), each ANDed with the negation of the earlier conditions
 ///   whose results do not always pass; a `COALESCE` of such columns tries
 ///   them in turn; `LOCATE(f, "x")` compared with 0 is whether `f` contains
-///   `"x"`. Anything else — a function that transforms the value
-///   (`URL_DECODE`, `REPLACE`, `LENGTH`, …), arithmetic — is
-///   [`Expr::Opaque`], with the function named in the reason, since the model
-///   has no field transforms;
-/// - columns written by `GROK`, `DISSECT`, `COMPLETION` and `ENRICH` are opaque
-///   to filters; `RENAME` carries definitions over; `KEEP`, `DROP`, `SORT`,
-///   `LIMIT`, `SAMPLE` and `MV_EXPAND` do not change which events match;
+///   `"x"`;
+/// - a function of one source field that the model states as a
+///   [`Transform`] — `URL_DECODE`, `FROM_BASE64`, `TRIM`, `LENGTH`,
+///   `MV_COUNT`, `SUBSTRING` (from 1 in ES|QL, from 0 in the model) and
+///   `REPLACE` with constant arguments — gives predicates on that field with
+///   the transform chain (`TO_LOWER(URL_DECODE(url.original)) LIKE "*x*"` is
+///   `url.original` with `[UrlDecode, Lower]`, `contains:cased "x"`;
+///   `TO_LOWER` of a plain field stays a case-insensitive test). Arithmetic
+///   `a op b` with `a` one source and `b` a number or one source is
+///   [`Transform::Arith`] (a division only when one side is a floating-point
+///   number, `::double`, `TO_DOUBLE` or a decimal literal: ES|QL divides
+///   integers as integers). `x op NOW() - span` (a span of fixed length) is
+///   `x` with `DateDiff { millisecond, until: now }` compared with the span.
+///   A comparison of two fields is `field_ref` when at most one side is
+///   transformed (an equality turns round so that it is the left one).
+///   Anything else (a transform of a `COALESCE`, `LTRIM`, `SPLIT`, …) is
+///   [`Expr::Opaque`], with the function named in the reason;
+/// - columns written by `GROK` and `DISSECT` from one source field are that
+///   field with a [`Transform::Grok`] / [`Transform::Dissect`] for the column
+///   (also a grok named group `(?<name>…)`); with `APPEND_SEPARATOR`, several
+///   grok patterns, or from a computed value they are opaque to filters, as
+///   are the columns of `COMPLETION` and `ENRICH`; `RENAME` carries
+///   definitions over; `KEEP`, `DROP`, `SORT`, `LIMIT`, `SAMPLE` and
+///   `MV_EXPAND` do not change which events match;
 /// - the first (non-inline) `STATS … BY keys` gives [`Lowered::aggregation`]:
 ///   the keys are its `group_by` (a case-folded or computed key keeps its
 ///   column name; a `DATE_TRUNC(span, @timestamp)` or `BUCKET(@timestamp,
@@ -260,7 +413,14 @@ struct Lowerer {
 ///     metric with a literal, `AND`/`OR`/`NOT`, `IN`, `IS [NOT] NULL`,
 ///     `MV_CONTAINS(values, "x")` (some value is `"x"`), and comparisons of two
 ///     metrics as `field_ref` (the other metric's name as value; `within` is
-///     `lt`/`lte`/`gt`/`gte` for an ordering, none for equality). An `EVAL`
+///     `lt`/`lte`/`gt`/`gte` for an ordering, none for equality). A value
+///     computed from one metric is that metric with transforms:
+///     `DATE_DIFF(unit, m, NOW())` and `DATE_DIFF(unit, m, m2)`
+///     ([`Transform::DateDiff`]), arithmetic with a number or a metric
+///     ([`Transform::Arith`], with the division rule above), `MV_COUNT(m)`
+///     ([`Transform::ValueCount`]), and `m op NOW() - span`. A `VALUES` list
+///     compared with a value holds when it has one value and that value
+///     compares: `value_count(m) eq 1 and m op v`. An `EVAL`
 ///     that renames an aggregate names the same metric; a `CASE` over such
 ///     conditions is traced like an event `CASE`; `MV_CONCAT(values, ",")
 ///     LIKE "*x*"` (no separator in `x`) is "some value contains `x`". The
@@ -268,12 +428,11 @@ struct Lowerer {
 ///
 ///   a conjunct that cannot be stated exactly stays in the event condition as
 ///   [`Expr::Opaque`] (`having` never holds an opaque node): values computed
-///   from aggregates (`DATE_DIFF`, ratios, `ROUND`, `MV_FIRST`, …), a metric
-///   against a computed value (`NOW() - 1 hour`), comparisons of a `VALUES`
-///   list (ES|QL compares a multi-valued value as null), aggregates the model
-///   cannot state, and anything after a second `STATS`, on `INLINE STATS`
-///   columns or after `LOOKUP JOIN`. A `STATS` with no condition on its
-///   aggregates still gives its aggregation: every group is kept.
+///   from aggregates otherwise (`ROUND`, `MV_FIRST`, integer division, …),
+///   aggregates the model cannot state, and anything after a second `STATS`,
+///   on `INLINE STATS` columns or after `LOOKUP JOIN`. A `STATS` with no
+///   condition on its aggregates still gives its aggregation: every group is
+///   kept.
 ///
 /// # Aggregates
 ///
@@ -281,12 +440,19 @@ struct Lowerer {
 /// values, each value of a multi-valued field); `COUNT_DISTINCT(f)`, `SUM`,
 /// `MIN`, `MAX`, `AVG`, `MEDIAN` and `VALUES` of a field are the functions of
 /// that field; another function of one field (`STD_DEV(f)`) is `Other` with
-/// the field. `… WHERE c` and an argument `CASE(c, f, NULL)` make `c` the
+/// the field. `COUNT_DISTINCT`, `VALUES`, `MIN`, `MAX`, `AVG`, `SUM` and
+/// `MEDIAN` of a transformed field (`TO_LOWER(url.original)`, a `GROK`
+/// column) are the metric of the field with
+/// [`Metric::transforms`](ruledex_model::Metric::transforms), and of a `CASE`
+/// whose results are all literals, the metric of those labels
+/// ([`Metric::cases`](ruledex_model::Metric::cases)); conditions on such a
+/// metric are `having` conditions, never a threshold. `… WHERE c` and an
+/// argument `CASE(c, f, NULL)` make `c` the
 /// metric's filter. `SUM` of a 0/1 flag (`CASE(c, 1, 0)`, or a boolean) is a
 /// `Count` filtered by `c`; so is `MAX` of one, whose comparisons are restated
 /// on the count (`== 1` as `>= 1`, `== 0` as `== 0`); comparisons of either
 /// that would hold for a group with no flagged event are opaque when the flag
-/// may be null rather than 0. An aggregate of a computed, case-folded or
+/// may be null rather than 0. An aggregate of an otherwise computed or
 /// converted value, or with parameters (`PERCENTILE(f, 95)`), is `Other` with
 /// no field, and conditions on it are opaque.
 ///
@@ -426,9 +592,23 @@ fn what(e: &ast::Expr) -> String {
     }
 }
 
-/// The column names `%{…}` of a grok or dissect pattern.
+/// The column names `%{…}` of a grok or dissect pattern (and a grok
+/// pattern's named groups `(?<name>…)`).
 fn pattern_columns(pattern: &str, grok: bool) -> Vec<String> {
     let mut out = Vec::new();
+    if grok {
+        let mut rest = pattern;
+        while let Some(i) = rest.find("(?<") {
+            rest = &rest[i + 3..];
+            let Some(end) = rest.find('>') else { break };
+            let name = &rest[..end];
+            // `(?<=…)` and `(?<!…)` are look-behinds.
+            if !name.is_empty() && !name.starts_with(['=', '!']) {
+                out.push(name.to_owned());
+            }
+            rest = &rest[end + 1..];
+        }
+    }
     let mut rest = pattern;
     while let Some(i) = rest.find("%{") {
         rest = &rest[i + 2..];
@@ -459,7 +639,7 @@ fn over(subject: &[Src], span: Span, mut p: impl FnMut(&Src) -> Expr) -> Expr {
     for (i, s) in subject.iter().enumerate() {
         let mut all: Vec<Expr> = subject[..i]
             .iter()
-            .map(|earlier| field_pred(&earlier.name, Op::IsNull, Vec::new(), false, span))
+            .map(|earlier| src_pred(earlier, Op::IsNull, Vec::new(), false, span))
             .collect();
         all.push(p(s));
         alts.push(Expr::and(all));
@@ -542,6 +722,21 @@ fn converted(def: Def) -> Def {
     match def {
         Def::Fields(srcs) => {
             Def::Fields(srcs.into_iter().map(|s| Src { cast: true, ..s }).collect())
+        }
+        other => other,
+    }
+}
+
+/// A converted number is a floating-point one after a conversion to `double`.
+fn as_type(def: Def, ty: &str) -> Def {
+    match def {
+        Def::Fields(mut srcs) if ty == "double" => {
+            for s in &mut srcs {
+                if matches!(s.num, Num::Int | Num::Double | Num::Number) {
+                    s.num = Num::Double;
+                }
+            }
+            Def::Fields(srcs)
         }
         other => other,
     }
@@ -739,15 +934,38 @@ impl Lowerer {
                     self.env.insert(r.to.clone(), def);
                 }
             }
-            CommandKind::Dissect { pattern, .. } => {
+            // A column extracted from one source field (through transforms)
+            // is that field with a `Dissect` / `Grok` transform; with options
+            // (`APPEND_SEPARATOR`) or several grok patterns it is opaque.
+            CommandKind::Dissect {
+                input,
+                pattern,
+                options,
+            } => {
+                let src = self.single_src(input).filter(|_| options.is_empty());
                 for c in pattern_columns(pattern, false) {
-                    self.env.insert(c, Def::Extracted("DISSECT"));
+                    let def = match &src {
+                        Some(s) => Def::Fields(vec![s.clone().then(Transform::Dissect {
+                            pattern: pattern.clone(),
+                            key: c.clone(),
+                        })]),
+                        None => Def::Extracted("DISSECT"),
+                    };
+                    self.env.insert(c, def);
                 }
             }
-            CommandKind::Grok { patterns, .. } => {
+            CommandKind::Grok { input, patterns } => {
+                let src = self.single_src(input).filter(|_| patterns.len() == 1);
                 for p in patterns {
                     for c in pattern_columns(p, true) {
-                        self.env.insert(c, Def::Extracted("GROK"));
+                        let def = match &src {
+                            Some(s) => Def::Fields(vec![s.clone().then(Transform::Grok {
+                                pattern: p.clone(),
+                                key: c.clone(),
+                            })]),
+                            None => Def::Extracted("GROK"),
+                        };
+                        self.env.insert(c, def);
                     }
                 }
             }
@@ -768,6 +986,59 @@ impl Lowerer {
             | CommandKind::Limit(_)
             | CommandKind::Sample(_)
             | CommandKind::MvExpand(_) => {}
+        }
+    }
+
+    /// `lhs op rhs` on one event, as the left operand's source with an
+    /// [`Transform::Arith`]: the right operand is a number or one source
+    /// (through transforms). A division needs a floating-point operand, since
+    /// ES|QL divides integers as integers; the left operand must read one
+    /// field (a number on the left is not stated).
+    fn arith(&self, op: ast::ArithOp, lhs: &ast::Expr, rhs: &ast::Expr) -> Option<Def> {
+        // A number converted to another number type is the same value.
+        let numeric = |e: &ast::Expr| match self.classify(e) {
+            Def::Fields(mut srcs) if srcs.len() == 1 => {
+                let s = srcs.remove(0);
+                let number = matches!(s.num, Num::Int | Num::Double | Num::Number);
+                (!s.cast || number).then_some(s)
+            }
+            _ => None,
+        };
+        let left = numeric(lhs)?;
+        let (operand, right) = match expr_literal(rhs) {
+            #[allow(clippy::cast_precision_loss)]
+            Some(Literal::Int(i)) => (Operand::Number(*i as f64), Num::Int),
+            Some(Literal::Float(x)) => (Operand::Number(*x), Num::Double),
+            Some(_) => return None,
+            None => {
+                let r = numeric(rhs)?;
+                (r.operand(), r.num)
+            }
+        };
+        let num = match (left.num, right) {
+            (Num::Int, Num::Int) => Num::Int,
+            (Num::Double, _) | (_, Num::Double) => Num::Double,
+            _ => Num::Number,
+        };
+        let op = match op {
+            ast::ArithOp::Add => MArith::Add,
+            ast::ArithOp::Sub => MArith::Sub,
+            ast::ArithOp::Mul => MArith::Mul,
+            ast::ArithOp::Mod => MArith::Rem,
+            ast::ArithOp::Div if num == Num::Double => MArith::Div,
+            ast::ArithOp::Div => return None,
+        };
+        let mut src = left.then(Transform::Arith { op, operand });
+        src.num = num;
+        Some(Def::Fields(vec![src]))
+    }
+
+    /// The one source field (through transforms, not a type conversion) an
+    /// expression reads.
+    fn single_src(&self, e: &ast::Expr) -> Option<Src> {
+        match self.classify(e) {
+            Def::Fields(mut srcs) if srcs.len() == 1 && !srcs[0].cast => Some(srcs.remove(0)),
+            _ => None,
         }
     }
 
@@ -801,6 +1072,9 @@ impl Lowerer {
             if let Some(d) = self.classify_on_aggs(e) {
                 return d;
             }
+            if let Some(v) = self.agg_value(e) {
+                return Def::AggValue(Rc::new(v));
+            }
             return Def::Computed {
                 what: what(e),
                 from_aggs: true,
@@ -814,16 +1088,37 @@ impl Lowerer {
         };
         match &e.kind {
             ExprKind::Field(f) => self.def_of(f),
-            ExprKind::Cast { expr, .. } => converted(self.classify(expr)),
+            ExprKind::Cast { expr, ty } => as_type(converted(self.classify(expr)), ty),
+            ExprKind::Arith { op, lhs, rhs } => self
+                .arith(*op, lhs, rhs)
+                .unwrap_or_else(|| computed("arithmetic")),
             ExprKind::Call(c) => match (c.name.as_str(), c.args.as_slice()) {
                 ("TO_LOWER" | "TO_UPPER", [arg]) => match self.classify(arg) {
                     Def::Fields(srcs) => {
-                        Def::Fields(srcs.into_iter().map(|s| Src { fold: true, ..s }).collect())
+                        let upper = c.name == "TO_UPPER";
+                        Def::Fields(srcs.into_iter().map(|s| s.folded(upper)).collect())
+                    }
+                    _ => computed(&c.name),
+                },
+                (_, [arg, ..]) if transform_of(c).is_some() => match self.classify(arg) {
+                    // One source: a transform of the first non-null of several
+                    // is not the first non-null of their transforms when a
+                    // transform gives null (an invalid URL encoding).
+                    Def::Fields(mut srcs) if srcs.len() == 1 => {
+                        let t = transform_of(c).expect("checked");
+                        Def::Fields(vec![srcs.remove(0).then(t)])
                     }
                     _ => computed(&c.name),
                 },
                 (name, [arg]) if CASTS.contains(&name) => match self.classify(arg) {
-                    d @ (Def::Fields(_) | Def::Bool(_)) => converted(d),
+                    d @ (Def::Fields(_) | Def::Bool(_)) => {
+                        let ty = if matches!(name, "TO_DOUBLE" | "TO_DBL") {
+                            "double"
+                        } else {
+                            ""
+                        };
+                        as_type(converted(d), ty)
+                    }
                     _ => computed(&c.name),
                 },
                 ("COALESCE", args) if !args.is_empty() && args.len() <= MAX_COALESCE => {
@@ -919,7 +1214,7 @@ impl Lowerer {
         let any_not_null = |srcs: &[Src]| {
             Expr::or(
                 srcs.iter()
-                    .map(|s| field_pred(&s.name, Op::IsNotNull, Vec::new(), false, span))
+                    .map(|s| src_pred(s, Op::IsNotNull, Vec::new(), false, span))
                     .collect(),
             )
         };
@@ -930,7 +1225,7 @@ impl Lowerer {
                 ..
             } => Some(Expr::and(
                 srcs.iter()
-                    .map(|s| field_pred(&s.name, Op::IsNotNull, Vec::new(), false, span))
+                    .map(|s| src_pred(s, Op::IsNotNull, Vec::new(), false, span))
                     .collect(),
             )),
             Def::Case { branches, default } => {
@@ -1089,8 +1384,7 @@ impl Lowerer {
                     return opaque(reason::NON_LITERAL, e);
                 };
                 let text = values.iter().any(|v| matches!(v, Value::Str(_)));
-                let on_src =
-                    |s: &Src| field_pred(&s.name, Op::In, values.clone(), text && !s.fold, span);
+                let on_src = |s: &Src| src_pred(s, Op::In, values.clone(), text && !s.fold, span);
                 let p = match column {
                     None => over(&subject, span, on_src),
                     Some(d) => self.test_value(&d, e, &on_src, &|l| {
@@ -1120,7 +1414,7 @@ impl Lowerer {
                         };
                         let preds = srcs.iter().map(|s| {
                             let op = if *negated { Op::IsNotNull } else { Op::IsNull };
-                            field_pred(&s.name, op, Vec::new(), false, span)
+                            src_pred(s, op, Vec::new(), false, span)
                         });
                         return if *negated {
                             Expr::and(preds.collect())
@@ -1132,7 +1426,7 @@ impl Lowerer {
                 // COALESCE(a, b) IS NULL when both are; IS NOT NULL when either is not.
                 let preds = subject.iter().map(|s| {
                     let op = if *negated { Op::IsNotNull } else { Op::IsNull };
-                    field_pred(&s.name, op, Vec::new(), false, span)
+                    src_pred(s, op, Vec::new(), false, span)
                 });
                 if *negated {
                     Expr::or(preds.collect())
@@ -1181,6 +1475,7 @@ impl Lowerer {
             let mut pred =
                 Pred::new(Field::raw(s.name.clone()), op, vec![Value::Str(value)]).with_span(span);
             pred.case_sensitive = !s.fold;
+            pred.transforms.clone_from(&s.transforms);
             if op == Op::Regex {
                 // Lucene's `.` matches line breaks.
                 pred.regex_flags = RegexFlags {
@@ -1211,6 +1506,10 @@ impl Lowerer {
                     format!("{} (MV_CONCAT)", reason::FROM_AGGREGATES),
                     whole,
                 )),
+                Def::AggValue(_) => Err(opaque(
+                    format!("{} (a computed value)", reason::FROM_AGGREGATES),
+                    whole,
+                )),
                 Def::Bool(_) => Err(opaque(
                     format!("{} (a condition)", reason::EVAL_COMPUTED),
                     whole,
@@ -1237,9 +1536,23 @@ impl Lowerer {
             },
             ExprKind::Cast { expr, .. } => self.subject(expr, whole),
             ExprKind::Call(c) => match (c.name.as_str(), c.args.as_slice()) {
-                ("TO_LOWER" | "TO_UPPER", [arg]) => self
-                    .subject(arg, whole)
-                    .map(|srcs| srcs.into_iter().map(|s| Src { fold: true, ..s }).collect()),
+                ("TO_LOWER" | "TO_UPPER", [arg]) => {
+                    let upper = c.name == "TO_UPPER";
+                    self.subject(arg, whole)
+                        .map(|srcs| srcs.into_iter().map(|s| s.folded(upper)).collect())
+                }
+                (_, [arg, ..]) if transform_of(c).is_some() => {
+                    let t = transform_of(c).expect("checked");
+                    match self.subject(arg, whole)? {
+                        srcs if srcs.len() == 1 => {
+                            Ok(srcs.into_iter().map(|s| s.then(t.clone())).collect())
+                        }
+                        _ => Err(opaque(
+                            format!("{} ({})", reason::FUNCTION_RESULT, c.name),
+                            whole,
+                        )),
+                    }
+                }
                 (name, [arg]) if CASTS.contains(&name) => self.subject(arg, whole),
                 ("COALESCE", args) if !args.is_empty() && args.len() <= MAX_COALESCE => {
                     let mut all = Vec::new();
@@ -1383,8 +1696,8 @@ impl Lowerer {
                 return opaque(format!("{} (LOCATE)", reason::FUNCTION_RESULT), e);
             };
             let p = over(&srcs, span, |s| {
-                field_pred(
-                    &s.name,
+                src_pred(
+                    s,
                     Op::Contains,
                     vec![Value::Str(needle.clone())],
                     !s.fold,
@@ -1405,7 +1718,7 @@ impl Lowerer {
                     let pos = if op == CmpOp::Neq { CmpOp::Eq } else { op };
                     let on_src = |s: &Src| {
                         let cased = text && !s.fold && op != CmpOp::CiEq;
-                        field_pred(&s.name, cmp_model_op(pos), vec![value.clone()], cased, span)
+                        src_pred(s, cmp_model_op(pos), vec![value.clone()], cased, span)
                     };
                     let p = self.test_value(&d, e, &on_src, &|l| literal_cmp(l, pos, lit));
                     return if op == CmpOp::Neq { Expr::not(p) } else { p };
@@ -1428,6 +1741,16 @@ impl Lowerer {
             Ok(s) => s,
             Err(o) => return o,
         };
+        // `@timestamp >= NOW() - 1 hour`: the time from the field until now.
+        if let Some(ms) = computed::now_minus(rhs) {
+            let Some((t, op, value)) = computed::since_now(op, ms) else {
+                return opaque(reason::NON_LITERAL, e);
+            };
+            return over(&subject, span, |s| {
+                let s = s.clone().then(t.clone());
+                src_pred(&s, op, vec![value.clone()], false, span)
+            });
+        }
         if let Some(lit) = expr_literal(rhs) {
             let Some(value) = literal_value(lit) else {
                 return opaque(reason::NON_LITERAL, e);
@@ -1436,18 +1759,27 @@ impl Lowerer {
             let text = matches!(value, Value::Str(_));
             let p = over(&subject, span, |s| {
                 let cased = text && !s.fold && op != CmpOp::CiEq;
-                field_pred(&s.name, cmp_model_op(op), vec![value.clone()], cased, span)
+                src_pred(s, cmp_model_op(op), vec![value.clone()], cased, span)
             });
             return if op == CmpOp::Neq { Expr::not(p) } else { p };
         }
         // Field against field.
         if matches!(op, CmpOp::Eq | CmpOp::Neq | CmpOp::CiEq)
             && let Ok(other) = self.subject(rhs, e)
-            && let ([a], [b]) = (subject.as_slice(), other.as_slice())
+            && let ([x], [y]) = (subject.as_slice(), other.as_slice())
+            // `field_ref` names the other field's own value: an equality with
+            // a transformed field on the right turns round.
+            && let Some((a, b)) = if y.transforms.is_empty() {
+                Some((x, y))
+            } else if x.transforms.is_empty() {
+                Some((y, x))
+            } else {
+                None
+            }
         {
             let cased = !a.fold && !b.fold && op != CmpOp::CiEq;
-            let p = field_pred(
-                &a.name,
+            let p = src_pred(
+                a,
                 Op::FieldRef,
                 vec![Value::Str(b.name.clone())],
                 cased,
@@ -1463,7 +1795,7 @@ impl Lowerer {
         match self.def_of(f) {
             Def::Bool(cond) => self.copy(&cond, e),
             Def::Fields(srcs) => over(&srcs, e.span(), |s| {
-                field_pred(&s.name, Op::Eq, vec![Value::Bool(true)], true, e.span())
+                src_pred(s, Op::Eq, vec![Value::Bool(true)], true, e.span())
             }),
             Def::Case { branches, default } => self.case(&branches, &default, e, |v| match v {
                 CaseValue::Lit(l) => literal_cmp(l, CmpOp::Eq, &Literal::Bool(true)).map(yes),
@@ -1504,7 +1836,7 @@ impl Lowerer {
         match values {
             Some(values) if !values.is_empty() => over(&subject, span, |s| {
                 let cased = !s.fold && op != Op::Cidr;
-                field_pred(&s.name, op, values.clone(), cased, span)
+                src_pred(s, op, values.clone(), cased, span)
             }),
             _ => opaque(reason::NON_LITERAL, e),
         }
@@ -1625,6 +1957,10 @@ mod tests {
         assert_eq!(
             pattern_columns("%{IP:client} %{WORD:verb:keyword} %{GREEDYDATA}", true),
             ["client", "verb"]
+        );
+        assert_eq!(
+            pattern_columns("h=(?<server>[^&]+)(?<=x)(?<!y)&%{WORD:w}", true),
+            ["server", "w"]
         );
         assert_eq!(
             pattern_columns("%{a} %{+a} %{?skip} %{&v} %{*k} %{b->} %{+c/2} %{", false),

@@ -70,8 +70,10 @@
 //!   its negation) is not modelled.
 //! - `EVAL` columns are traced back to the fields they are computed from where
 //!   that is exact (see [`lower`]'s rules); a function that transforms the
-//!   value (`URL_DECODE`, `REPLACE`, `LENGTH`) is opaque, as the model has no
-//!   field transforms. `MV_EXPAND` is ignored, since a predicate on a
+//!   value (`URL_DECODE`, `REPLACE`, `LENGTH`, arithmetic, a `GROK` or
+//!   `DISSECT` column, `DATE_DIFF` of metrics) is a predicate on the field
+//!   with [`Transform`](ruledex_model::Transform)s, and what the model cannot
+//!   state is opaque. `MV_EXPAND` is ignored, since a predicate on a
 //!   multi-valued field already holds when one value does; likewise a
 //!   predicate on a `VALUES` metric holds when one of its values does.
 //!

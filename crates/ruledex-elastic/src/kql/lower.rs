@@ -10,9 +10,6 @@ use crate::lowered::Lowered;
 
 use crate::lowered::HINT_FIELDS;
 
-/// Opaque reason: a `*` in a field name.
-pub(crate) const WILDCARD_FIELD: &str =
-    "field name with a wildcard: it stands for every field it matches";
 /// Opaque reason: an unquoted `null` value.
 pub(crate) const NULL_VALUE: &str =
     "unquoted `null` value: Kibana sends a null term, which Elasticsearch rejects";
@@ -50,16 +47,36 @@ fn lower_query(q: &Query, prefix: Option<&str>) -> Expr {
     }
 }
 
-/// The full field name, or why there is none.
+/// The full field name, or why there is none. An unquoted name with a `*`
+/// is a field glob ([`Field::is_glob`]): `*` any run of characters; a literal
+/// `*` (quoted) is written `\*`, and a backslash in a glob `\\`.
 fn field_name(lit: &Literal, prefix: Option<&str>) -> Result<String, &'static str> {
-    let name = lit.text().ok_or(WILDCARD_FIELD)?;
+    let name = match (&lit.kind, lit.text()) {
+        (_, Some(text)) if text.contains('*') => text.replace('\\', "\\\\").replace('*', "\\*"),
+        (_, Some(text)) => text.into_owned(),
+        (LiteralKind::Unquoted(pieces), None) => glob(pieces),
+        (LiteralKind::Quoted(_), None) => return Err(EMPTY_FIELD),
+    };
     if name.is_empty() {
         return Err(EMPTY_FIELD);
     }
+    // The prefix of a nested query is a name this function made.
     Ok(match prefix {
         Some(p) => format!("{p}.{name}"),
-        None => name.into_owned(),
+        None => name,
     })
+}
+
+/// A field glob from unquoted pieces.
+fn glob(pieces: &[Piece]) -> String {
+    let mut out = String::new();
+    for p in pieces {
+        match p {
+            Piece::Text(t) => out.push_str(&t.replace('\\', "\\\\").replace('*', "\\*")),
+            Piece::Wildcard => out.push('*'),
+        }
+    }
+    out
 }
 
 fn lower_match(m: &FieldMatch, prefix: Option<&str>) -> Expr {
@@ -345,8 +362,9 @@ mod tests {
         nested_prefixes_fields: r#"x.y:{ action:"ADD" and role:(a or b) }"#
             => r#"x.y.action eq:cased "ADD" and x.y.role in:cased any["a", "b"]"#;
         nested_in_nested: "a:{ b:{ c:1 } }" => "a.b.c eq:cased 1";
-        wildcard_field_is_opaque: "file.hash.*:*" => r#"opaque("field name with a wildcard: it stands for every field it matches": file.hash.*:*)"#;
-        quoted_field_star_is_literal: r#""a*":x"# => r#"a* eq:cased "x""#;
+        wildcard_field_is_a_glob: "file.hash.*:*" => "file.hash.* exists true";
+        wildcard_field_inside_a_name: "a.*.b:x" => r#"a.*.b eq:cased "x""#;
+        quoted_field_star_is_literal: r#""a*":x"# => r#"a\* eq:cased "x""#;
         free_text: "powershell" => r#"keyword contains "powershell""#;
         free_text_quoted: r#""Invoke-Mimikatz""# => r#"keyword contains "Invoke-Mimikatz""#;
         free_text_wildcard: "foo*bar" => r#"keyword wildcard "*foo*bar*""#;

@@ -70,8 +70,11 @@
 //!   number (quoted or not), else a string (dates); a `*` in a bound is opaque.
 //! - `a:{ b:x and c:y }` → predicates on `a.b` and `a.c`; that both must hold
 //!   in the *same* nested object is not kept.
-//! - A `*` in a field name (`file.hash.*:*`) is opaque: it stands for every
-//!   matching field, which the model has no way to say.
+//! - A `*` in an unquoted field name (`file.hash.*:*`,
+//!   `azure.…target_resources.*.type:"User"`) makes it a field glob
+//!   ([`ruledex_model::Field::is_glob`]): the predicate holds when it holds
+//!   for some matching field, as Kibana expands the pattern to every mapped
+//!   field it matches. A literal `*` (in a quoted name) is written `\*`.
 //! - Free text → [`ruledex_model::Keyword`], case-insensitive, as a substring
 //!   (`contains`, or `wildcard` when the value has an inner `*`): Kibana
 //!   searches it in every field with a `multi_match`, analyzed on text fields.

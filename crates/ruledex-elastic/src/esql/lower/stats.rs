@@ -10,8 +10,8 @@
 use std::rc::Rc;
 
 use ruledex_model::{
-    Aggregation, AggregationKind, Comparison, Expr, Field, Metric, MetricFunction, Op, Pred, Value,
-    Window,
+    Aggregation, AggregationKind, Comparison, Expr, Field, Metric, MetricCase, MetricFunction, Op,
+    Pred, Transform, Value, Window,
 };
 
 use super::{
@@ -40,6 +40,18 @@ pub(super) struct AggDef {
     /// comparison that is null on a missing field), so comparisons that hold
     /// at 0 are not the count's.
     pub(super) zero_is_null: bool,
+    /// For [`AggKind::Computed`]: what is aggregated instead of a field's value.
+    pub(super) computed: Option<Rc<ComputedArg>>,
+}
+
+/// The argument of an aggregate that is not a plain field: a field through
+/// transforms, or labels given by `CASE` branches.
+#[derive(Debug)]
+pub(super) enum ComputedArg {
+    /// `field` passed through `transforms` (case folding included).
+    Transformed(String, Vec<Transform>),
+    /// The label of the first case that holds, else the default (`None`: null).
+    Labels(Vec<MetricCase>, Option<Value>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +69,9 @@ pub(super) enum AggKind {
     /// Another aggregate of one field: `SUM`, `MIN`, `MAX`, `AVG`, `MEDIAN`,
     /// `VALUES`, or a function the model names only (`STD_DEV(f)`).
     Of(MetricFunction, String),
+    /// `COUNT_DISTINCT`, `VALUES`, `MIN`, `MAX`, `AVG`, `SUM` or `MEDIAN` of a
+    /// transformed field or of `CASE` labels ([`AggDef::computed`]).
+    Computed(MetricFunction),
     /// An aggregate the model cannot state (of a computed value, or with
     /// parameters), by function name.
     Other(String),
@@ -71,13 +86,26 @@ impl AggDef {
             AggKind::Distinct(f) => (MetricFunction::CountDistinct, Some(f)),
             AggKind::Of(function, f) => (function.clone(), Some(f)),
             AggKind::Other(name) => (MetricFunction::Other(name.clone()), None),
+            AggKind::Computed(function) => (function.clone(), None),
         };
-        Metric {
-            name: self.name.clone(),
+        let mut m = Metric::new(
+            self.name.clone(),
             function,
-            field: field.map(|f| Field::raw(f.clone())),
-            filter: self.filter.as_deref().cloned(),
+            field.map(|f| Field::raw(f.clone())),
+        );
+        m.filter = self.filter.as_deref().cloned();
+        match self.computed.as_deref() {
+            Some(ComputedArg::Transformed(f, transforms)) => {
+                m.field = Some(Field::raw(f.clone()));
+                m.transforms.clone_from(transforms);
+            }
+            Some(ComputedArg::Labels(cases, otherwise)) => {
+                m.cases.clone_from(cases);
+                m.otherwise.clone_from(otherwise);
+            }
+            None => {}
         }
+        m
     }
 }
 
@@ -135,7 +163,7 @@ impl Lowerer {
     /// NULL)`, which reads it from the events matching `c` only (returned).
     fn field_of(&self, e: &ast::Expr) -> Option<(String, Option<Expr>)> {
         let plain = |srcs: &[Src]| match srcs {
-            [s] if !s.fold && !s.cast => Some(s.name.clone()),
+            [s] if s.untransformed() && !s.cast => Some(s.name.clone()),
             _ => None,
         };
         match self.classify(e) {
@@ -185,10 +213,50 @@ impl Lowerer {
         }
     }
 
+    /// What an aggregate reads when its argument is not a plain field: a
+    /// field through transforms or case folding (not a type conversion), or
+    /// a `CASE` whose results are all literals and whose conditions lower.
+    fn computed_arg(&self, e: &ast::Expr, at: &ast::Expr) -> Option<ComputedArg> {
+        match self.classify(e) {
+            Def::Fields(srcs) => match srcs.as_slice() {
+                [s] if !s.cast && !s.untransformed() => {
+                    Some(ComputedArg::Transformed(s.name.clone(), s.chain()))
+                }
+                _ => None,
+            },
+            Def::Case { branches, default } => {
+                let label = |v: &CaseValue| match v {
+                    CaseValue::Lit(l) => literal_value(l),
+                    _ => None,
+                };
+                let mut cases = Vec::with_capacity(branches.len());
+                for (when, v) in branches.iter() {
+                    if when.has_opaque() {
+                        return None;
+                    }
+                    cases.push(MetricCase {
+                        when: self.copy(when, at),
+                        value: label(v)?,
+                    });
+                }
+                if cases.iter().any(|c| c.when.has_opaque()) {
+                    return None;
+                }
+                let otherwise = match label(&default)? {
+                    Value::Null => None,
+                    v => Some(v),
+                };
+                Some(ComputedArg::Labels(cases, otherwise))
+            }
+            _ => None,
+        }
+    }
+
     /// What an aggregate of a `STATS` computes.
     fn agg_def(&self, a: &ast::AggField, name: String, inline: bool, nested: bool) -> AggDef {
         let mut filter = a.filter.as_ref().map(|f| self.cond(f));
         let mut zero_is_null = false;
+        let mut computed = None;
         let mut with = |cond: Option<Expr>| {
             if let Some(c) = cond {
                 filter = Some(and_filter(filter.take(), c));
@@ -247,6 +315,18 @@ impl Lowerer {
                         }
                         None => AggKind::Other(c.name.clone()),
                     },
+                    // COUNT_DISTINCT (with or without precision), VALUES, or a
+                    // one-field aggregate of a transformed field or of CASE
+                    // labels.
+                    (
+                        "COUNT_DISTINCT" | "VALUES" | "MIN" | "MAX" | "AVG" | "SUM" | "MEDIAN",
+                        None,
+                    ) if (one || c.name == "COUNT_DISTINCT")
+                        && let Some(arg) = self.computed_arg(arg, &a.expr) =>
+                    {
+                        computed = Some(Rc::new(arg));
+                        AggKind::Computed(function_of(&c.name))
+                    }
                     _ => AggKind::Other(c.name.clone()),
                 }
             }
@@ -259,6 +339,7 @@ impl Lowerer {
             inline,
             nested,
             zero_is_null,
+            computed,
         }
     }
 
@@ -294,7 +375,9 @@ impl Lowerer {
                     Def::Bucket(span) => self.window = Some(Window::parse(span)),
                     // Grouping by a case-folded or converted value is not
                     // grouping by the field: such a key keeps its column name.
-                    Def::Fields(srcs) if srcs.len() == 1 && !srcs[0].fold && !srcs[0].cast => {
+                    Def::Fields(srcs)
+                        if srcs.len() == 1 && srcs[0].untransformed() && !srcs[0].cast =>
+                    {
                         self.group_by.push(Field::raw(srcs[0].name.clone()));
                     }
                     _ => self.group_by.push(Field::raw(name.clone())),
@@ -324,6 +407,7 @@ impl Lowerer {
                 Def::Agg(_)
                     | Def::AggCase { .. }
                     | Def::AggConcat { .. }
+                    | Def::AggValue(_)
                     | Def::Computed {
                         from_aggs: true,
                         ..
@@ -582,7 +666,11 @@ impl Lowerer {
     }
 
     /// The aggregate a column names, when conditions on it can be stated.
-    fn metric_column(&self, col: &ast::Expr, whole: &ast::Expr) -> Result<&AggDef, String> {
+    pub(super) fn metric_column(
+        &self,
+        col: &ast::Expr,
+        whole: &ast::Expr,
+    ) -> Result<&AggDef, String> {
         let Some(m) = col.as_field().and_then(|f| self.agg_of(f)) else {
             return Err(self.agg_reason(whole));
         };
@@ -602,9 +690,11 @@ impl Lowerer {
     }
 
     /// Whether the metric's value compares as one value.
-    fn comparable(m: &AggDef) -> Result<(), String> {
+    pub(super) fn comparable(m: &AggDef) -> Result<(), String> {
         match &m.kind {
-            AggKind::Of(MetricFunction::Values, _) => Err(reason::VALUES_LIST.into()),
+            AggKind::Of(MetricFunction::Values, _) | AggKind::Computed(MetricFunction::Values) => {
+                Err(reason::VALUES_LIST.into())
+            }
             AggKind::Any => Err(format!("{} (MAX)", reason::AGGREGATE)),
             _ => Ok(()),
         }
@@ -614,8 +704,21 @@ impl Lowerer {
     fn metric_cmp(m: &AggDef, op: CmpOp, lit: &Literal, at: &ast::Expr) -> Result<Expr, String> {
         let span = at.span();
         match &m.kind {
-            // ES|QL compares a multi-valued list as null.
-            AggKind::Of(MetricFunction::Values, _) => Err(reason::VALUES_LIST.into()),
+            // ES|QL compares a multi-valued list as null: the comparison holds
+            // when the list has one value and it compares.
+            AggKind::Of(MetricFunction::Values, _) | AggKind::Computed(MetricFunction::Values) => {
+                let value = match literal_value(lit) {
+                    Some(Value::Null) | None => return Err(reason::VALUES_LIST.into()),
+                    Some(v) => v,
+                };
+                let mut one = Pred::new(Field::raw(m.name.clone()), Op::Eq, vec![Value::Int(1)])
+                    .with_span(span);
+                one.transforms.push(Transform::ValueCount);
+                let cased = matches!(value, Value::Str(_)) && op != CmpOp::CiEq;
+                let p = field_pred(&m.name, cmp_model_op(op), vec![value], cased, span);
+                let p = if op == CmpOp::Neq { Expr::not(p) } else { p };
+                Ok(Expr::and(vec![Expr::Pred(one), p]))
+            }
             // MAX of a flag is 1 when the count of flagged events is at least
             // one, else 0 (or null): the comparison is restated on the count.
             AggKind::Any => {
@@ -663,6 +766,9 @@ impl Lowerer {
         } else {
             (op, lhs, rhs)
         };
+        if let Some(x) = self.having_computed(e, op, lhs, rhs) {
+            return Ok(x);
+        }
         if let Some(lit) = expr_literal(rhs) {
             let m = self.metric_column(lhs, e)?;
             return Self::metric_cmp(m, op, lit, e);
@@ -745,6 +851,7 @@ impl Lowerer {
                     }) => computed = computed.or(Some(what)),
                     Some(Def::AggCase { .. }) => computed = computed.or(Some("CASE")),
                     Some(Def::AggConcat { .. }) => computed = computed.or(Some("MV_CONCAT")),
+                    Some(Def::AggValue(_)) => computed = computed.or(Some("a computed value")),
                     _ => {}
                 }
             }
@@ -924,6 +1031,7 @@ mod tests {
                 inline: false,
                 nested: false,
                 zero_is_null: false,
+                computed: None,
             },
             op,
             value,
