@@ -3,8 +3,8 @@
 
 mod attack;
 mod bench;
-mod convert;
 mod catalog;
+mod convert;
 mod coverage;
 mod events;
 mod feed;

@@ -234,7 +234,7 @@ pub(crate) fn like_pattern(ps: &[Piece]) -> String {
 }
 
 /// The field as compared: transforms applied, innermost first.
-fn subject(field: String, transforms: &[Transform]) -> String {
+fn subject(field: String, transforms: &[Transform]) -> Result<String, String> {
     let mut s = field;
     for t in transforms {
         s = match t {
@@ -256,9 +256,15 @@ fn subject(field: String, transforms: &[Transform]) -> String {
                 pattern,
                 replacement,
             } => format!("REPLACE({s}, {}, {})", string(pattern), string(replacement)),
+            other => {
+                return Err(format!(
+                    "the `{}` transform is not translated to ES|QL yet",
+                    other.name()
+                ));
+            }
         };
     }
-    s
+    Ok(s)
 }
 
 struct Esql;
@@ -274,7 +280,7 @@ impl Dialect for Esql {
     fn pred(&self, cx: &mut Cx<'_>, p: &Pred) -> Result<Out, String> {
         let name = cx.field_name(&p.field);
         let numeric = !quote_scalars(cx.rule, &name) || !p.transforms.is_empty();
-        let f = subject(quote_field(&name), &p.transforms);
+        let f = subject(quote_field(&name), &p.transforms)?;
         match p.op {
             Op::Eq | Op::In | Op::Contains | Op::StartsWith | Op::EndsWith | Op::Wildcard => {
                 let mut items = items(p);

@@ -376,6 +376,12 @@ impl Cx<'_> {
                         kstr(replacement)
                     )
                 }
+                other => {
+                    return Err(format!(
+                        "the `{}` transform is not translated to Kusto yet",
+                        other.name()
+                    ));
+                }
             };
         }
         Ok(s)

@@ -130,6 +130,17 @@ impl Conversion {
 
 /// Convert `rule` to `target`.
 pub fn convert(rule: &Rule, target: Target) -> Conversion {
+    if target != Target::Kql {
+        if let Some(glob) = field_glob(&rule.logic) {
+            return Conversion::unsupported(
+                target,
+                format!(
+                    "the field-name pattern `{glob}` (any field it matches) has no form in {}",
+                    target.title()
+                ),
+            );
+        }
+    }
     match target {
         Target::KustoAsim | Target::KustoXdr | Target::KustoSecurityEvent => {
             kusto::convert(rule, target)
@@ -142,6 +153,22 @@ pub fn convert(rule: &Rule, target: Target) -> Conversion {
         Target::SqlSqlite | Target::SqlSpark => sql::convert(rule, target),
         Target::Sigma => sigma::convert(rule),
     }
+}
+
+/// The first field-name pattern (a KQL wildcard field) the logic tests, if any.
+fn field_glob(logic: &ruledex_model::Logic) -> Option<String> {
+    let mut exprs = vec![&logic.expr];
+    if let Some(agg) = &logic.aggregation {
+        if let ruledex_model::AggregationKind::Sequence { steps, until } = &agg.kind {
+            exprs.extend(steps.iter().map(|s| &s.expr));
+            exprs.extend(until.as_deref());
+        }
+    }
+    exprs
+        .into_iter()
+        .flat_map(ruledex_model::Expr::preds)
+        .find(|p| p.field.is_glob())
+        .map(|p| p.field.raw.clone())
 }
 
 /// Convert `rule` to every target, in [`Target::ALL`] order.

@@ -694,12 +694,8 @@ impl<'q> Cx<'q> {
                 let mut agg = Aggregation::new(AggregationKind::Threshold {
                     cardinality: Vec::new(),
                 });
-                agg.metrics.push(Metric {
-                    name: "Count".into(),
-                    function: MetricFunction::Count,
-                    field: None,
-                    filter: None,
-                });
+                agg.metrics
+                    .push(Metric::new("Count", MetricFunction::Count, None));
                 part.columns.insert("Count".into(), Column::Metric(0));
                 part.agg = Some(AggState {
                     agg,
@@ -822,12 +818,9 @@ impl<'q> Cx<'q> {
                 _ => field,
             };
             columns.insert(name.clone(), Column::Metric(agg.metrics.len()));
-            agg.metrics.push(Metric {
-                name,
-                function,
-                field,
-                filter,
-            });
+            let mut metric = Metric::new(name, function, field);
+            metric.filter = filter;
+            agg.metrics.push(metric);
         }
         part.columns = columns;
         AggState {
