@@ -6,6 +6,7 @@ mod bench;
 mod events;
 mod fields;
 mod ingest;
+mod serve;
 mod show;
 
 use std::process::ExitCode;
@@ -49,6 +50,9 @@ enum Command {
     Attack(attack::Args),
     /// Measure how fast the front-ends parse a corpus (single thread).
     Bench(bench::Args),
+    /// Serve the catalog as a website and a JSON API (feed, rules with
+    /// conversions, technique guides, coverage, events, search).
+    Serve(serve::Args),
 }
 
 /// Exit quietly when stdout is closed early (`ruledex events | head`), as
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
         Command::Events(a) => events::run(&a),
         Command::Attack(a) => attack::run(&a),
         Command::Bench(a) => bench::run(&a),
+        Command::Serve(a) => serve::run(&a),
     };
     match result {
         Ok(code) => code,
