@@ -373,7 +373,8 @@ fn strip_citations(text: &str) -> String {
         s = after;
     }
     clean.push_str(s);
-    clean.replace("  ", " ")
+    // ATT&CK writes inline code as HTML; markdown code spans render it the same, safely.
+    clean.replace("  ", " ").replace("<code>", "`").replace("</code>", "`")
 }
 
 /// A catalog event and who produces it.
