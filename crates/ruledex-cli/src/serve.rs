@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use ruledex_attack::Attack;
 use ruledex_web::Index;
 use ruledex_web::atomics::Atomics;
@@ -14,8 +14,7 @@ pub(crate) struct Args {
     /// Address to listen on (loopback by default).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// A catalog file written by `ruledex sync` (not available in this build yet:
-    /// use --source).
+    /// A catalog file written by `ruledex sync`; read once at start.
     #[arg(long, value_name = "FILE")]
     catalog: Option<PathBuf>,
     /// Rule directories to serve (a directory or VENDOR=DIR; repeatable);
@@ -55,28 +54,50 @@ fn atomics(path: Option<&Path>) -> Atomics {
 
 /// Reads the sources, builds the index and serves until Ctrl-C.
 pub(crate) fn run(args: &Args) -> Result<ExitCode> {
-    if let Some(catalog) = &args.catalog {
-        bail!(
-            "--catalog {}: reading a catalog file is not available in this build yet; serve rule directories with --source DIR",
-            catalog.display()
-        );
-    }
-    let sources = crate::ingest::sources(&args.sources)?;
     let mut rules = Vec::new();
     let mut failures = 0;
     let mut origin = Vec::new();
-    for source in &sources {
-        let report = ruledex_ingest::ingest(source);
+    if let Some(catalog) = &args.catalog {
+        let loaded = ruledex_web::load::from_catalog(catalog)?;
         eprintln!(
-            "ruledex: {} {}: {} rules, {} document(s) not read",
-            report.vendor,
-            report.root,
-            report.rules.len(),
-            report.failures.len()
+            "ruledex: catalog {}: {} rules, {} stored rule(s) not readable",
+            catalog.display(),
+            loaded.rules.len(),
+            loaded.failures.len()
         );
-        failures += report.failures.len();
-        origin.push(report.root.clone());
-        rules.extend(report.rules);
+        for (uid, reason) in loaded.failures.iter().take(20) {
+            eprintln!("  {uid}: {reason}");
+        }
+        failures += loaded.failures.len();
+        origin.push(catalog.display().to_string());
+        rules.extend(loaded.rules);
+    }
+    if args.catalog.is_none() && args.sources.is_empty() {
+        // No catalog given: build one in memory from the embedded samples.
+        let catalog = ruledex_catalog::Catalog::from_samples()?;
+        let loaded = ruledex_web::load::from_open_catalog(&catalog)?;
+        eprintln!(
+            "ruledex: in-memory catalog of the embedded samples: {} rules",
+            loaded.rules.len()
+        );
+        failures += loaded.failures.len();
+        origin.push("the embedded samples".to_owned());
+        rules.extend(loaded.rules);
+    }
+    if !args.sources.is_empty() {
+        for source in &crate::ingest::sources(&args.sources)? {
+            let report = ruledex_ingest::ingest(source);
+            eprintln!(
+                "ruledex: {} {}: {} rules, {} document(s) not read",
+                report.vendor,
+                report.root,
+                report.rules.len(),
+                report.failures.len()
+            );
+            failures += report.failures.len();
+            origin.push(report.root.clone());
+            rules.extend(report.rules);
+        }
     }
     let (attack, attack_from) = attack(args.attack.as_deref())?;
     let atomics = atomics(args.atomics.as_deref());

@@ -28,6 +28,7 @@ pub mod enrich;
 pub mod error;
 pub mod highlight;
 pub mod index;
+pub mod load;
 pub mod markdown;
 mod openapi;
 mod templates;

@@ -374,7 +374,10 @@ fn strip_citations(text: &str) -> String {
     }
     clean.push_str(s);
     // ATT&CK writes inline code as HTML; markdown code spans render it the same, safely.
-    clean.replace("  ", " ").replace("<code>", "`").replace("</code>", "`")
+    clean
+        .replace("  ", " ")
+        .replace("<code>", "`")
+        .replace("</code>", "`")
 }
 
 /// A catalog event and who produces it.
