@@ -3,6 +3,8 @@
 //! and catalog statistics. No outside service is called; the pages label all
 //! of it as generated.
 
+use std::fmt::Write as _;
+
 use ruledex_convert::{Conversion, Fidelity};
 use serde::Serialize;
 
@@ -70,7 +72,10 @@ pub fn confidence(index: &Index, entry: &Entry, conversions: &[Conversion]) -> C
         score += 10;
         reasons.push("+10 ships with tests".to_owned());
     }
-    if !entry.positive.is_empty() {
+    if entry.positive.is_empty() {
+        score -= 10;
+        reasons.push("−10 no field indicator to look for".to_owned());
+    } else {
         let noisy = entry
             .positive
             .iter()
@@ -88,9 +93,6 @@ pub fn confidence(index: &Index, entry: &Entry, conversions: &[Conversion]) -> C
                 "+10 most indicators are specific ({share}% used by ≥{NOISY_REACH} rules)"
             ));
         }
-    } else {
-        score -= 10;
-        reasons.push("−10 no field indicator to look for".to_owned());
     }
     if !entry.excluded.is_empty() {
         score += 5;
@@ -188,16 +190,18 @@ pub fn hypothesis(index: &Index, entry: &Entry) -> String {
             "— its values are common across the catalog, so hunt for them together with unusual parents, users or hosts rather than alone.",
         );
     } else {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "— start from the most specific indicators ({}), then pivot on the host, user and parent process of each hit.",
             list(&specific, 3)
-        ));
+        );
     }
     if !entry.excluded.is_empty() {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             " Leave out the {} value(s) the authors already exclude as benign.",
             entry.excluded.len()
-        ));
+        );
     }
     out
 }

@@ -244,7 +244,7 @@ impl Index {
                 (score, e)
             })
             .collect();
-        hits.sort_by(|a, b| b.0.cmp(&a.0));
+        hits.sort_by_key(|h| std::cmp::Reverse(h.0));
         let total = hits.len();
         (
             total,

@@ -1,5 +1,6 @@
 //! The HTML templates (minijinja, autoescaped), embedded in the binary.
 
+use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Value};
@@ -32,7 +33,7 @@ fn enc(value: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
@@ -45,7 +46,7 @@ fn path(value: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-_.~/:".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out

@@ -2,6 +2,7 @@
 //! it and the JSON API returns it as is, so the two never disagree.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
 
 use ruledex_attack::TechniqueId;
 use ruledex_convert::{Conversion, Fidelity, Target};
@@ -1030,6 +1031,13 @@ fn rows(
     (total, rows)
 }
 
+/// Per field: rules using it, operator counts, sample values.
+type FieldAcc<'a> = (
+    BTreeSet<&'a str>,
+    BTreeMap<&'static str, usize>,
+    Vec<&'a str>,
+);
+
 /// The authoring guide of a technique.
 pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError> {
     let id = technique_id(raw_id)?;
@@ -1064,8 +1072,7 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
         .collect();
 
     let mut events: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut fields: HashMap<&str, (BTreeSet<&str>, BTreeMap<&'static str, usize>, Vec<&str>)> =
-        HashMap::new();
+    let mut fields: HashMap<&str, FieldAcc<'_>> = HashMap::new();
     let mut inds: HashMap<&Indicator, Vec<&Entry>> = HashMap::new();
     let mut excl: HashMap<&Indicator, Vec<&Entry>> = HashMap::new();
     for e in &rules {
@@ -1672,17 +1679,14 @@ pub struct Coverage {
 pub const COVERAGE_PARAMS: &[&str] = &["vendor", "platform", "event"];
 
 /// Counts per technique (parent ids) under filters.
-fn counts(
-    index: &Index,
-    p: &Params,
-) -> Result<
-    (
-        BTreeMap<String, usize>,
-        usize,
-        BTreeMap<&'static str, String>,
-    ),
-    AppError,
-> {
+/// Rules per technique, rules counted, and the filters applied.
+type Counts = (
+    BTreeMap<String, usize>,
+    usize,
+    BTreeMap<&'static str, String>,
+);
+
+fn counts(index: &Index, p: &Params) -> Result<Counts, AppError> {
     let vendor = p.vendor()?;
     let platform = p.word("platform")?;
     let event = p.word("event")?;
@@ -1812,7 +1816,7 @@ pub fn navigator_layer(index: &Index, p: &Params) -> Result<serde_json::Value, A
         .collect();
     let mut name = "ruledex coverage".to_owned();
     for (k, v) in &filters {
-        name.push_str(&format!(" {k}={v}"));
+        let _ = write!(name, " {k}={v}");
     }
     Ok(serde_json::json!({
         "name": name,

@@ -133,10 +133,19 @@ async fn api_rule_mirrors_the_page() {
     let v = json(&get(&app, &format!("/api/v1/rules/{NMAP_UID}")).await);
     assert_eq!(v["uid"], NMAP_UID);
     assert_eq!(v["vendor"], "sigma");
-    assert_eq!(
-        v["conversions"].as_array().unwrap().len(),
-        ruledex_convert::Target::ALL.len()
-    );
+    let conversions = v["conversions"].as_array().unwrap();
+    assert_eq!(conversions.len(), ruledex_convert::Target::ALL.len());
+    // Each conversion carries its fidelity; a written query is never shown as unsupported.
+    for c in conversions {
+        let fidelity = c["fidelity"].as_str().unwrap();
+        assert!(["exact", "approximate", "unsupported"].contains(&fidelity));
+        assert_eq!(c["query"].is_string(), fidelity != "unsupported", "{c}");
+        assert_eq!(
+            c["reasons"].as_array().unwrap().is_empty(),
+            fidelity == "exact",
+            "{c}"
+        );
+    }
     assert!(["low", "medium", "high"].contains(&v["confidence"]["level"].as_str().unwrap()));
     assert_eq!(v["exclusions"].as_array().unwrap().len(), 2);
     assert!(

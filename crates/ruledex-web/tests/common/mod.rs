@@ -10,7 +10,7 @@ use ruledex_web::Index;
 use ruledex_web::atomics::{AtomicTest, Atomics};
 use tower::ServiceExt;
 
-pub const NETCAT: &str = r###"title: Fixture Linux Scanner Execution
+pub const NETCAT: &str = r"title: Fixture Linux Scanner Execution
 id: 11111111-1111-4111-8111-111111111111
 status: test
 description: Fixture rule for scanner tools on Linux.
@@ -40,9 +40,9 @@ detection:
 falsepositives:
     - Administrators checking their own services
 level: low
-"###;
+";
 
-pub const NMAP_WIN: &str = r###"title: Fixture Windows Nmap Execution
+pub const NMAP_WIN: &str = r"title: Fixture Windows Nmap Execution
 id: 22222222-2222-4222-8222-222222222222
 status: stable
 description: Fixture rule for nmap on Windows.
@@ -65,9 +65,9 @@ detection:
 falsepositives:
     - Asset inventory
 level: high
-"###;
+";
 
-pub const NMAP_WIN2: &str = r###"title: Fixture Windows Masscan Execution
+pub const NMAP_WIN2: &str = r"title: Fixture Windows Masscan Execution
 id: 33333333-3333-4333-8333-333333333333
 status: experimental
 description: Another fixture rule for scanners on Windows.
@@ -88,10 +88,10 @@ detection:
         ParentImage|endswith: '\inventory.exe'
     condition: selection and not filter_admin and not filter_inventory
 level: medium
-"###;
+";
 
 /// Script payloads in every text field a page shows.
-pub const XSS_SIGMA: &str = r###"title: <script>alert('title')</script> "><img src=x onerror=alert(1)>
+pub const XSS_SIGMA: &str = r#"title: <script>alert('title')</script> "><img src=x onerror=alert(1)>
 id: 44444444-4444-4444-8444-444444444444
 status: test
 description: '"><img src=x onerror=alert(2)> <script>alert("desc")</script> [link](javascript:alert(3))'
@@ -115,7 +115,7 @@ detection:
 falsepositives:
     - <script>alert('fp')</script>
 level: critical
-"###;
+"#;
 
 pub const ELASTIC: &str = r###"[metadata]
 creation_date = "2023/09/04"
