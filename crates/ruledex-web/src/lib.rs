@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod atomics;
+mod cache;
 pub mod enrich;
 pub mod error;
 pub mod highlight;
@@ -138,6 +139,10 @@ pub fn app(index: Index) -> Router {
         .nest("/api/v1", api)
         .fallback(not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            cache::ResponseCache::default(),
+            cache::layer,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,

@@ -477,3 +477,39 @@ async fn request_bodies_over_the_limit_are_refused() {
     let resp = app.oneshot(req).await.unwrap();
     assert!(resp.status().is_client_error(), "{}", resp.status());
 }
+
+#[tokio::test]
+async fn a_cached_answer_is_the_same_answer() {
+    let app = app();
+    for uri in [
+        "/techniques/T1046",
+        "/coverage/layer.json?vendor=sigma",
+        "/api/v1/feed",
+        "/static/style.css",
+    ] {
+        let first = get(&app, uri).await;
+        let second = get(&app, uri).await;
+        assert_eq!(first.status, second.status, "{uri}");
+        assert_eq!(first.body, second.body, "{uri}");
+        for h in [
+            "content-type",
+            "content-security-policy",
+            "x-content-type-options",
+            "content-disposition",
+            "cache-control",
+        ] {
+            assert_eq!(
+                first.headers.get(h),
+                second.headers.get(h),
+                "{uri}: header {h}"
+            );
+        }
+    }
+    // Errors are not cached: they stay errors with their message.
+    let a = get(&app, "/?page=0").await;
+    let b = get(&app, "/?page=0").await;
+    assert_eq!(
+        (a.status, b.status),
+        (StatusCode::BAD_REQUEST, StatusCode::BAD_REQUEST)
+    );
+}
