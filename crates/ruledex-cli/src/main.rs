@@ -12,6 +12,7 @@ mod fields;
 mod guide;
 mod ingest;
 mod search;
+mod serve;
 mod show;
 mod sync;
 
@@ -91,6 +92,9 @@ enum Command {
     /// conversion was unsupported (or some rule could not be read), 2 on usage
     /// errors.
     Convert(convert::Args),
+    /// Serve the catalog as a website and a JSON API (feed, rules with
+    /// conversions, technique guides, coverage, events, search).
+    Serve(serve::Args),
 }
 
 /// Exit quietly when stdout is closed early (`ruledex events | head`), as
@@ -127,6 +131,7 @@ fn main() -> ExitCode {
         Command::Attack(a) => attack::run(&a),
         Command::Bench(a) => bench::run(&a),
         Command::Convert(a) => convert::run(&a),
+        Command::Serve(a) => serve::run(&a),
     };
     match result {
         Ok(code) => code,

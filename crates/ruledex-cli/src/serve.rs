@@ -1,0 +1,117 @@
+//! `ruledex serve`: the catalog as a website and a JSON API.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use ruledex_attack::Attack;
+use ruledex_web::Index;
+use ruledex_web::atomics::Atomics;
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// Address to listen on (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// A catalog file written by `ruledex sync`; read once at start.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// Rule directories to serve (a directory or VENDOR=DIR; repeatable);
+    /// default: the sample corpus embedded in the binary.
+    #[arg(long = "source", value_name = "SOURCE")]
+    sources: Vec<String>,
+    /// ATT&CK compact JSON; default: ../shared/attack/enterprise-attack.json
+    /// when present, else the small ATT&CK subset embedded in the binary.
+    #[arg(long, value_name = "FILE")]
+    attack: Option<PathBuf>,
+    /// Atomic Red Team `atomics/` directory; default: ../shared/corpora/atomics
+    /// when present.
+    #[arg(long, value_name = "DIR")]
+    atomics: Option<PathBuf>,
+}
+
+fn attack(path: Option<&Path>) -> Result<(Attack, String)> {
+    let default = Path::new("../shared/attack/enterprise-attack.json");
+    match path {
+        Some(p) => Ok((
+            Attack::load(p).with_context(|| format!("reading ATT&CK from {}", p.display()))?,
+            p.display().to_string(),
+        )),
+        None if default.is_file() => Ok((Attack::load(default)?, default.display().to_string())),
+        None => Ok((Attack::fixture(), "embedded ATT&CK subset".to_owned())),
+    }
+}
+
+fn atomics(path: Option<&Path>) -> Atomics {
+    let default = Path::new("../shared/corpora/atomics");
+    match path {
+        Some(p) => Atomics::load(p),
+        None if default.is_dir() => Atomics::load(default),
+        None => Atomics::none(),
+    }
+}
+
+/// Reads the sources, builds the index and serves until Ctrl-C.
+pub(crate) fn run(args: &Args) -> Result<ExitCode> {
+    let mut rules = Vec::new();
+    let mut failures = 0;
+    let mut origin = Vec::new();
+    if let Some(catalog) = &args.catalog {
+        let loaded = ruledex_web::load::from_catalog(catalog)?;
+        eprintln!(
+            "ruledex: catalog {}: {} rules, {} stored rule(s) not readable",
+            catalog.display(),
+            loaded.rules.len(),
+            loaded.failures.len()
+        );
+        for (uid, reason) in loaded.failures.iter().take(20) {
+            eprintln!("  {uid}: {reason}");
+        }
+        failures += loaded.failures.len();
+        origin.push(catalog.display().to_string());
+        rules.extend(loaded.rules);
+    }
+    if args.catalog.is_none() && args.sources.is_empty() {
+        // No catalog given: build one in memory from the embedded samples.
+        let catalog = ruledex_catalog::Catalog::from_samples()?;
+        let loaded = ruledex_web::load::from_open_catalog(&catalog)?;
+        eprintln!(
+            "ruledex: in-memory catalog of the embedded samples: {} rules",
+            loaded.rules.len()
+        );
+        failures += loaded.failures.len();
+        origin.push("the embedded samples".to_owned());
+        rules.extend(loaded.rules);
+    }
+    if !args.sources.is_empty() {
+        for source in &crate::ingest::sources(&args.sources)? {
+            let report = ruledex_ingest::ingest(source);
+            eprintln!(
+                "ruledex: {} {}: {} rules, {} document(s) not read",
+                report.vendor,
+                report.root,
+                report.rules.len(),
+                report.failures.len()
+            );
+            failures += report.failures.len();
+            origin.push(report.root.clone());
+            rules.extend(report.rules);
+        }
+    }
+    let (attack, attack_from) = attack(args.attack.as_deref())?;
+    let atomics = atomics(args.atomics.as_deref());
+    eprintln!(
+        "ruledex: ATT&CK {} from {attack_from}; {} atomics file(s) unreadable",
+        attack.version(),
+        atomics.failures
+    );
+    let mut index = Index::build(rules, attack, atomics, origin.join(", "));
+    index.failures = failures;
+    let router = ruledex_web::app(index);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(ruledex_web::serve(router, args.addr))?;
+    Ok(ExitCode::SUCCESS)
+}

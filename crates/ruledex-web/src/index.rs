@@ -1,0 +1,254 @@
+//! The in-memory index the pages are answered from.
+//!
+//! It is built once at start from normalized rules (the embedded samples, rule
+//! directories, or a catalog), the ATT&CK release and the Atomic Red Team
+//! tests, and is read-only afterwards: every request is a lookup or a walk over
+//! the rules of one technique, so no lock is taken while serving.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use ruledex_attack::{Attack, TechniqueId};
+use ruledex_model::{Expr, Rule, Vendor};
+use ruledex_taxonomy::values::{Indicator, indicators};
+
+use crate::atomics::{AtomicTest, Atomics};
+
+/// One rule with what the pages need precomputed.
+#[derive(Debug)]
+pub struct Entry {
+    /// The rule.
+    pub rule: Rule,
+    /// Indicators the rule looks for (not under a `not`), deduplicated.
+    pub positive: Vec<Indicator>,
+    /// Indicators the rule excludes (under a `not`), deduplicated.
+    pub excluded: Vec<Indicator>,
+    /// Technique ids, parents included, uppercase.
+    pub techniques: BTreeSet<String>,
+    /// The rule's own date (modified, else created), for the feed order.
+    pub date: String,
+    /// Lowercase text searched by `/search`.
+    haystack: String,
+}
+
+/// The read-only index behind every page.
+#[derive(Debug)]
+pub struct Index {
+    attack: Attack,
+    entries: Vec<Entry>,
+    by_uid: HashMap<String, usize>,
+    by_technique: BTreeMap<String, Vec<usize>>,
+    reach: HashMap<Indicator, u32>,
+    atomics: Atomics,
+    /// Where the rules came from (shown in the footer).
+    pub origin: String,
+    /// Documents that could not be read while building (counted, never dropped silently).
+    pub failures: usize,
+}
+
+/// Whether a dialect compares this vendor's values ignoring case by default.
+fn folds_case(vendor: Vendor) -> bool {
+    !matches!(vendor, Vendor::Elastic)
+}
+
+/// Positive and negated indicators of an expression.
+fn split_indicators(
+    expr: &Expr,
+    negated: bool,
+    fold: bool,
+    pos: &mut Vec<Indicator>,
+    neg: &mut Vec<Indicator>,
+) {
+    match expr {
+        Expr::And(c) | Expr::Or(c) => {
+            for e in c {
+                split_indicators(e, negated, fold, pos, neg);
+            }
+        }
+        Expr::Not(c) => split_indicators(c, !negated, fold, pos, neg),
+        Expr::Pred(p) => {
+            let target = if negated { &mut *neg } else { &mut *pos };
+            for ind in indicators(p, fold) {
+                if !target.contains(&ind) {
+                    target.push(ind);
+                }
+            }
+        }
+        Expr::Keyword(_) | Expr::Opaque(_) => {}
+    }
+}
+
+/// Parent and self ids of a rule's techniques, uppercase and validated.
+fn technique_ids(rule: &Rule) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for t in &rule.techniques {
+        if let Ok(id) = t.parse::<TechniqueId>() {
+            out.insert(id.to_string());
+            if let Some(parent) = id.parent() {
+                out.insert(parent.to_string());
+            }
+        }
+    }
+    out
+}
+
+impl Entry {
+    fn new(rule: Rule) -> Entry {
+        let fold = folds_case(rule.vendor);
+        let mut positive = Vec::new();
+        let mut excluded = Vec::new();
+        split_indicators(&rule.logic.expr, false, fold, &mut positive, &mut excluded);
+        if let Some(agg) = &rule.logic.aggregation {
+            if let ruledex_model::AggregationKind::Sequence { steps, .. } = &agg.kind {
+                for s in steps {
+                    split_indicators(&s.expr, false, fold, &mut positive, &mut excluded);
+                }
+            }
+        }
+        let techniques = technique_ids(&rule);
+        let date = rule
+            .modified
+            .clone()
+            .or_else(|| rule.created.clone())
+            .unwrap_or_default();
+        let mut haystack = format!(
+            "{}\n{}\n{}\n{}\n",
+            rule.title, rule.description, rule.uid, rule.vendor
+        );
+        for t in &rule.techniques {
+            haystack.push_str(t);
+            haystack.push('\n');
+        }
+        for i in &positive {
+            haystack.push_str(&i.field);
+            haystack.push(' ');
+            haystack.push_str(&i.value);
+            haystack.push('\n');
+        }
+        Entry {
+            rule,
+            positive,
+            excluded,
+            techniques,
+            date,
+            haystack: haystack.to_lowercase(),
+        }
+    }
+}
+
+impl Index {
+    /// Builds the index from rules, an ATT&CK release and Atomic Red Team tests.
+    pub fn build(
+        rules: Vec<Rule>,
+        attack: Attack,
+        atomics: Atomics,
+        origin: impl Into<String>,
+    ) -> Index {
+        let mut entries: Vec<Entry> = rules.into_iter().map(Entry::new).collect();
+        // Newest first: the rule's own date, then retrieval time, then uid for stability.
+        entries.sort_by(|a, b| {
+            b.date
+                .cmp(&a.date)
+                .then_with(|| b.rule.source.retrieved_at.cmp(&a.rule.source.retrieved_at))
+                .then_with(|| a.rule.uid.cmp(&b.rule.uid))
+        });
+        let mut by_uid = HashMap::new();
+        let mut by_technique: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut reach: HashMap<Indicator, u32> = HashMap::new();
+        let mut duplicates = 0;
+        for (i, e) in entries.iter().enumerate() {
+            if by_uid.insert(e.rule.uid.clone(), i).is_some() {
+                duplicates += 1;
+            }
+            for t in &e.techniques {
+                by_technique.entry(t.clone()).or_default().push(i);
+            }
+            for ind in &e.positive {
+                *reach.entry(ind.clone()).or_default() += 1;
+            }
+        }
+        let _ = duplicates;
+        Index {
+            attack,
+            entries,
+            by_uid,
+            by_technique,
+            reach,
+            atomics,
+            origin: origin.into(),
+            failures: 0,
+        }
+    }
+
+    /// The ATT&CK release.
+    pub fn attack(&self) -> &Attack {
+        &self.attack
+    }
+
+    /// Every entry, newest first.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry of a rule uid.
+    pub fn rule(&self, uid: &str) -> Option<&Entry> {
+        self.by_uid.get(uid).map(|&i| &self.entries[i])
+    }
+
+    /// Entries tagged with a technique (sub-techniques roll up into their parent).
+    pub fn technique_rules(&self, id: &str) -> impl Iterator<Item = &Entry> {
+        self.by_technique
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.entries[i])
+    }
+
+    /// Technique ids with at least one rule, and their rule counts.
+    pub fn technique_counts(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.by_technique.iter().map(|(k, v)| (k.as_str(), v.len()))
+    }
+
+    /// How many rules anywhere look for this indicator.
+    pub fn reach(&self, ind: &Indicator) -> u32 {
+        self.reach.get(ind).copied().unwrap_or(0)
+    }
+
+    /// Atomic Red Team tests of a technique.
+    pub fn atomics(&self, technique: &str) -> &[AtomicTest] {
+        self.atomics.tests(technique)
+    }
+
+    /// Whether an Atomic Red Team corpus was loaded.
+    pub fn has_atomics(&self) -> bool {
+        self.atomics.loaded()
+    }
+
+    /// Entries whose text contains every word of `query` (case-insensitive),
+    /// title matches first.
+    pub fn search(&self, query: &str, limit: usize) -> (usize, Vec<&Entry>) {
+        let words: Vec<String> = query
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.is_empty() {
+            return (0, Vec::new());
+        }
+        let mut hits: Vec<(usize, &Entry)> = self
+            .entries
+            .iter()
+            .filter(|e| words.iter().all(|w| e.haystack.contains(w.as_str())))
+            .map(|e| {
+                let title = e.rule.title.to_lowercase();
+                let score = words.iter().filter(|w| title.contains(w.as_str())).count();
+                (score, e)
+            })
+            .collect();
+        hits.sort_by_key(|h| std::cmp::Reverse(h.0));
+        let total = hits.len();
+        (
+            total,
+            hits.into_iter().take(limit).map(|(_, e)| e).collect(),
+        )
+    }
+}

@@ -1,0 +1,385 @@
+//! The ruledex catalog as a website and a JSON API.
+//!
+//! [`app`] builds the axum [`Router`] over a read-only [`Index`]: server-rendered
+//! HTML pages (feed, rule, technique, technique × platform, coverage, events,
+//! search) and, under `/api/v1`, the same data as JSON with an OpenAPI 3.1
+//! document at `/api/v1/openapi.json`. Every page's data is built once by
+//! [`views`] and either rendered by a template or returned as JSON, so the two
+//! never disagree.
+//!
+//! Rule text is untrusted: templates autoescape, markdown is rendered with raw
+//! HTML escaped and script links removed ([`markdown`]), and every response
+//! carries a strict Content-Security-Policy. Requests are bounded in body size
+//! and time. The server is read-only.
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! let index = ruledex_web::Index::build(Vec::new(), ruledex_attack::Attack::fixture(),
+//!     ruledex_web::atomics::Atomics::none(), "empty");
+//! let router = ruledex_web::app(index);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, router).await?;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+pub mod atomics;
+mod cache;
+pub mod enrich;
+pub mod error;
+pub mod highlight;
+pub mod index;
+pub mod load;
+pub mod markdown;
+mod openapi;
+mod templates;
+pub mod views;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub use error::AppError;
+pub use index::Index;
+use views::Params;
+
+/// The Content-Security-Policy every response carries: no inline script or
+/// style, nothing from other origins.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Largest request body accepted (the server only answers GET).
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// Longest time a request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+type AppState = Arc<Index>;
+
+const STYLE: &str = include_str!("../static/style.css");
+const SCRIPT: &str = include_str!("../static/app.js");
+
+/// Site-wide facts shown in the header and footer.
+#[derive(Serialize)]
+struct Site<'a> {
+    rules: usize,
+    origin: &'a str,
+    attack_version: &'a str,
+    version: &'static str,
+}
+
+fn page<S: Serialize>(
+    index: &Index,
+    template: &str,
+    nav: &str,
+    data: &S,
+) -> Result<Response, AppError> {
+    let site = Site {
+        rules: index.entries().len(),
+        origin: &index.origin,
+        attack_version: index.attack().version(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let ctx = minijinja::context! {
+        d => minijinja::Value::from_serialize(data),
+        site => minijinja::Value::from_serialize(&site),
+        nav => nav,
+    };
+    let html = templates::render(template, &ctx)
+        .map_err(|e| AppError::internal(format!("template {template}: {e}")))?;
+    Ok(Html(html).into_response())
+}
+
+fn json<S: Serialize>(data: &S) -> Response {
+    axum::Json(data).into_response()
+}
+
+/// The router: pages, JSON API, static assets, security headers and limits.
+pub fn app(index: Index) -> Router {
+    let state: AppState = Arc::new(index);
+    let api = Router::new()
+        .route("/", get(api_root))
+        .route("/openapi.json", get(openapi_doc))
+        .route("/feed", get(api_feed))
+        .route("/rules/{*uid}", get(api_rule))
+        .route("/techniques/{id}", get(api_technique))
+        .route("/techniques/{id}/{platform}", get(api_platform))
+        .route("/coverage", get(api_coverage))
+        .route("/coverage/layer", get(api_layer))
+        .route("/events", get(api_events))
+        .route("/events/{*id}", get(api_event))
+        .route("/search", get(api_search))
+        .fallback(api_not_found);
+    Router::new()
+        .route("/", get(feed_page))
+        .route("/rules/{*uid}", get(rule_page))
+        .route("/techniques/{id}", get(technique_page))
+        .route("/techniques/{id}/{platform}", get(platform_page))
+        .route("/coverage", get(coverage_page))
+        .route("/coverage/layer.json", get(layer_download))
+        .route("/events", get(events_page))
+        .route("/events/{*id}", get(event_page))
+        .route("/search", get(search_page))
+        .route(
+            "/static/style.css",
+            get(|| async { static_asset(STYLE, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async { static_asset(SCRIPT, "text/javascript; charset=utf-8") }),
+        )
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            cache::ResponseCache::default(),
+            cache::layer,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+}
+
+fn static_asset(body: &'static str, kind: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn not_found(uri: Uri) -> AppError {
+    AppError::not_found(format!("no page at `{}`", uri.path()))
+}
+
+async fn api_not_found(uri: Uri) -> AppError {
+    AppError::not_found(format!("no API endpoint at `{}`", uri.path())).as_json()
+}
+
+// ---------------------------------------------------------------- pages
+
+async fn feed_page(
+    State(ix): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let p = Params::parse(q.as_deref(), views::FEED_PARAMS)?;
+    page(&ix, "feed.html", "feed", &views::feed(&ix, &p)?)
+}
+
+async fn rule_page(
+    State(ix): State<AppState>,
+    Path(uid): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    Params::parse(q.as_deref(), &[])?;
+    page(&ix, "rule.html", "feed", &views::rule(&ix, &uid)?)
+}
+
+async fn technique_page(
+    State(ix): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let p = Params::parse(q.as_deref(), views::GUIDE_PARAMS)?;
+    page(
+        &ix,
+        "technique.html",
+        "coverage",
+        &views::guide(&ix, &id, &p)?,
+    )
+}
+
+async fn platform_page(
+    State(ix): State<AppState>,
+    Path((id, platform)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    Params::parse(q.as_deref(), &[])?;
+    page(
+        &ix,
+        "platform.html",
+        "coverage",
+        &views::platform_page(&ix, &id, &platform)?,
+    )
+}
+
+async fn coverage_page(
+    State(ix): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let p = Params::parse(q.as_deref(), views::COVERAGE_PARAMS)?;
+    page(&ix, "coverage.html", "coverage", &views::coverage(&ix, &p)?)
+}
+
+async fn layer_download(
+    State(ix): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let p = Params::parse(q.as_deref(), views::COVERAGE_PARAMS)?;
+    let layer = views::navigator_layer(&ix, &p)?;
+    let mut resp = json(&layer);
+    resp.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"ruledex-layer.json\""),
+    );
+    Ok(resp)
+}
+
+async fn events_page(
+    State(ix): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    Params::parse(q.as_deref(), &[])?;
+    page(&ix, "events.html", "events", &views::events(&ix))
+}
+
+async fn event_page(
+    State(ix): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    Params::parse(q.as_deref(), &[])?;
+    page(&ix, "event.html", "events", &views::event(&ix, &id)?)
+}
+
+async fn search_page(
+    State(ix): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let p = Params::parse(q.as_deref(), views::SEARCH_PARAMS)?;
+    page(&ix, "search.html", "search", &views::search(&ix, &p)?)
+}
+
+// ---------------------------------------------------------------- API
+
+async fn api_root() -> Response {
+    json(&serde_json::json!({
+        "openapi": "/api/v1/openapi.json",
+        "endpoints": openapi::PATHS,
+    }))
+}
+
+async fn openapi_doc() -> Response {
+    json(&openapi::document())
+}
+
+async fn api_feed(State(ix): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    let p = Params::parse(q.as_deref(), views::FEED_PARAMS).map_err(AppError::as_json)?;
+    Ok(json(&views::feed(&ix, &p).map_err(AppError::as_json)?))
+}
+
+async fn api_rule(
+    State(ix): State<AppState>,
+    Path(uid): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    Params::parse(q.as_deref(), &[]).map_err(AppError::as_json)?;
+    Ok(json(&views::rule(&ix, &uid).map_err(AppError::as_json)?))
+}
+
+async fn api_technique(
+    State(ix): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let p = Params::parse(q.as_deref(), views::GUIDE_PARAMS).map_err(AppError::as_json)?;
+    Ok(json(
+        &views::guide(&ix, &id, &p).map_err(AppError::as_json)?,
+    ))
+}
+
+async fn api_platform(
+    State(ix): State<AppState>,
+    Path((id, platform)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    Params::parse(q.as_deref(), &[]).map_err(AppError::as_json)?;
+    Ok(json(
+        &views::platform_page(&ix, &id, &platform).map_err(AppError::as_json)?,
+    ))
+}
+
+async fn api_coverage(
+    State(ix): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let p = Params::parse(q.as_deref(), views::COVERAGE_PARAMS).map_err(AppError::as_json)?;
+    Ok(json(&views::coverage(&ix, &p).map_err(AppError::as_json)?))
+}
+
+async fn api_layer(
+    State(ix): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let p = Params::parse(q.as_deref(), views::COVERAGE_PARAMS).map_err(AppError::as_json)?;
+    Ok(json(
+        &views::navigator_layer(&ix, &p).map_err(AppError::as_json)?,
+    ))
+}
+
+async fn api_events(
+    State(ix): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    Params::parse(q.as_deref(), &[]).map_err(AppError::as_json)?;
+    Ok(json(&views::events(&ix)))
+}
+
+async fn api_event(
+    State(ix): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    Params::parse(q.as_deref(), &[]).map_err(AppError::as_json)?;
+    Ok(json(&views::event(&ix, &id).map_err(AppError::as_json)?))
+}
+
+async fn api_search(
+    State(ix): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let p = Params::parse(q.as_deref(), views::SEARCH_PARAMS).map_err(AppError::as_json)?;
+    Ok(json(&views::search(&ix, &p).map_err(AppError::as_json)?))
+}
+
+/// Serves `router` on `addr` until Ctrl-C.
+pub async fn serve(router: Router, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    templates::check()?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    eprintln!("ruledex: serving on http://{}", listener.local_addr()?);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
