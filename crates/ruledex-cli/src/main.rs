@@ -3,6 +3,7 @@
 
 mod attack;
 mod bench;
+mod convert;
 mod events;
 mod fields;
 mod ingest;
@@ -49,6 +50,19 @@ enum Command {
     Attack(attack::Args),
     /// Measure how fast the front-ends parse a corpus (single thread).
     Bench(bench::Args),
+    /// Convert rules to other query languages (Kusto, SPL, Lucene, KQL, EQL,
+    /// ES|QL, SQL, Sigma), each with its fidelity: exact, approximate (with
+    /// the reasons) or unsupported (with the reason).
+    ///
+    /// Prints each query with its fidelity, then (on stderr) the fidelity
+    /// counts per target. With --json, one JSON object per (rule, target) and a
+    /// last `{"summary": …}` line. With --out DIR, one file per rule per target
+    /// in DIR/<target>/.
+    ///
+    /// Exit status: 0 when every rule converted to every target, 1 when some
+    /// conversion was unsupported (or some rule could not be read), 2 on usage
+    /// errors.
+    Convert(convert::Args),
 }
 
 /// Exit quietly when stdout is closed early (`ruledex events | head`), as
@@ -79,6 +93,7 @@ fn main() -> ExitCode {
         Command::Events(a) => events::run(&a),
         Command::Attack(a) => attack::run(&a),
         Command::Bench(a) => bench::run(&a),
+        Command::Convert(a) => convert::run(&a),
     };
     match result {
         Ok(code) => code,

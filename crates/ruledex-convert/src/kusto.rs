@@ -1,9 +1,546 @@
-//! Backend: not written yet.
+//! Kusto (KQL) for Microsoft Sentinel and Defender XDR: `kusto-asim` over the
+//! ASIM parsers (`imProcessCreate`, `imNetworkSession`, `imFileEvent`,
+//! `imRegistry`, `imAuthentication`, `imDns`, `imWebSession`), `kusto-xdr` over
+//! the advanced-hunting tables (`DeviceProcessEvents`, …) and
+//! `kusto-securityevent` over Sentinel's native tables (`SecurityEvent` with its
+//! `EventID`, `SigninLogs`, …).
+//!
+//! Output conventions follow pySigma's Kusto backend, so that the two agree on
+//! Sigma rules: `Table\n| where …`, every nested group in parentheses,
+//! `not(…)`, `=~` for case-insensitive equality and `in~` for a list of plain
+//! values, `contains` / `startswith` / `endswith` (their `_cs` forms when the
+//! rule is case-sensitive), `matches regex` for regular expressions and for
+//! wildcards inside a value. Differences a reader should know about are
+//! reasons on the conversion:
+//!
+//! - a field with no name in the target schema is written as the rule wrote it;
+//! - an event with no ASIM parser is read from its native Sentinel table, and an
+//!   event with no known table from every table (`union *`);
+//! - a field-less keyword becomes `* has "…"`, a whole-term match in any column.
+//!
+//! Reference: <https://learn.microsoft.com/azure/data-explorer/kusto/query/>.
 
-use ruledex_model::Rule;
+use ruledex_model::{
+    Aggregation, AggregationKind, Comparison, Expr, Field, Keyword, Op, Pred,
+    Rule, Transform, Value, Vendor,
+};
+use ruledex_taxonomy::fields::{Fields, Schema};
 
+use crate::common::{self, Namer, Q};
+use crate::tables;
 use crate::{Conversion, Target};
 
-pub(crate) fn convert(_rule: &Rule, target: Target) -> Conversion {
-    Conversion::unsupported(target, "this backend is not written yet")
+pub(crate) fn convert(rule: &Rule, target: Target) -> Conversion {
+    match build(rule, target) {
+        Ok((query, reasons)) => Conversion::written(target, query, reasons),
+        Err(reason) => Conversion::unsupported(target, reason),
+    }
+}
+
+/// The table to read, the schemas its columns are named in, and an `EventID` filter.
+struct Source {
+    table: String,
+    schemas: &'static [Schema],
+    label: &'static str,
+    event_ids: Vec<i64>,
+}
+
+fn source(target: Target, event: Option<&str>, reasons: &mut Vec<String>) -> Result<Source, String> {
+    let Some(ev) = event else {
+        return match target {
+            Target::KustoAsim => {
+                reasons.push("the rule names no catalog event: the query searches every table (`union *`); narrow it to the table holding these events".into());
+                Ok(Source {
+                    table: "union *".into(),
+                    schemas: &[Schema::Asim],
+                    label: "ASIM",
+                    event_ids: Vec::new(),
+                })
+            }
+            _ => Err(format!(
+                "the rule names no catalog event, so no {} table can be chosen",
+                target.title()
+            )),
+        };
+    };
+    let entry = tables::entry(ev);
+    match target {
+        Target::KustoAsim => {
+            if let Some(t) = tables::asim(ev) {
+                return Ok(Source {
+                    table: t,
+                    schemas: &[Schema::Asim],
+                    label: "ASIM",
+                    event_ids: Vec::new(),
+                });
+            }
+            if let Some(t) = tables::sentinel_table(ev) {
+                reasons.push(format!(
+                    "no ASIM parser covers {ev}; the query reads the native table `{t}`"
+                ));
+                return Ok(Source {
+                    table: t,
+                    schemas: &[Schema::SecurityEvent, Schema::DefenderXdr, Schema::Asim],
+                    label: "Sentinel",
+                    event_ids: Vec::new(),
+                });
+            }
+            reasons.push(format!(
+                "no Sentinel table is known for {ev}: the query searches every table (`union *`); narrow it to the table holding these events"
+            ));
+            Ok(Source {
+                table: "union *".into(),
+                schemas: &[Schema::Asim, Schema::SecurityEvent],
+                label: "ASIM",
+                event_ids: Vec::new(),
+            })
+        }
+        Target::KustoXdr => {
+            let table = entry.and_then(|t| t.xdr.clone()).or_else(|| {
+                tables::sentinel_table(ev).filter(|t| {
+                    ["Device", "Identity", "Email", "Alert", "Cloud", "UrlClick"]
+                        .iter()
+                        .any(|p| t.starts_with(p))
+                })
+            });
+            let table = table.ok_or_else(|| format!("no Defender XDR table holds {ev}"))?;
+            Ok(Source {
+                table,
+                schemas: &[Schema::DefenderXdr],
+                label: "Defender XDR",
+                event_ids: Vec::new(),
+            })
+        }
+        _ => {
+            if let Some(t) = entry.and_then(|t| t.security_event.clone()) {
+                return Ok(Source {
+                    table: t,
+                    schemas: &[Schema::SecurityEvent],
+                    label: "SecurityEvent",
+                    event_ids: entry.map(|e| e.event_ids.clone()).unwrap_or_default(),
+                });
+            }
+            let t = tables::sentinel_table(ev)
+                .filter(|t| !t.starts_with("Device"))
+                .ok_or_else(|| format!("no Sentinel native table holds {ev}"))?;
+            Ok(Source {
+                table: t,
+                schemas: &[Schema::SecurityEvent],
+                label: "Sentinel",
+                event_ids: Vec::new(),
+            })
+        }
+    }
+}
+
+fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
+    if let Some(r) = common::correlation_reason(rule) {
+        return Err(r);
+    }
+    if let Some(agg) = &rule.logic.aggregation
+        && let Some(r) = common::aggregation_unsupported(&agg.kind)
+    {
+        return Err(r);
+    }
+    let event = common::event(rule);
+    let mut reasons = Vec::new();
+    let src = source(target, event, &mut reasons)?;
+    let mut cx = Cx {
+        namer: Namer {
+            schemas: src.schemas,
+            label: src.label,
+            event,
+            native: None,
+            vendor: rule.vendor,
+        },
+        vendor: rule.vendor,
+        event,
+        reasons,
+    };
+    let q = common::walk(&rule.logic.expr, &mut |e| cx.leaf(e))?;
+    let mut out = src.table.clone();
+    match src.event_ids.as_slice() {
+        [] => {}
+        [one] => out.push_str(&format!("\n| where EventID == {one}")),
+        many => out.push_str(&format!(
+            "\n| where EventID in ({})",
+            many.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+    let cond = common::print_kusto(&q);
+    if !cond.is_empty() {
+        out.push_str("\n| where ");
+        out.push_str(&cond);
+    }
+    if let Some(agg) = &rule.logic.aggregation {
+        out.push_str(&cx.aggregation(agg)?);
+    }
+    Ok((out, cx.reasons))
+}
+
+struct Cx<'a> {
+    namer: Namer<'a>,
+    vendor: Vendor,
+    event: Option<&'a str>,
+    reasons: Vec<String>,
+}
+
+/// A Kusto string literal.
+pub(crate) fn kstr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A column name, bracketed when it is not a plain identifier.
+pub(crate) fn column(name: &str) -> String {
+    let plain = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        name.to_owned()
+    } else {
+        format!("['{}']", name.replace('\\', "\\\\").replace('\'', "\\'"))
+    }
+}
+
+fn number(v: &Value) -> Option<String> {
+    match v {
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(format!("{f}")),
+        _ => None,
+    }
+}
+
+/// The schema a vendor writes its raw field names in.
+pub(crate) fn vendor_schema(v: Vendor) -> Schema {
+    match v {
+        Vendor::Sigma => Schema::Sigma,
+        Vendor::Elastic => Schema::Ecs,
+        Vendor::Splunk => Schema::SplunkCim,
+        Vendor::Sentinel => Schema::Asim,
+        Vendor::Panther => Schema::Panther,
+    }
+}
+
+impl Cx<'_> {
+    fn field(&mut self, f: &Field) -> String {
+        column(&self.namer.name(f, &mut self.reasons))
+    }
+
+    /// A field named by value (`fieldref`), resolved as the rule's vendor names it.
+    fn other_field(&mut self, raw: &str) -> String {
+        let mut f = Field::raw(raw);
+        f.canonical = Fields::global()
+            .resolve(vendor_schema(self.vendor), self.event, raw)
+            .map(str::to_owned);
+        self.field(&f)
+    }
+
+    fn leaf(&mut self, e: &Expr) -> Result<Q, String> {
+        match e {
+            Expr::Pred(p) => self.pred(p),
+            Expr::Keyword(k) => self.keyword(k),
+            _ => Err("unexpected node".into()),
+        }
+    }
+
+    fn keyword(&mut self, k: &Keyword) -> Result<Q, String> {
+        let mut leaves = Vec::new();
+        for v in &k.values {
+            let text = match (k.op, v) {
+                (Op::Contains | Op::Eq, Value::Str(s)) => s.clone(),
+                (Op::Wildcard, Value::Str(s)) => {
+                    let parts: Vec<String> = common::glob(s)
+                        .into_iter()
+                        .map(|g| match g {
+                            common::Glob::Lit(c) => c.to_string(),
+                            _ => " ".into(),
+                        })
+                        .collect();
+                    parts.concat().trim().to_owned()
+                }
+                (op, v) => {
+                    return Err(format!(
+                        "a field-less `{op}` search for `{v}` has no Kusto form"
+                    ));
+                }
+            };
+            leaves.push(Q::Leaf(format!("* has {}", kstr(&text))));
+        }
+        self.reasons.push("a field-less keyword is written as `* has`, a whole-term match in any column; the rule looks for a substring anywhere in the event".into());
+        Ok(Q::any_all(leaves, k.all))
+    }
+
+    fn subject(&mut self, p: &Pred) -> Result<String, String> {
+        let mut s = self.field(&p.field);
+        for t in &p.transforms {
+            s = match t {
+                Transform::Lower => format!("tolower({s})"),
+                Transform::Upper => format!("toupper({s})"),
+                Transform::Trim => format!("trim(@\"\\s+\", {s})"),
+                Transform::UrlDecode => format!("url_decode({s})"),
+                Transform::Base64Decode => format!("base64_decode_tostring({s})"),
+                Transform::Length => {
+                    self.reasons.push(format!(
+                        "length of `{}` is written as `strlen` (characters); use `array_length` if the field holds a list",
+                        p.field.raw
+                    ));
+                    format!("strlen({s})")
+                }
+                Transform::Substring { start, len } if *start >= 0 => match len {
+                    Some(n) => format!("substring({s}, {start}, {n})"),
+                    None => format!("substring({s}, {start})"),
+                },
+                Transform::Substring { .. } => {
+                    return Err(
+                        "a substring counted from the end of the value has no direct Kusto form"
+                            .into(),
+                    );
+                }
+                Transform::Replace {
+                    pattern,
+                    replacement,
+                } => {
+                    if replacement.contains(['$', '\\']) {
+                        return Err("a regex replacement with group references is not translated to Kusto's syntax".into());
+                    }
+                    format!(
+                        "replace_regex({s}, {}, {})",
+                        kstr(pattern),
+                        kstr(replacement)
+                    )
+                }
+            };
+        }
+        Ok(s)
+    }
+
+    fn pred(&mut self, p: &Pred) -> Result<Q, String> {
+        let f = self.subject(p)?;
+        let cs = p.case_sensitive;
+        let each = |cx: &mut Self, g: &mut dyn FnMut(&mut Self, &Value) -> Result<String, String>| {
+            let mut v = Vec::with_capacity(p.values.len());
+            for x in &p.values {
+                v.push(Q::Leaf(g(cx, x)?));
+            }
+            Ok::<Q, String>(Q::any_all(v, p.all))
+        };
+        match p.op {
+            Op::Eq | Op::In => {
+                let strs: Vec<&str> = p.values.iter().filter_map(Value::as_str).collect();
+                let ints = p.values.iter().all(|v| matches!(v, Value::Int(_)));
+                if !p.all && p.values.len() > 1 && strs.len() == p.values.len() {
+                    let list: Vec<String> = strs.iter().map(|s| kstr(s)).collect();
+                    let op = if cs { "in" } else { "in~" };
+                    return Ok(Q::List(format!("{f} {op} ({})", list.join(", "))));
+                }
+                if !p.all && p.values.len() > 1 && ints {
+                    let list: Vec<String> = p.values.iter().filter_map(number).collect();
+                    return Ok(Q::List(format!("{f} in ({})", list.join(", "))));
+                }
+                each(self, &mut |_, v| {
+                    Ok(match v {
+                        Value::Str(s) if cs => format!("{f} == {}", kstr(s)),
+                        Value::Str(s) => format!("{f} =~ {}", kstr(s)),
+                        Value::Int(_) | Value::Float(_) => {
+                            format!("{f} == {}", number(v).unwrap_or_default())
+                        }
+                        Value::Bool(b) => format!("{f} == {b}"),
+                        Value::Null => format!("isempty({f})"),
+                    })
+                })
+            }
+            Op::Contains | Op::StartsWith | Op::EndsWith => {
+                let op = match p.op {
+                    Op::Contains => "contains",
+                    Op::StartsWith => "startswith",
+                    _ => "endswith",
+                };
+                let op = if cs { format!("{op}_cs") } else { op.to_owned() };
+                each(self, &mut |_, v| Ok(format!("{f} {op} {}", kstr(&v.to_string()))))
+            }
+            Op::Wildcard => each(self, &mut |_, v| {
+                let flags = if cs { "" } else { "(?i)" };
+                let re = common::glob_regex(&v.to_string());
+                Ok(format!("{f} matches regex {}", kstr(&format!("{flags}{re}"))))
+            }),
+            Op::Regex => each(self, &mut |_, v| {
+                let re = v.to_string();
+                if !common::re2_compatible(&re) {
+                    return Err(format!(
+                        "regular expression `{}` uses syntax Kusto's RE2 engine lacks (look-around or back-references)",
+                        common::shorten(&re)
+                    ));
+                }
+                Ok(format!(
+                    "{f} matches regex {}",
+                    kstr(&format!("{}{re}", common::regex_flags(p)))
+                ))
+            }),
+            Op::Cidr => each(self, &mut |_, v| {
+                let net = v.to_string();
+                let func = if net.contains(':') {
+                    "ipv6_is_in_range"
+                } else {
+                    "ipv4_is_in_range"
+                };
+                Ok(format!("{func}({f}, {})", kstr(&net)))
+            }),
+            Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
+                let sym = match p.op {
+                    Op::Gt => ">",
+                    Op::Gte => ">=",
+                    Op::Lt => "<",
+                    _ => "<=",
+                };
+                each(self, &mut |_, v| {
+                    Ok(match number(v) {
+                        Some(n) => format!("{f} {sym} {n}"),
+                        None => format!("{f} {sym} {}", kstr(&v.to_string())),
+                    })
+                })
+            }
+            Op::Exists => each(self, &mut |_, v| {
+                Ok(if matches!(v, Value::Bool(false)) {
+                    format!("isempty({f})")
+                } else {
+                    format!("isnotempty({f})")
+                })
+            }),
+            Op::IsNull => Ok(Q::Leaf(format!("isempty({f})"))),
+            Op::IsNotNull => Ok(Q::Leaf(format!("isnotempty({f})"))),
+            Op::Lookup => Err(format!(
+                "`{}` compares with a named list ({}) that the target must provide (a Sentinel watchlist); it is not written",
+                p.field.raw,
+                p.values
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            Op::FieldRef => {
+                let op = match (p.within, cs) {
+                    (None | Some(Op::Eq), false) => "=~",
+                    (None | Some(Op::Eq), true) => "==",
+                    (Some(Op::Contains), false) => "contains",
+                    (Some(Op::Contains), true) => "contains_cs",
+                    (Some(Op::StartsWith), false) => "startswith",
+                    (Some(Op::StartsWith), true) => "startswith_cs",
+                    (Some(Op::EndsWith), false) => "endswith",
+                    (Some(Op::EndsWith), true) => "endswith_cs",
+                    (Some(Op::Gt), _) => ">",
+                    (Some(Op::Gte), _) => ">=",
+                    (Some(Op::Lt), _) => "<",
+                    (Some(Op::Lte), _) => "<=",
+                    (Some(other), _) => {
+                        return Err(format!("comparing two fields with `{other}` is not written"));
+                    }
+                };
+                each(self, &mut |cx, v| {
+                    let other = cx.other_field(&v.to_string());
+                    Ok(format!("{f} {op} {other}"))
+                })
+            }
+        }
+    }
+
+    fn aggregation(&mut self, agg: &Aggregation) -> Result<String, String> {
+        if !agg.metrics.is_empty() || agg.having.is_some() {
+            return Err("an aggregation with named metrics or a condition over them is not written by the Kusto backend".into());
+        }
+        let mut by: Vec<String> = agg.group_by.iter().map(|f| self.field(f)).collect();
+        if let Some(w) = &agg.window {
+            match w.seconds {
+                Some(s) => {
+                    by.insert(0, format!("bin(TimeGenerated, {s}s)"));
+                    self.reasons.push(format!(
+                        "the rule's {} window is written as fixed time buckets (`bin`), which can split a burst across two buckets",
+                        w.text
+                    ));
+                }
+                None => self
+                    .reasons
+                    .push(format!("the time window `{}` is not written", w.text)),
+            }
+        }
+        let (name, func) = match &agg.kind {
+            AggregationKind::ValueCount { field, .. } => {
+                ("ValueCount", format!("count_distinct({})", self.field(field)))
+            }
+            _ => ("Count", "count()".to_owned()),
+        };
+        let mut metrics = vec![format!("{name} = {func}")];
+        let mut conds: Vec<String> = agg.condition.iter().map(|c| cmp(name, c)).collect();
+        if let AggregationKind::Threshold { cardinality } = &agg.kind {
+            for (i, (f, n)) in cardinality.iter().enumerate() {
+                let m = format!("Distinct{}", i + 1);
+                metrics.push(format!("{m} = count_distinct({})", self.field(f)));
+                conds.push(format!("{m} >= {n}"));
+            }
+        }
+        let mut out = format!("\n| summarize {}", metrics.join(", "));
+        if !by.is_empty() {
+            out.push_str(&format!(" by {}", by.join(", ")));
+        }
+        if !conds.is_empty() {
+            out.push_str(&format!("\n| where {}", conds.join(" and ")));
+        }
+        Ok(out)
+    }
+}
+
+/// `name op value` for an aggregate condition.
+pub(crate) fn cmp(name: &str, c: &Comparison) -> String {
+    let sym = match c.op {
+        Op::Gt => ">",
+        Op::Gte => ">=",
+        Op::Lt => "<",
+        Op::Lte => "<=",
+        _ => "==",
+    };
+    format!("{name} {sym} {}", fmt_num(c.value))
+}
+
+/// A bound without a trailing `.0` when it is whole.
+pub(crate) fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_literals_escape_quotes_backslashes_and_controls() {
+        assert_eq!(kstr(r#"C:\a"b"#), r#""C:\\a\"b""#);
+        assert_eq!(kstr("a\nb\tc"), r#""a\nb\tc""#);
+        assert_eq!(kstr("*?"), r#""*?""#);
+    }
+
+    #[test]
+    fn odd_column_names_are_bracketed() {
+        assert_eq!(column("TargetProcessName"), "TargetProcessName");
+        assert_eq!(column("a.b"), "['a.b']");
+        assert_eq!(column("it's"), r"['it\'s']");
+        assert_eq!(column("1x"), "['1x']");
+    }
 }

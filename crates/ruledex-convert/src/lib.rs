@@ -11,6 +11,7 @@
 //! ([`ruledex_taxonomy::Fields::alias_for`]).
 #![deny(missing_docs)]
 
+mod common;
 mod eql;
 mod esql;
 mod kql;
@@ -19,6 +20,7 @@ mod lucene;
 mod sigma;
 mod spl;
 mod sql;
+mod tables;
 mod target;
 
 pub use target::{Target, UnknownTarget};

@@ -1,0 +1,144 @@
+//! Where each target reads a catalog event from: ASIM parsers, Defender XDR and
+//! Sentinel tables, Splunk CIM data models, Windows event-log channel names.
+//!
+//! The mapping is the data file `data/tables.toml` (its header documents the
+//! format), embedded and parsed once. The catalog's own event data
+//! (`ruledex_taxonomy::events`) is the fallback: an event with ASIM schemas there
+//! reads from `im<Schema>`, one with Sentinel tables from the first listed.
+
+use std::sync::OnceLock;
+
+use ruledex_taxonomy::events::CatalogEvents;
+use ruledex_taxonomy::fields::EventPattern;
+use serde::Deserialize;
+
+const DATA: &str = include_str!("../data/tables.toml");
+
+/// One family of events and the table each target reads it from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TableEntry {
+    events: Vec<String>,
+    #[serde(skip)]
+    patterns: Vec<EventPattern>,
+    /// ASIM parser.
+    pub(crate) asim: Option<String>,
+    /// Defender XDR table.
+    pub(crate) xdr: Option<String>,
+    /// Sentinel native table.
+    pub(crate) security_event: Option<String>,
+    /// `EventID` values selecting the event in `security_event`.
+    #[serde(default)]
+    pub(crate) event_ids: Vec<i64>,
+    /// Splunk CIM `Model.Dataset`.
+    pub(crate) cim: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Channel {
+    service: String,
+    name: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Data {
+    table: Vec<TableEntry>,
+    channel: Vec<Channel>,
+}
+
+fn data() -> &'static Data {
+    static DATA_ONCE: OnceLock<Data> = OnceLock::new();
+    DATA_ONCE.get_or_init(|| {
+        let mut d: Data = toml::from_str(DATA).expect("data/tables.toml is valid (tested)");
+        for t in &mut d.table {
+            t.patterns = t
+                .events
+                .iter()
+                .map(|p| EventPattern::new(p).expect("event patterns are valid (tested)"))
+                .collect();
+        }
+        d
+    })
+}
+
+/// The first table entry whose patterns match `event`.
+pub(crate) fn entry(event: &str) -> Option<&'static TableEntry> {
+    data()
+        .table
+        .iter()
+        .find(|t| t.patterns.iter().any(|p| p.matches(event)))
+}
+
+/// The ASIM parser for `event`: from the table data, else the catalog's ASIM schema.
+pub(crate) fn asim(event: &str) -> Option<String> {
+    if let Some(t) = entry(event).and_then(|t| t.asim.clone()) {
+        return Some(t);
+    }
+    let ev = CatalogEvents::global().get(event)?;
+    ev.asim.first().map(|s| format!("im{s}"))
+}
+
+/// A Sentinel native table the catalog lists for `event` (or its parent).
+pub(crate) fn sentinel_table(event: &str) -> Option<String> {
+    let events = CatalogEvents::global();
+    let mut id = Some(event.to_owned());
+    while let Some(cur) = id {
+        let ev = events.get(&cur)?;
+        if let Some(p) = ev.sentinel.first() {
+            return Some(p.table.clone());
+        }
+        id = ev.parent.clone();
+    }
+    None
+}
+
+/// The Windows event-log channel names of a Sigma logsource service.
+pub(crate) fn channels(service: &str) -> Option<&'static [String]> {
+    data()
+        .channel
+        .iter()
+        .find(|c| c.service.eq_ignore_ascii_case(service))
+        .map(|c| c.name.as_slice())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_file_loads_and_every_pattern_matches_a_catalog_event() {
+        let events = CatalogEvents::global();
+        for t in &data().table {
+            for p in &t.patterns {
+                assert!(
+                    events.all().iter().any(|e| p.matches(&e.id)),
+                    "pattern {} matches no catalog event",
+                    p.as_str()
+                );
+            }
+        }
+        assert!(channels("security").is_some());
+    }
+
+    #[test]
+    fn specific_entries_win() {
+        assert_eq!(
+            asim("windows/process_creation").as_deref(),
+            Some("imProcessCreate")
+        );
+        assert_eq!(
+            asim("linux/process_creation").as_deref(),
+            Some("imProcessCreate")
+        );
+        assert_eq!(
+            entry("windows/security/4688").and_then(|t| t.cim.as_deref()),
+            Some("Endpoint.Processes")
+        );
+        assert_eq!(
+            asim("windows/registry_set").as_deref(),
+            Some("imRegistry")
+        );
+    }
+}
