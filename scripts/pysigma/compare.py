@@ -21,6 +21,7 @@ What no relaxation explains is "different", with a heuristic sub-class
 judges class by class.
 """
 
+import collections
 import itertools
 import re
 
@@ -80,21 +81,31 @@ def nocase(t):
     return N.normalize(N.map_preds(t, f))
 
 
+def strip_caseless(t):
+    def f(p):
+        field = p[1]
+        if field and field.endswith(".caseless"):
+            field = field[: -len(".caseless")]
+        return ("p", field, p[2], p[3], p[4])
+
+    return N.normalize(N.map_preds(t, f))
+
+
 def abstract(t):
     return N.normalize(N.map_preds(t, lambda p: ("p", "?", p[2], p[3], p[4])))
 
 
 def field_pairs(theirs, ours):
-    """Align predicates of two trees equal up to field names; returns
-    {their field: our field} or None when the renaming is not consistent."""
-
-    def sort_key(node):
-        return repr(abstract(node)) + "|" + repr(node)
+    """A renaming of pySigma's fields that turns `theirs` into `ours`
+    ({their field: our field}), or None. Candidates come from aligning the
+    predicates of both trees sorted by their field-less form; siblings that
+    only differ by field may align wrongly, so each field takes the name it
+    is aligned with most often, and the renamed tree must equal `ours`."""
 
     def canon(node):
         kind = node[0]
         if kind in ("and", "or"):
-            return (kind, tuple(sorted((canon(k) for k in node[1]), key=sort_key)))
+            return (kind, tuple(sorted((canon(k) for k in node[1]), key=lambda n: repr(abstract(n)))))
         if kind == "not":
             return ("not", canon(node[1]))
         return node
@@ -102,10 +113,16 @@ def field_pairs(theirs, ours):
     pt, po = list(N.preds(canon(theirs))), list(N.preds(canon(ours)))
     if len(pt) != len(po):
         return None
-    mapping = {}
+    votes = {}
     for a, b in zip(pt, po):
-        if mapping.setdefault(a[1], b[1]) != b[1]:
-            return None
+        votes.setdefault(a[1], collections.Counter())[b[1]] += 1
+    mapping = {k: v.most_common(1)[0][0] for k, v in votes.items()}
+
+    def rename(p):
+        return ("p", mapping.get(p[1], p[1]), p[2], p[3], p[4])
+
+    if N.normalize(N.map_preds(theirs, rename)) != ours:
+        return None
     return mapping
 
 
@@ -120,6 +137,9 @@ def relax(target, theirs, ours, which):
         t, o = nocase(t), nocase(o)
     mapping = None
     if "field names" in which:
+        # A `.caseless` sub-field is its field (compared ignoring case, which
+        # the case relaxation and `caseless_only` account for).
+        t, o = strip_caseless(t), strip_caseless(o)
         if abstract(t) != abstract(o):
             return False, None
         mapping = field_pairs(t, o)
@@ -131,8 +151,9 @@ def relax(target, theirs, ours, which):
 
 def case_direction(theirs, ours):
     """Which side compares case-sensitively where the other does not."""
-    tp = {(p[1], p[2], p[3].lower()): p[4] for p in N.preds(theirs)}
-    op = {(p[1], p[2], p[3].lower()): p[4] for p in N.preds(ours)}
+    # Keyed without the field: the case may differ together with the field name.
+    tp = {(p[2], p[3].lower()): p[4] for p in N.preds(theirs)}
+    op = {(p[2], p[3].lower()): p[4] for p in N.preds(ours)}
     theirs_cs = sum(1 for k, ci in op.items() if ci and tp.get(k) is False)
     ours_cs = sum(1 for k, ci in tp.items() if ci and op.get(k) is False)
     if theirs_cs and not ours_cs:
@@ -140,6 +161,44 @@ def case_direction(theirs, ours):
     if ours_cs and not theirs_cs:
         return "ruledex case-sensitive"
     return "mixed"
+
+
+def caseless_only(theirs, ours):
+    """Whether every predicate that ignores case in ours but not in theirs is
+    on a `.caseless` field of ours (and none the other way round)."""
+    tp = {(p[2], p[3].lower()): p[4] for p in N.preds(theirs)}
+    op = {}
+    for p in N.preds(ours):
+        op.setdefault((p[2], p[3].lower()), []).append(p)
+    found = False
+    for k, ps in op.items():
+        for p in ps:
+            if p[4] and tp.get(k) is False:
+                if not (p[1] or "").endswith(".caseless"):
+                    return False
+                found = True
+            if not p[4] and tp.get(k) is True:
+                return False
+    return found
+
+
+def esql_lossy_equal(theirs, ours):
+    """Equal once case, backslashes and `.caseless` suffixes are ignored (and
+    fields renamed consistently): what pySigma's ES|QL output loses."""
+
+    def f(p):
+        field = (p[1] or "").removesuffix(".caseless")
+        value = p[3]
+        if p[2] == "regex":
+            return ("p", field, p[2], value, True)
+        return N.pred(field, p[2], value, True)
+
+    t = N.normalize(N.map_preds(theirs, f))
+    o = N.normalize(N.map_preds(ours, f))
+    t, o = drop_logsource("esql", t, o)
+    if t == o:
+        return True
+    return abstract(t) == abstract(o) and field_pairs(t, o) is not None
 
 
 def has_raw(t):
@@ -157,6 +216,52 @@ def differing(theirs, ours):
     t = set(N.preds(nocase(theirs)))
     o = set(N.preds(nocase(ours)))
     return sorted(t - o, key=repr), sorted(o - t, key=repr)
+
+
+UNMAPPED = re.compile(r"field `[^`]+` \([^)]*\) has no [^;]*; written as `([^`]+)`")
+
+
+def known_class(target, theirs, ours, reasons, source):
+    """Differences recognized by a specific check (each judged in verdicts.py)."""
+    only_t, only_o = differing(theirs, ours)
+    fields_o = {p[1] for p in only_o}
+    fields_t = {p[1] for p in only_t}
+    unmapped = {m.group(1) for r in reasons for m in UNMAPPED.finditer(r)}
+    if unmapped & fields_o:
+        return "ruledex writes a field name the target schema lacks (declared approximate)"
+    if target == "kusto-asim":
+        if "ActingProcessName" in fields_o and ({"SrcProcessName", "DstProcessName"} & fields_t):
+            return "ruledex: ActingProcessName on imNetworkSession (no such column)"
+        if any(p[1] is None for p in only_t) and any(p[1] == "*" for p in only_o):
+            return "keyword: pySigma writes a bare string (not a Kusto condition), ruledex `* has`"
+        if {p[2] for p in only_o} == {"empty"} and {p[2] for p in only_t} == {"exists"}:
+            return "null test: ruledex `isempty`, pySigma `isnull`"
+    # A wildcard inside a value (`*/etc/*.conf*`): pySigma's Kusto and ES|QL
+    # backends write one `contains` per piece, losing their order.
+    inner = [p for p in only_o if p[2] == "wildcard"]
+    if target in ("kusto-asim", "esql") and inner and all(
+        p[2] in ("contains", "startswith", "endswith", "wildcard", "empty", "exists") for p in only_t
+    ):
+        pieces = {piece.lower() for p in inner for piece in N.pattern_parts(p[3]) if piece is not N.STAR and piece != "?"}
+        got = {p[3].lower() for p in only_t} | {p[3].lower().strip() for p in only_t}
+        found = sum(1 for piece in pieces if piece in got or piece.strip() in got)
+        if pieces and found >= 0.8 * len(pieces):
+            return "pySigma splits a value with inner wildcards into unordered pieces"
+    if target in ("eql", "esql", "lucene") and any(
+        ("*" in p[3] or "?" in p[3]) and p[2] in ("eq", "contains", "startswith", "endswith") for p in only_o
+    ):
+        return "literal `*` or `?` in a value: pySigma's escape is not read as a literal"
+    vals_t = {p[3] for p in only_t}
+    vals_o = {p[3] for p in only_o}
+    if any(
+        o.isdigit() and t.isdigit() and t.startswith("0") and int(t) == int(o) for t in vals_t for o in vals_o
+    ):
+        return "ruledex reads a number with leading zeros as an integer"
+    if any(p[1] == "network.direction" and p[3] in ("true", "false") for p in only_o) and any(
+        p[1] == "network.direction" and p[3] in ("egress", "ingress") for p in only_t
+    ):
+        return "ruledex: Sysmon `Initiated` value not translated to ECS network.direction"
+    return None
 
 
 def heuristic_class(target, theirs, ours):
@@ -189,7 +294,7 @@ def heuristic_class(target, theirs, ours):
     return "predicates differ"
 
 
-def compare(target, ours_q, theirs_q):
+def compare(target, ours_q, theirs_q, reasons=()):
     """Returns dict(status, cls, detail...)."""
     if ws(ours_q) == ws(theirs_q):
         return {"status": "identical", "cls": "identical"}
@@ -203,13 +308,33 @@ def compare(target, ours_q, theirs_q):
         return {"status": "different", "cls": "ruledex query does not parse", "detail": str(e)}
     t_tree, o_tree = N.normalize(t_tree), N.normalize(o_tree)
     source = None if ws(t_src) == ws(o_src) else (ws(t_src), ws(o_src))
+    res = compare_trees(target, t_tree, o_tree, reasons, source)
+    if target == "esql" and res["status"] == "different" and not res["cls"].startswith("case sensitivity"):
+        # pySigma escapes a LIKE pattern for the string literal only, so ES|QL
+        # reads `\\X` as an escaped X (the backslash is lost) and `\\*` as a
+        # literal star. Read its patterns as pySigma meant them and compare
+        # again ignoring case (its comparisons are case-sensitive).
+        naive = N.normalize(N.parse_esql(theirs_q, naive_like=True)[1])
+        if esql_lossy_equal(naive, o_tree):
+            res = {"status": "different", "source": source,
+                   "cls": "pySigma ES|QL: LIKE patterns lose their backslashes (and comparisons are case-sensitive)",
+                   "only_pysigma": res.get("only_pysigma", []), "only_ruledex": res.get("only_ruledex", [])}
+    return res
+
+
+def compare_trees(target, t_tree, o_tree, reasons, source):
     for size in range(0, len(RELAXATIONS) + 1):
         for which in itertools.combinations(RELAXATIONS, size):
             ok, mapping = relax(target, t_tree, o_tree, which)
             if ok:
                 parts = ["syntax"] + list(which)
                 res = {"status": "equivalent", "cls": " + ".join(parts), "relaxations": list(which)}
-                if "case" in which:
+                if "case" in which and caseless_only(t_tree, o_tree):
+                    # The case differs only where ruledex reads a `.caseless`
+                    # sub-field that pySigma (with no pipeline for the rule's
+                    # log source) does not map: a field-mapping difference.
+                    res["cls"] = " + ".join(["syntax"] + [w for w in which if w != "case"]) + " (ruledex on `.caseless` sub-fields)"
+                elif "case" in which:
                     res["status"] = "different"
                     res["cls"] = "case sensitivity: " + case_direction(t_tree, o_tree)
                     if len(which) > 1:
@@ -219,7 +344,21 @@ def compare(target, ours_q, theirs_q):
                 if source:
                     res["source"] = source
                 return res
-    cls = heuristic_class(target, t_tree, o_tree)
+    if target == "kusto-asim" and any(p[1] == "ParentProcessName" for p in N.preds(t_tree)):
+        # pySigma's sentinel_asim maps ParentImage to ParentProcessName or
+        # ActingProcessName; ruledex to ActingProcessName alone. Compare again
+        # with the first alternative folded into the second.
+        def parent(p):
+            return ("p", "ActingProcessName", p[2], p[3], p[4]) if p[1] == "ParentProcessName" else p
+
+        folded = N.map_preds(theirs_q_tree := t_tree, parent)
+        again = compare_trees(target, N.normalize(folded), o_tree, reasons, source)
+        if again["status"] == "equivalent":
+            return {"status": "different", "cls": "pySigma: ParentImage as ParentProcessName or ActingProcessName",
+                    "only_pysigma": [N.render(p) for p in differing(theirs_q_tree, o_tree)[0][:6]], "only_ruledex": []}
+        if again["status"] == "different":
+            return again
+    cls = known_class(target, t_tree, o_tree, reasons, source) or heuristic_class(target, t_tree, o_tree)
     only_t, only_o = differing(t_tree, o_tree)
     res = {
         "status": "different",

@@ -141,8 +141,95 @@ class _Star:
 STAR = _Star()
 
 
+def regex_to_pattern(rx):
+    """A regular expression that only says "these characters, with anything
+    between" as a wildcard pattern (search semantics: unanchored ends match
+    anything); None when it says more. Returns (pattern, case-insensitive)."""
+    ci = False
+    if rx.startswith("(?i)"):
+        ci, rx = True, rx[4:]
+    start = rx.startswith("^")
+    end = rx.endswith("$") and not rx.endswith("\\$")
+    body = rx[1 if start else 0: len(rx) - 1 if end else len(rx)]
+    out, i = [], 0
+    while i < len(body):
+        c = body[i]
+        if body.startswith(".*", i):
+            out.append("*")
+            i += 2
+        elif c == "." and not body.startswith(".+", i) and not body.startswith(".?", i) and not body.startswith(".{", i):
+            out.append("?")
+            i += 1
+        elif c == "\\" and i + 1 < len(body) and not body[i + 1].isalnum():
+            out.append(lit_to_pat(body[i + 1]))
+            i += 2
+        elif c in ".^$|?*+()[]{}\\":
+            return None
+        else:
+            out.append(lit_to_pat(c))
+            i += 1
+    return ("" if start else "*") + "".join(out) + ("" if end else "*"), ci
+
+
+def split_alternation(rx):
+    """Top-level alternatives of a regular expression (`a|(?:b)|c`), each
+    without a wrapping non-capturing group; [rx] when there is one."""
+    parts, depth, cls, i, start = [], 0, False, 0, 0
+    while i < len(rx):
+        c = rx[i]
+        if c == "\\":
+            i += 2
+            continue
+        if cls:
+            cls = c != "]"
+        elif c == "[":
+            cls = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(rx[start:i])
+            start = i + 1
+        i += 1
+    parts.append(rx[start:])
+    out = []
+    for p in parts:
+        if p.startswith("(?:") and p.endswith(")") and len(split_alternation(p[3:-1])) == 1 and _balanced(p[3:-1]):
+            p = p[3:-1]
+        out.append(p)
+    return out
+
+
+def _balanced(rx):
+    depth, i = 0, 0
+    while i < len(rx):
+        if rx[i] == "\\":
+            i += 2
+            continue
+        depth += {"(": 1, ")": -1}.get(rx[i], 0)
+        if depth < 0:
+            return False
+        i += 1
+    return depth == 0
+
+
 def pred(field, op, value, ci):
-    """A predicate; a wildcard pattern is reduced to the simplest operator."""
+    """A predicate; a wildcard pattern is reduced to the simplest operator,
+    and so is a regular expression that is only a wildcard pattern; a
+    regular expression `a|b` is the disjunction of `a` and `b`."""
+    if op == "regex":
+        flags = ""
+        if value.startswith("(?i)"):
+            flags, value = "(?i)", value[4:]
+        alts = split_alternation(value)
+        if len(alts) > 1 and all(a and _balanced(a) for a in alts):
+            return ("or", tuple(pred(field, op, flags + a, ci) for a in alts))
+        value = flags + value
+        as_pattern = regex_to_pattern(value)
+        if as_pattern is not None:
+            op, (value, rx_ci) = "wildcard", as_pattern
+            ci = ci or rx_ci
     if op == "wildcard":
         parts = pattern_parts(value)
         lits = [p for p in parts if p is not STAR]
@@ -164,12 +251,23 @@ def pred(field, op, value, ci):
             value = lit
         else:
             value = "".join("*" if p is STAR else lit_to_pat(p) for p in parts)
+    if op in ("contains", "startswith", "endswith") and value == "":
+        op = "exists"  # every present string starts with ""
     if op in ("eq", "contains", "startswith", "endswith", "wildcard", "term") and not re.search(
         r"[^\W\d_]", value
     ):
         ci = True  # no cased letter: case cannot matter
     if op in ("cidr", "exists", "empty", "gt", "gte", "lt", "lte"):
         ci = True
+    if field and field.endswith(".caseless") and op != "regex" and not ESQL_CONTEXT[0]:
+        # Winlogbeat's `.caseless` keyword sub-fields have a lowercase
+        # normalizer, applied to the indexed value and to the query's term
+        # or pattern alike: every comparison on them ignores case.
+        ci = True
+        if op in ("exists", "empty") or not re.search(r"[^\W\d_]", value):
+            # A document has the sub-field exactly when it has the field, and
+            # a value with no cased letter matches both alike.
+            field = field[: -len(".caseless")]
     if op == "regex":
         m = re.match(r"^\(\?i\)", value)
         if m:
@@ -549,7 +647,7 @@ ESQL_FUNCS = {"ends_with": "endswith", "starts_with": "startswith"}
 class EsqlParser(Parser):
     def atom(self):
         tok = self.next()
-        if tok.kind == "word" and self.is_op(("(",)):
+        if tok.kind == "word" and self.is_op(("(",)) and tok.text.lower() not in ("to_lower", "to_upper"):
             fn = tok.text.lower()
             self.next()
             ftok = self.next()
@@ -596,10 +694,25 @@ class EsqlParser(Parser):
             neg = True
         if o in ("in",):
             node = ("or", tuple(pred(f, "eq", v, lower) for v, _ in self.value_list()))
+        elif o in ("==", "!=") and self.peek() is not None and self.peek().kind in ("word", "qfield") and (
+            self.peek().kind == "qfield" or not self.is_word(("null", "true", "false")) and not self.peek().text[0].isdigit()
+        ):
+            # A field compared with another field (Sigma's fieldref).
+            other = self.next()
+            other_lower = False
+            if other.kind == "word" and other.text.lower() in ("to_lower", "to_upper") and self.is_op(("(",)):
+                self.next()
+                other = self.next()
+                self.expect_op(")")
+                other_lower = True
+            node = ("p", f, "field_ref", field_name(other), lower and other_lower)
+            neg = neg or o == "!="
         else:
             vtok = self.next()
             v = unquote_c(vtok.text) if vtok.kind == "str" else vtok.text
             if o == "like":
+                if ESQL_NAIVE_LIKE[0]:
+                    v = v.replace("\\", "\\\\")
                 node = pred(f, "wildcard", v, lower)
             elif o == "rlike":
                 node = pred(f, "regex", v, lower)
@@ -621,7 +734,26 @@ class EsqlWhere(EsqlParser):
     NOT = ("not", "NOT")
 
 
-def parse_esql(q):
+# ES|QL compares the (lowercased) doc values of a `.caseless` field with the
+# literal as written: no normalizer is applied to the query, so it is not a
+# case-insensitive comparison there. Set while parsing ES|QL.
+ESQL_CONTEXT = [False]
+
+
+ESQL_NAIVE_LIKE = [False]
+
+
+def parse_esql(q, naive_like=False):
+    """naive_like reads a LIKE pattern's backslashes as literal characters
+    (what a converter that escapes for the string literal only meant)."""
+    ESQL_CONTEXT[0], ESQL_NAIVE_LIKE[0] = True, naive_like
+    try:
+        return _parse_esql(q)
+    finally:
+        ESQL_CONTEXT[0], ESQL_NAIVE_LIKE[0] = False, False
+
+
+def _parse_esql(q):
     toks = tokenize("esql", q)
     stages, cur, depth = [], [], 0
     for t in toks:
@@ -650,16 +782,19 @@ def parse_esql(q):
 
 # Lucene -----------------------------------------------------------------
 
+# Lucene's query parser takes only these as white space (not U+2000 and the
+# like, which pySigma writes unescaped inside terms).
+LUCENE_WS = " \t\n\r\u3000"
 LUCENE_TOKEN = re.compile(
-    r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<regex>/(?:[^/\\]|\\.)*/)|(?P<op>\(|\)|\[|\]|\{|\})|"""
-    r"""(?P<word>(?:[^\s()\[\]{}"\\/:]|\\.)+)|(?P<colon>:))"""
+    r"""[ \t\n\r\u3000]*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<regex>/(?:[^/\\]|\\.)*/)|(?P<op>\(|\)|\[|\]|\{|\})|"""
+    r"""(?P<word>(?:[^ \t\n\r\u3000()\[\]{}"\\/:]|\\.)+)|(?P<colon>:))"""
 )
 
 
 def tokenize_lucene(text):
     pos, out = 0, []
     while pos < len(text):
-        if text[pos].isspace():
+        if text[pos] in LUCENE_WS:
             pos += 1
             continue
         m = LUCENE_TOKEN.match(text, pos)
@@ -787,10 +922,34 @@ def spl_tok_value(tok):
 
 
 class SplParser(Parser):
+    """The `search` command's language: in SPL searches `OR` binds tighter
+    than `AND` (explicit or implied by juxtaposition): `a OR b c` is
+    `(a OR b) AND c`."""
+
     AND = ("AND",)
     OR = ("OR",)
     NOT = ("NOT",)
     implicit_and = True
+
+    def parse_or(self):
+        # The top level is the AND chain (named parse_or for Parser.parse).
+        kids = [self.parse_or_chain()]
+        while True:
+            if self.is_word(self.AND):
+                self.next()
+            elif not self.starts_operand():
+                break
+            kids.append(self.parse_or_chain())
+        return kids[0] if len(kids) == 1 else ("and", tuple(kids))
+
+    def parse_or_chain(self):
+        if self.is_word(self.OR):
+            raise ParseError("a search starts with OR")
+        kids = [self.parse_not()]
+        while self.is_word(self.OR):
+            self.next()
+            kids.append(self.parse_not())
+        return kids[0] if len(kids) == 1 else ("or", tuple(kids))
 
     def starts_operand(self):
         tok = self.peek()
@@ -819,6 +978,51 @@ class SplParser(Parser):
         raise ParseError(f"unexpected {tok.text}")
 
 
+class SplWhere(Parser):
+    """The `where` command's eval expressions (usual precedence): `match`,
+    `searchmatch`, `isnull`/`isnotnull`, `like` and comparisons."""
+
+    AND = ("AND", "and")
+    OR = ("OR", "or")
+    NOT = ("NOT", "not")
+
+    def atom(self):
+        tok = self.next()
+        name = tok.text.strip("'")
+        if tok.kind == "word" and self.is_op(("(",)):
+            fn = name.lower()
+            self.next()
+            args = []
+            while True:
+                a = self.next()
+                args.append(a)
+                t = self.next()
+                if t.kind == "op" and t.text == ")":
+                    break
+                if not (t.kind == "op" and t.text == ","):
+                    raise ParseError("bad call")
+            if fn == "match" and len(args) == 2 and args[1].kind == "str":
+                return pred(args[0].text.strip("'"), "regex", unquote_c(args[1].text), False)
+            if fn == "searchmatch" and len(args) == 1 and args[0].kind == "str":
+                return SplParser(tokenize_spl(unquote_c(args[0].text))).parse()
+            if fn in ("isnull", "isnotnull") and len(args) == 1:
+                p = pred(args[0].text.strip("'"), "exists", "", True)
+                return ("not", p) if fn == "isnull" else p
+            if fn == "like" and len(args) == 2 and args[1].kind == "str":
+                pat = unquote_c(args[1].text)
+                pat = lit_to_pat(pat).replace("%", "*").replace("_", "?")
+                return pred(args[0].text.strip("'"), "wildcard", pat, False)
+            raise ParseError(f"unknown function {fn}")
+        if tok.kind == "word" and self.is_op(("=", "!=")):
+            o = self.next().text
+            v = self.next()
+            if v.kind != "str":
+                raise ParseError("field comparison")
+            p = pred(name, "eq", unquote_c(v.text), False)
+            return ("not", p) if o == "!=" else p
+        raise ParseError(f"unexpected {tok.text}")
+
+
 def parse_spl(q):
     toks = tokenize_spl(q)
     stages, cur, depth = [], [], 0
@@ -839,13 +1043,37 @@ def parse_spl(q):
         first = first[1:]
     if first:
         conds.append(SplParser(first).parse())
+    rex, conditions = {}, {}
+
+    def resolve(p):
+        # pySigma's `rex` + `eval XCondition=if(isnotnull(XMatch), …)` + `XCondition="true"`.
+        if p[2] == "eq" and p[3] == "true" and p[1] in conditions and conditions[p[1]] in rex:
+            field, rx = rex[conditions[p[1]]]
+            return pred(field, "regex", rx, False)
+        return p
+
     for st in stages[1:]:
+        texts = [t.text for t in st]
+        if len(st) == 5 and texts[:3] == ["rex", "field", "="] and st[4].kind == "str":
+            m = re.match(r"^\(\?<(\w+)>(.*)\)$", unquote_c(st[4].text), re.S)
+            if m:
+                rex[m.group(1)] = (texts[3], m.group(2))
+                continue
+        if len(st) == 14 and texts[0] == "eval" and texts[2:6] == ["=", "if", "(", "isnotnull"]:
+            conditions[texts[1]] = texts[7]
+            continue
+        if st and st[0].text == "where":
+            try:
+                conds.append(SplWhere(st[1:]).parse())
+            except ParseError:
+                conds.append(("raw", "| " + " ".join(texts)))
+            continue
         if (len(st) == 4 and st[0].text == "regex" and st[1].kind == "word"
                 and st[2].text in ("=", "!=") and st[3].kind == "str"):
             p = pred(st[1].text, "regex", unquote_c(st[3].text), False)
             conds.append(p if st[2].text == "=" else ("not", p))
         elif st and st[0].text == "search":
-            conds.append(SplParser(st[1:]).parse())
+            conds.append(N_map(SplParser(st[1:]).parse(), resolve))
         else:
             conds.append(("raw", "| " + " ".join(t.text for t in st)))
     # A lone `*` search is "everything".
@@ -854,6 +1082,10 @@ def parse_spl(q):
         return source, ("raw", "*")
     tree = conds[0] if len(conds) == 1 else ("and", tuple(conds))
     return source, tree
+
+
+def N_map(t, f):
+    return map_preds(t, f)
 
 
 PARSERS = {

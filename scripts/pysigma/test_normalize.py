@@ -64,6 +64,12 @@ class Normalize(unittest.TestCase):
         self.assertEqual(tree("eql", "any where not (not ?F == null)"), ("not", ("p", "F", "exists", "", True)))
         self.assertEqual(tree("esql", "from i | where F is null"), ("not", ("p", "F", "exists", "", True)))
 
+    def test_literal_regex_is_a_pattern(self):
+        self.assertEqual(tree("kusto-asim", 'T | where F matches regex "(?i)a.*b\\\\.exe$"'),
+                         ("p", "F", "wildcard", "*a*b.exe", True))
+        # A real regular expression stays one.
+        self.assertEqual(tree("kusto-asim", 'T | where F matches regex "a[0-9]+"')[2], "regex")
+
     def test_relaxations(self):
         ours = "from logs-* | where process.name == \"a\" and event.category == \"process\""
         theirs = "from * | where Image == \"a\""
