@@ -57,8 +57,7 @@ struct Read {
 
 /// Read one rule file, detecting its vendor from the extension.
 fn read_file(path: &Path, shown: &str, failures: &mut Vec<Failure>) -> Result<Vec<Read>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read `{shown}`"))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read `{shown}`"))?;
     let fail = |reason: String| Failure {
         path: shown.to_owned(),
         line: 0,
@@ -192,7 +191,12 @@ fn print_human(r: &Read, conversions: &[Conversion]) {
     };
     println!("== {}{doc}: {} [{}]", r.path, r.rule.title, r.rule.uid);
     for c in conversions {
-        println!("-- {} ({}): {}", c.target, c.target.title(), c.fidelity.as_str());
+        println!(
+            "-- {} ({}): {}",
+            c.target,
+            c.target.title(),
+            c.fidelity.as_str()
+        );
         match &c.fidelity {
             Fidelity::Approximate { reasons } => {
                 for reason in reasons {
@@ -215,6 +219,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     let targets = targets(&args.target)?;
     let mut failures = Vec::new();
     let rules = read(&args.rules, &mut failures)?;
+    let started = std::time::Instant::now();
     let converted: Vec<Vec<Conversion>> = rules
         .par_iter()
         .map(|r| {
@@ -225,6 +230,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         })
         .collect();
 
+    let elapsed = started.elapsed();
     let mut summary: BTreeMap<Target, [usize; 3]> = targets.iter().map(|&t| (t, [0; 3])).collect();
     let mut stems: BTreeMap<String, usize> = BTreeMap::new();
     for (r, convs) in rules.iter().zip(&converted) {
@@ -279,12 +285,16 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         println!("{}", serde_json::to_string(&json!({ "summary": s }))?);
     }
     for f in &failures {
-        eprintln!("could not read {}:{}:{}: {}", f.path, f.line, f.column, f.reason);
+        eprintln!(
+            "could not read {}:{}:{}: {}",
+            f.path, f.line, f.column, f.reason
+        );
     }
     eprintln!(
-        "{} rules converted to {} targets",
+        "{} rules converted to {} targets in {:.3} s",
         rules.len(),
-        targets.len()
+        targets.len(),
+        elapsed.as_secs_f64()
     );
     eprintln!(
         "{:<22} {:>8} {:>12} {:>12}",

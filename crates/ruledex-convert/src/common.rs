@@ -3,7 +3,8 @@
 //! walk from the model's [`Expr`] to it, field naming through the taxonomy, the
 //! rule's catalog event, and glob / regex helpers.
 
-use std::fmt::Write as _;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use ruledex_model::{Expr, Field, Rule, Vendor};
 use ruledex_taxonomy::fields::{Fields, Schema};
@@ -147,35 +148,41 @@ pub(crate) fn print_spl(q: &Q) -> String {
     out
 }
 
-/// SQL (and SPL's `where`): `AND`/`OR`/`NOT` with every nested group in parentheses.
-pub(crate) fn print_sql(q: &Q, and: &str, or: &str, not: &str) -> String {
-    fn go(q: &Q, out: &mut String, w: (&str, &str, &str)) {
+/// SQL (and SPL's `where`): `AND`/`OR`/`NOT` with every nested group in
+/// parentheses. With `null_is_false`, a negation reads a NULL (a comparison
+/// with a missing field) as false, as the rule's logic does: `NOT COALESCE(…, FALSE)`.
+pub(crate) fn print_sql(q: &Q, null_is_false: bool) -> String {
+    fn go(q: &Q, out: &mut String, nf: bool) {
         match q {
             Q::Leaf(s) | Q::List(s) => out.push_str(s),
             Q::And(c) | Q::Or(c) => {
-                let sep = if matches!(q, Q::And(_)) { w.0 } else { w.1 };
+                let sep = if matches!(q, Q::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
                 for (i, e) in c.iter().enumerate() {
                     if i > 0 {
-                        let _ = write!(out, " {sep} ");
+                        out.push_str(sep);
                     }
                     if e.is_group() || matches!(e, Q::Not(_)) {
                         out.push('(');
-                        go(e, out, w);
+                        go(e, out, nf);
                         out.push(')');
                     } else {
-                        go(e, out, w);
+                        go(e, out, nf);
                     }
                 }
             }
             Q::Not(c) => {
-                let _ = write!(out, "{} (", w.2);
-                go(c, out, w);
-                out.push(')');
+                out.push_str(if nf { "NOT COALESCE(" } else { "NOT (" });
+                go(c, out, nf);
+                out.push_str(if nf { ", FALSE)" } else { ")" });
             }
         }
     }
     let mut out = String::new();
-    go(q, &mut out, (and, or, not));
+    go(q, &mut out, null_is_false);
     out
 }
 
@@ -224,6 +231,26 @@ pub(crate) fn event(rule: &Rule) -> Option<&str> {
         .map(String::as_str)
 }
 
+/// [`Fields::alias_for`], remembered per thread: converting a corpus asks for
+/// the same few hundred names thousands of times.
+pub(crate) fn alias_for(canonical: &str, schema: Schema, event: Option<&str>) -> Option<String> {
+    type Key = (String, Schema, Option<String>);
+    thread_local! {
+        static CACHE: RefCell<HashMap<Key, Option<String>>> = RefCell::new(HashMap::new());
+    }
+    let key = (canonical.to_owned(), schema, event.map(str::to_owned));
+    CACHE.with(|c| {
+        if let Some(hit) = c.borrow().get(&key) {
+            return hit.clone();
+        }
+        let found = Fields::global()
+            .alias_for(canonical, schema, event)
+            .map(str::to_owned);
+        c.borrow_mut().insert(key, found.clone());
+        found
+    })
+}
+
 /// How a backend names fields: which schemas it writes (first that has a name
 /// wins) and whether a rule's raw names are already in the first of them.
 pub(crate) struct Namer<'a> {
@@ -245,11 +272,10 @@ impl Namer<'_> {
         if self.native == Some(self.vendor) {
             return field.raw.clone();
         }
-        let fields = Fields::global();
         if let Some(c) = &field.canonical {
             for &s in self.schemas {
-                if let Some(a) = fields.alias_for(c, s, self.event) {
-                    return a.to_owned();
+                if let Some(a) = alias_for(c, s, self.event) {
+                    return a;
                 }
             }
             reasons.push(format!(
@@ -271,6 +297,89 @@ impl Namer<'_> {
     fn event_note(&self) -> String {
         self.event.map(|e| format!(" in {e}")).unwrap_or_default()
     }
+}
+
+impl Namer<'_> {
+    /// Whether the target has a name for `field` (no fallback needed).
+    pub(crate) fn has_name(&self, field: &Field) -> bool {
+        if self.native == Some(self.vendor) {
+            return true;
+        }
+        field.canonical.as_deref().is_some_and(|c| {
+            self.schemas
+                .iter()
+                .any(|&s| alias_for(c, s, self.event).is_some())
+        })
+    }
+}
+
+/// Fields Elastic rules test to pick the kind of event (`event.type: start`,
+/// `host.os.type: windows`, `data_stream.dataset: …`): what a target's table
+/// choice stands for.
+const ROUTING: [&str; 9] = [
+    "event.category",
+    "event.type",
+    "event.kind",
+    "event.module",
+    "event.dataset",
+    "data_stream.dataset",
+    "host.os.type",
+    "host.os.family",
+    "host.os.platform",
+];
+
+/// The expression without its top-level conditions on routing fields the
+/// target cannot name (each alternative of a top-level `or` likewise), and
+/// a reason when some were left out.
+pub(crate) fn prune_routing(e: &Expr, namer: &Namer<'_>, reasons: &mut Vec<String>) -> Expr {
+    fn go(e: &Expr, namer: &Namer<'_>, dropped: &mut Vec<String>) -> Expr {
+        match e {
+            Expr::And(c) => {
+                let kept: Vec<Expr> = c
+                    .iter()
+                    .filter(|x| match x {
+                        Expr::Pred(p)
+                            if p.field
+                                .canonical
+                                .as_deref()
+                                .is_some_and(|n| ROUTING.contains(&n))
+                                && !namer.has_name(&p.field) =>
+                        {
+                            if !dropped.contains(&p.field.raw) {
+                                dropped.push(p.field.raw.clone());
+                            }
+                            false
+                        }
+                        _ => true,
+                    })
+                    .cloned()
+                    .collect();
+                if kept.is_empty() {
+                    e.clone()
+                } else {
+                    Expr::and(kept)
+                }
+            }
+            Expr::Or(c) => Expr::or(c.iter().map(|x| go(x, namer, dropped)).collect()),
+            _ => e.clone(),
+        }
+    }
+    if namer.native == Some(namer.vendor) || namer.vendor == Vendor::Sigma {
+        return e.clone();
+    }
+    let mut dropped = Vec::new();
+    let out = go(e, namer, &mut dropped);
+    if !dropped.is_empty() {
+        reasons.push(format!(
+            "conditions on the event-routing fields {} are left out: the table read stands for them",
+            dropped
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    out
 }
 
 /// A piece of a glob pattern in the model's canonical form.
@@ -324,22 +433,10 @@ pub(crate) fn regex_lit(c: char, out: &mut String) {
     out.push(c);
 }
 
-/// A literal string as a regular expression.
-pub(crate) fn regex_escape(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        regex_lit(c, &mut out);
-    }
-    out
-}
-
 /// Whether a regular expression uses only the syntax RE2-family engines
 /// (Kusto, the `regex` crate) accept: no look-around, no back-references.
 pub(crate) fn re2_compatible(re: &str) -> bool {
-    regex_syntax::ParserBuilder::new()
-        .build()
-        .parse(re)
-        .is_ok()
+    regex_syntax::ParserBuilder::new().build().parse(re).is_ok()
 }
 
 /// The inline flags prefix of a regex: `(?i)` unless case-sensitive, plus `m`, `s`.
@@ -358,10 +455,17 @@ pub(crate) fn regex_flags(p: &ruledex_model::Pred) -> String {
 }
 
 /// Why an aggregation kind cannot be written as a grouped count.
-pub(crate) fn aggregation_unsupported(kind: &ruledex_model::AggregationKind) -> Option<String> {
+pub(crate) fn aggregation_unsupported(
+    kind: &ruledex_model::AggregationKind,
+    sequences: bool,
+) -> Option<String> {
     use ruledex_model::AggregationKind as K;
     match kind {
         K::Threshold { .. } | K::EventCount { .. } | K::ValueCount { .. } => None,
+        K::NewTerms { .. } | K::Sequence { until: None, .. } if sequences => None,
+        K::Sequence { until: Some(_), .. } if sequences => {
+            Some("a sequence cancelled by an `until` event is not written by this backend".into())
+        }
         K::Temporal { .. } | K::TemporalOrdered { .. } => Some(
             "temporal correlation of other rules' matches is not written by this backend".into(),
         ),
@@ -374,9 +478,10 @@ pub(crate) fn aggregation_unsupported(kind: &ruledex_model::AggregationKind) -> 
     }
 }
 
-/// The rule's correlation references, when it is a correlation over other rules.
+/// Why a correlation over other rules cannot be converted: the rules it refers
+/// to are not in its file, so its logic holds no condition.
 pub(crate) fn correlation_reason(rule: &Rule) -> Option<String> {
-    (rule.kind == ruledex_model::RuleKind::Correlation).then(|| {
+    (rule.kind == ruledex_model::RuleKind::Correlation && !rule.logic.expr.has_predicate()).then(|| {
         format!(
             "a correlation over the matches of other rules ({}) is not converted on its own; convert the rules it refers to",
             if rule.applies_to.is_empty() {
@@ -427,10 +532,7 @@ mod tests {
             Q::Or(vec![leaf("a"), leaf("b")]),
             Q::Not(Box::new(leaf("c"))),
         ]);
-        assert_eq!(
-            print_sql(&q, "AND", "OR", "NOT"),
-            "(a OR b) AND (NOT (c))"
-        );
+        assert_eq!(print_sql(&q, true), "(a OR b) AND (NOT COALESCE(c, FALSE))");
     }
 
     #[test]

@@ -20,9 +20,11 @@
 //!
 //! Reference: <https://learn.microsoft.com/azure/data-explorer/kusto/query/>.
 
+use std::fmt::Write as _;
+
 use ruledex_model::{
-    Aggregation, AggregationKind, Comparison, Expr, Field, Keyword, Op, Pred,
-    Rule, Transform, Value, Vendor,
+    Aggregation, AggregationKind, Comparison, Expr, Field, Keyword, Op, Pred, Rule, Transform,
+    Value, Vendor,
 };
 use ruledex_taxonomy::fields::{Fields, Schema};
 
@@ -45,7 +47,11 @@ struct Source {
     event_ids: Vec<i64>,
 }
 
-fn source(target: Target, event: Option<&str>, reasons: &mut Vec<String>) -> Result<Source, String> {
+fn source(
+    target: Target,
+    event: Option<&str>,
+    reasons: &mut Vec<String>,
+) -> Result<Source, String> {
     let Some(ev) = event else {
         return match target {
             Target::KustoAsim => {
@@ -138,14 +144,51 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
         return Err(r);
     }
     if let Some(agg) = &rule.logic.aggregation
-        && let Some(r) = common::aggregation_unsupported(&agg.kind)
+        && let Some(r) = common::aggregation_unsupported(&agg.kind, true)
     {
         return Err(r);
     }
     let event = common::event(rule);
     let mut reasons = Vec::new();
-    let src = source(target, event, &mut reasons)?;
+    let mut src = source(target, event, &mut reasons)?;
+    // A rule over several kinds of event (an EQL sequence over process and
+    // network events) reads every table they live in.
+    let leaves: Vec<&str> = rule
+        .events
+        .iter()
+        .filter(|e| {
+            !rule.events.iter().any(|o| {
+                o.len() > e.len() && o.starts_with(e.as_str()) && o[e.len()..].starts_with('/')
+            })
+        })
+        .map(String::as_str)
+        .collect();
+    if leaves.len() > 1 {
+        let mut tables = vec![src.table.clone()];
+        for ev in &leaves {
+            if let Ok(other) = source(target, Some(ev), &mut Vec::new())
+                && !tables.contains(&other.table)
+                && other.table != "union *"
+            {
+                tables.push(other.table);
+            }
+        }
+        if tables.len() > 1 && !tables.iter().any(|t| t == "union *") {
+            reasons.push(format!(
+                "the rule reads several kinds of event ({}): the query reads `union {}` and names fields as in {}",
+                leaves.join(", "),
+                tables.join(", "),
+                event.unwrap_or("the first")
+            ));
+            src.table = format!("union {}", tables.join(", "));
+        }
+    }
     let mut cx = Cx {
+        time: if target == Target::KustoXdr {
+            "Timestamp"
+        } else {
+            "TimeGenerated"
+        },
         namer: Namer {
             schemas: src.schemas,
             label: src.label,
@@ -157,18 +200,24 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
         event,
         reasons,
     };
-    let q = common::walk(&rule.logic.expr, &mut |e| cx.leaf(e))?;
+    let expr = common::prune_routing(&rule.logic.expr, &cx.namer, &mut cx.reasons);
+    let q = common::walk(&expr, &mut |e| cx.leaf(e))?;
     let mut out = src.table.clone();
     match src.event_ids.as_slice() {
         [] => {}
-        [one] => out.push_str(&format!("\n| where EventID == {one}")),
-        many => out.push_str(&format!(
-            "\n| where EventID in ({})",
-            many.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        [one] => {
+            let _ = write!(out, "\n| where EventID == {one}");
+        }
+        many => {
+            let _ = write!(
+                out,
+                "\n| where EventID in ({})",
+                many.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
     let cond = common::print_kusto(&q);
     if !cond.is_empty() {
@@ -183,6 +232,8 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
 
 struct Cx<'a> {
     namer: Namer<'a>,
+    /// The event-time column.
+    time: &'static str,
     vendor: Vendor,
     event: Option<&'a str>,
     reasons: Vec<String>,
@@ -333,13 +384,14 @@ impl Cx<'_> {
     fn pred(&mut self, p: &Pred) -> Result<Q, String> {
         let f = self.subject(p)?;
         let cs = p.case_sensitive;
-        let each = |cx: &mut Self, g: &mut dyn FnMut(&mut Self, &Value) -> Result<String, String>| {
-            let mut v = Vec::with_capacity(p.values.len());
-            for x in &p.values {
-                v.push(Q::Leaf(g(cx, x)?));
-            }
-            Ok::<Q, String>(Q::any_all(v, p.all))
-        };
+        let each =
+            |cx: &mut Self, g: &mut dyn FnMut(&mut Self, &Value) -> Result<String, String>| {
+                let mut v = Vec::with_capacity(p.values.len());
+                for x in &p.values {
+                    v.push(Q::Leaf(g(cx, x)?));
+                }
+                Ok::<Q, String>(Q::any_all(v, p.all))
+            };
         match p.op {
             Op::Eq | Op::In => {
                 let strs: Vec<&str> = p.values.iter().filter_map(Value::as_str).collect();
@@ -371,13 +423,22 @@ impl Cx<'_> {
                     Op::StartsWith => "startswith",
                     _ => "endswith",
                 };
-                let op = if cs { format!("{op}_cs") } else { op.to_owned() };
-                each(self, &mut |_, v| Ok(format!("{f} {op} {}", kstr(&v.to_string()))))
+                let op = if cs {
+                    format!("{op}_cs")
+                } else {
+                    op.to_owned()
+                };
+                each(self, &mut |_, v| {
+                    Ok(format!("{f} {op} {}", kstr(&v.to_string())))
+                })
             }
             Op::Wildcard => each(self, &mut |_, v| {
                 let flags = if cs { "" } else { "(?i)" };
                 let re = common::glob_regex(&v.to_string());
-                Ok(format!("{f} matches regex {}", kstr(&format!("{flags}{re}"))))
+                Ok(format!(
+                    "{f} matches regex {}",
+                    kstr(&format!("{flags}{re}"))
+                ))
             }),
             Op::Regex => each(self, &mut |_, v| {
                 let re = v.to_string();
@@ -448,7 +509,9 @@ impl Cx<'_> {
                     (Some(Op::Lt), _) => "<",
                     (Some(Op::Lte), _) => "<=",
                     (Some(other), _) => {
-                        return Err(format!("comparing two fields with `{other}` is not written"));
+                        return Err(format!(
+                            "comparing two fields with `{other}` is not written"
+                        ));
                     }
                 };
                 each(self, &mut |cx, v| {
@@ -460,6 +523,13 @@ impl Cx<'_> {
     }
 
     fn aggregation(&mut self, agg: &Aggregation) -> Result<String, String> {
+        match &agg.kind {
+            AggregationKind::NewTerms { fields, history } => {
+                return Ok(self.new_terms(fields, history.as_ref(), agg));
+            }
+            AggregationKind::Sequence { steps, .. } => return self.sequence(steps, agg),
+            _ => {}
+        }
         if !agg.metrics.is_empty() || agg.having.is_some() {
             return Err("an aggregation with named metrics or a condition over them is not written by the Kusto backend".into());
         }
@@ -467,7 +537,7 @@ impl Cx<'_> {
         if let Some(w) = &agg.window {
             match w.seconds {
                 Some(s) => {
-                    by.insert(0, format!("bin(TimeGenerated, {s}s)"));
+                    by.insert(0, format!("bin({}, {s}s)", self.time));
                     self.reasons.push(format!(
                         "the rule's {} window is written as fixed time buckets (`bin`), which can split a burst across two buckets",
                         w.text
@@ -479,9 +549,10 @@ impl Cx<'_> {
             }
         }
         let (name, func) = match &agg.kind {
-            AggregationKind::ValueCount { field, .. } => {
-                ("ValueCount", format!("count_distinct({})", self.field(field)))
-            }
+            AggregationKind::ValueCount { field, .. } => (
+                "ValueCount",
+                format!("count_distinct({})", self.field(field)),
+            ),
             _ => ("Count", "count()".to_owned()),
         };
         let mut metrics = vec![format!("{name} = {func}")];
@@ -495,11 +566,124 @@ impl Cx<'_> {
         }
         let mut out = format!("\n| summarize {}", metrics.join(", "));
         if !by.is_empty() {
-            out.push_str(&format!(" by {}", by.join(", ")));
+            let _ = write!(out, " by {}", by.join(", "));
         }
         if !conds.is_empty() {
-            out.push_str(&format!("\n| where {}", conds.join(" and ")));
+            let _ = write!(out, "\n| where {}", conds.join(" and "));
         }
+        Ok(out)
+    }
+}
+
+impl Cx<'_> {
+    /// New terms: the first time each combination of the fields is seen over
+    /// the history window is within the rule's recent window.
+    fn new_terms(
+        &mut self,
+        fields: &[Field],
+        history: Option<&ruledex_model::Window>,
+        agg: &Aggregation,
+    ) -> String {
+        let t = self.time;
+        let by: Vec<String> = fields.iter().map(|f| self.field(f)).collect();
+        let hist = history.and_then(|h| h.seconds).unwrap_or(14 * 86_400);
+        let recent = agg.window.as_ref().and_then(|w| w.seconds).unwrap_or(3600);
+        self.reasons.push(format!(
+            "new terms are found as combinations first seen in the last {recent}s of a {hist}s history; run the query on the rule's schedule"
+        ));
+        format!(
+            "\n| where {t} > ago({hist}s)\n| summarize FirstSeen = min({t}) by {}\n| where FirstSeen > ago({recent}s)",
+            by.join(", ")
+        )
+    }
+
+    /// A sequence: per group, every step seen, each step's first event no
+    /// later than the next step's, within the span.
+    fn sequence(
+        &mut self,
+        steps: &[ruledex_model::SequenceStep],
+        agg: &Aggregation,
+    ) -> Result<String, String> {
+        let t = self.time;
+        let by_step = steps.first().map(|s| s.by.clone()).unwrap_or_default();
+        let keyed = steps.iter().any(|s| s.by != by_step);
+        if keyed && steps.iter().any(|s| s.by.len() != by_step.len()) {
+            return Err(
+                "sequence steps joined on different numbers of fields are not written".into(),
+            );
+        }
+        let mut unique: Vec<&Expr> = Vec::new();
+        let mut runs: Vec<usize> = Vec::new();
+        let mut order: Vec<usize> = Vec::new();
+        let pruned: Vec<Expr> = steps
+            .iter()
+            .map(|s| common::prune_routing(&s.expr, &self.namer, &mut Vec::new()))
+            .collect();
+        for s in &pruned {
+            if let Some(i) = unique.iter().position(|e| *e == s) {
+                runs[i] += 1;
+                order.push(i);
+            } else {
+                unique.push(s);
+                runs.push(1);
+                order.push(unique.len() - 1);
+            }
+        }
+        let mut cases = Vec::new();
+        for (i, e) in unique.iter().enumerate() {
+            let q = common::walk(e, &mut |x| self.leaf(x))?;
+            cases.push(format!("{}, {}", common::print_kusto(&q), i + 1));
+        }
+        let mut by: Vec<String> = agg.group_by.iter().map(|f| self.field(f)).collect();
+        let mut keys = String::new();
+        if keyed {
+            // Each step joins on its own fields: one key column per position.
+            for j in 0..by_step.len() {
+                let mut arms = Vec::new();
+                for (i, e) in unique.iter().enumerate() {
+                    let at = pruned.iter().position(|p| p == *e).expect("step");
+                    let step = &steps[at];
+                    let f = self.field(&step.by[j]);
+                    arms.push(format!("Step == {}, tostring({f})", i + 1));
+                }
+                let _ = write!(
+                    keys,
+                    "\n| extend JoinKey{} = case({}, \"\")",
+                    j + 1,
+                    arms.join(", ")
+                );
+                by.push(format!("JoinKey{}", j + 1));
+            }
+        } else {
+            for f in &by_step {
+                by.push(self.field(f));
+            }
+        }
+        let mut metrics = Vec::new();
+        let mut conds = Vec::new();
+        for (i, n) in runs.iter().enumerate() {
+            metrics.push(format!("Step{0} = countif(Step == {0})", i + 1));
+            metrics.push(format!("First{0} = minif({t}, Step == {0})", i + 1));
+            conds.push(format!("Step{} >= {n}", i + 1));
+        }
+        let last = unique.len();
+        metrics.push(format!("Last = maxif({t}, Step == {last})"));
+        for w in order.windows(2) {
+            if w[0] != w[1] {
+                conds.push(format!("First{} <= First{}", w[0] + 1, w[1] + 1));
+            }
+        }
+        if let Some(span) = agg.window.as_ref().and_then(|w| w.seconds) {
+            conds.push(format!("Last - First{} <= {span}s", order[0] + 1));
+        }
+        self.reasons.push("the sequence is checked per group from each step's first time and the last step's last time: every step seen, in order, within the span — not event by event".into());
+        let mut out = format!("\n| extend Step = case({}, 0)", cases.join(", "));
+        out.push_str(&keys);
+        let _ = write!(out, "\n| summarize {}", metrics.join(", "));
+        if !by.is_empty() {
+            let _ = write!(out, " by {}", by.join(", "));
+        }
+        let _ = write!(out, "\n| where {}", conds.join(" and "));
         Ok(out)
     }
 }

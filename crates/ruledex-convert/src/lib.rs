@@ -8,7 +8,25 @@
 //!
 //! Field names come from the taxonomy: a predicate's canonical field is written
 //! as the target schema's alias for the rule's catalog event
-//! ([`ruledex_taxonomy::Fields::alias_for`]).
+//! ([`ruledex_taxonomy::fields::Fields::alias_for`]); the table (ASIM parser,
+//! Defender XDR or Sentinel table, CIM data model, SQL event table) comes from
+//! the rule's catalog event through the data file `data/tables.toml`.
+//!
+//! Backends, one module each: `kusto` (`kusto-asim`, `kusto-xdr`,
+//! `kusto-securityevent`), `spl` (`spl`, `spl-cim`), `lucene`, `kql`, `eql`,
+//! `esql`, `sql` (`sql-sqlite`, `sql-spark`; its module documents the event
+//! table layout) and `sigma`. They write through a small output AST (`common`)
+//! whose printers know each language's precedence.
+//!
+//! ```
+//! use ruledex_convert::{Fidelity, Target, convert};
+//!
+//! let report = ruledex_ingest::ingest_samples();
+//! let rule = &report.rules[0];
+//! let c = convert(rule, Target::Sigma);
+//! assert_eq!(c.fidelity, Fidelity::Exact);
+//! assert!(c.query.unwrap().contains("detection:"));
+//! ```
 #![deny(missing_docs)]
 
 mod common;

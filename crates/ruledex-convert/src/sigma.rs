@@ -23,7 +23,7 @@
 
 use std::fmt::Write as _;
 
-use ruledex_model::{Expr, Keyword, Op, Pred, Rule, Value, Vendor};
+use ruledex_model::{Aggregation, AggregationKind, Expr, Keyword, Op, Pred, Rule, Value, Vendor};
 use ruledex_taxonomy::events::CatalogEvents;
 use ruledex_taxonomy::fields::Schema;
 
@@ -339,9 +339,7 @@ impl Cx<'_> {
             }
             Expr::Not(c) => {
                 let s = self.cond(c)?;
-                if matches!(**c, Expr::And(_) | Expr::Or(_)) {
-                    format!("not ({s})")
-                } else if s.starts_with("not ") {
+                if matches!(**c, Expr::And(_) | Expr::Or(_)) || s.starts_with("not ") {
                     format!("not ({s})")
                 } else {
                     format!("not {s}")
@@ -371,16 +369,35 @@ fn list(out: &mut String, key: &str, items: &[String]) {
 }
 
 fn build(rule: &Rule) -> Result<(String, Vec<String>), String> {
-    if let Some(r) = common::correlation_reason(rule) {
-        return Err(r);
-    }
-    if rule.logic.aggregation.is_some() {
-        return Err("aggregations are Sigma correlation rules over a base rule; exporting them is not written yet".into());
-    }
-    let event = common::event(rule);
     let mut reasons = Vec::new();
-    // The log source: the rule's own, or the Sigma producer of its catalog event.
-    let logsource: Vec<(&str, String)> = match (&rule.logsource, rule.vendor) {
+    match &rule.logic.aggregation {
+        None => {
+            if let Some(r) = common::correlation_reason(rule) {
+                return Err(r);
+            }
+            let doc = document(rule, &rule.logic.expr, None, &mut reasons)?;
+            Ok((doc, reasons))
+        }
+        Some(agg) => {
+            if !rule.logic.expr.has_predicate()
+                && !matches!(agg.kind, AggregationKind::Sequence { .. })
+            {
+                return Err(common::correlation_reason(rule)
+                    .unwrap_or_else(|| "the aggregation has no base condition to export".into()));
+            }
+            let doc = correlation(rule, agg, &mut reasons)?;
+            Ok((doc, reasons))
+        }
+    }
+}
+
+/// The log source lines: the rule's own, or the Sigma producer of its catalog event.
+fn logsource(
+    rule: &Rule,
+    event: Option<&str>,
+    reasons: &mut Vec<String>,
+) -> Vec<(&'static str, String)> {
+    match (&rule.logsource, rule.vendor) {
         (Some(ls), Vendor::Sigma) => [
             ("product", &ls.product),
             ("category", &ls.category),
@@ -415,28 +432,21 @@ fn build(rule: &Rule) -> Result<(String, Vec<String>), String> {
                 }
             }
         }
-    };
-    let mut cx = Cx {
-        namer: Namer {
-            schemas: &[Schema::Sigma],
-            label: "Sigma",
-            event,
-            native: Some(Vendor::Sigma),
-            vendor: rule.vendor,
-        },
-        reasons,
-        selections: Vec::new(),
-    };
-    let condition = cx.cond(&rule.logic.expr)?;
-    if cx.selections.is_empty() {
-        return Err("the rule tests no field and no keyword".into());
     }
+}
 
-    let mut out = String::new();
-    let _ = writeln!(out, "title: {}", ystr(&rule.title));
-    if !rule.native_id.is_empty() {
-        let _ = writeln!(out, "id: {}", ystr(&rule.native_id));
+fn namer(rule: &Rule) -> Namer<'_> {
+    Namer {
+        schemas: &[Schema::Sigma],
+        label: "Sigma",
+        event: common::event(rule),
+        native: Some(Vendor::Sigma),
+        vendor: rule.vendor,
     }
+}
+
+/// The metadata lines every document of the export shares (title aside).
+fn metadata(rule: &Rule, out: &mut String) {
     if let Some(s) = &rule.status {
         let status = match s.as_str() {
             "stable" | "test" | "experimental" | "deprecated" | "unsupported" => s.as_str(),
@@ -448,7 +458,7 @@ fn build(rule: &Rule) -> Result<(String, Vec<String>), String> {
     if !rule.description.is_empty() {
         let _ = writeln!(out, "description: {}", ystr(&rule.description));
     }
-    list(&mut out, "references", &rule.references);
+    list(out, "references", &rule.references);
     if !rule.authors.is_empty() {
         let _ = writeln!(out, "author: {}", ystr(&rule.authors.join(", ")));
     }
@@ -466,26 +476,235 @@ fn build(rule: &Rule) -> Result<(String, Vec<String>), String> {
             .map(|t| format!("attack.{}", t.to_ascii_lowercase()))
             .collect()
     };
-    list(&mut out, "tags", &tags);
+    list(out, "tags", &tags);
+}
+
+/// One detection document for `expr`: the whole rule (`name` is `None`), or a
+/// named base rule of a correlation.
+fn document(
+    rule: &Rule,
+    expr: &Expr,
+    name: Option<(&str, &str)>,
+    reasons: &mut Vec<String>,
+) -> Result<String, String> {
+    let event = common::event(rule);
+    let ls = logsource(rule, event, reasons);
+    let mut cx = Cx {
+        namer: namer(rule),
+        reasons: std::mem::take(reasons),
+        selections: Vec::new(),
+    };
+    let expr = common::prune_routing(expr, &cx.namer, &mut cx.reasons);
+    let condition = cx.cond(&expr);
+    *reasons = std::mem::take(&mut cx.reasons);
+    let condition = condition?;
+    if cx.selections.is_empty() {
+        return Err("the rule tests no field and no keyword".into());
+    }
+    let mut out = String::new();
+    match name {
+        None => {
+            let _ = writeln!(out, "title: {}", ystr(&rule.title));
+            if !rule.native_id.is_empty() {
+                let _ = writeln!(out, "id: {}", ystr(&rule.native_id));
+            }
+        }
+        Some((name, part)) => {
+            let _ = writeln!(out, "title: {}", ystr(&format!("{} ({part})", rule.title)));
+            let _ = writeln!(out, "name: {}", ystr(name));
+        }
+    }
+    metadata(rule, &mut out);
     out.push_str("logsource:\n");
-    for (k, v) in &logsource {
+    for (k, v) in &ls {
         let _ = writeln!(out, "    {k}: {}", ystr(v));
     }
-    if logsource.is_empty() {
+    if ls.is_empty() {
         out.push_str("    product: 'any'\n");
-        cx.reasons
-            .push("the rule has no log source; `product: any` is written".into());
+        reasons.push("the rule has no log source; `product: any` is written".into());
     }
     out.push_str("detection:\n");
     for s in &cx.selections {
         out.push_str(s);
     }
     let _ = writeln!(out, "    condition: {}", ystr(&condition));
-    list(&mut out, "falsepositives", &rule.false_positives);
+    if name.is_none() {
+        list(&mut out, "falsepositives", &rule.false_positives);
+    }
     if let Some(sev) = rule.severity {
         let _ = writeln!(out, "level: {sev}");
     }
-    Ok((out, cx.reasons))
+    Ok(out)
+}
+
+/// A Sigma timespan (`5m`, `1h`) for a number of seconds.
+fn timespan(seconds: u64) -> String {
+    for (unit, n) in [("d", 86_400), ("h", 3600), ("m", 60)] {
+        if seconds > 0 && seconds % n == 0 {
+            return format!("{}{unit}", seconds / n);
+        }
+    }
+    format!("{seconds}s")
+}
+
+/// A name usable in `correlation.rules`, from the rule's id or title.
+fn slug(rule: &Rule) -> String {
+    let base = if rule.native_id.is_empty() {
+        &rule.title
+    } else {
+        &rule.native_id
+    };
+    let s: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("r_{s}")
+}
+
+/// A Sigma correlation rule after its base rule(s): counts and distinct values
+/// as `event_count` / `value_count`, an EQL sequence as `temporal_ordered`.
+fn correlation(
+    rule: &Rule,
+    agg: &Aggregation,
+    reasons: &mut Vec<String>,
+) -> Result<String, String> {
+    if !agg.metrics.is_empty() || agg.having.is_some() {
+        return Err("an aggregation with named metrics or a condition over them has no Sigma correlation form".into());
+    }
+    let slug = slug(rule);
+    let mut docs = Vec::new();
+    let mut names = Vec::new();
+    let mut condition: Vec<(String, String)> = agg
+        .condition
+        .iter()
+        .map(|c| {
+            let op = match c.op {
+                Op::Gt => "gt",
+                Op::Gte => "gte",
+                Op::Lt => "lt",
+                Op::Lte => "lte",
+                _ => "eq",
+            };
+            (op.to_owned(), crate::kusto::fmt_num(c.value))
+        })
+        .collect();
+    let namer = namer(rule);
+    let kind = match &agg.kind {
+        AggregationKind::EventCount { .. } => "event_count",
+        AggregationKind::Threshold { cardinality } if cardinality.is_empty() => "event_count",
+        AggregationKind::Threshold { cardinality } => {
+            let [(field, n)] = cardinality.as_slice() else {
+                return Err(
+                    "a threshold on several distinct counts has no Sigma correlation form".into(),
+                );
+            };
+            if condition
+                .iter()
+                .any(|(op, v)| !(op == "gte" && (v == "1" || v == "0")))
+            {
+                return Err("a threshold on both the event count and a distinct count has no Sigma correlation form".into());
+            }
+            condition = vec![
+                ("field".into(), ystr(&namer.name(field, reasons))),
+                ("gte".into(), n.to_string()),
+            ];
+            "value_count"
+        }
+        AggregationKind::ValueCount { field, .. } => {
+            condition.insert(0, ("field".into(), ystr(&namer.name(field, reasons))));
+            "value_count"
+        }
+        AggregationKind::Sequence { steps, until } => {
+            if until.is_some() {
+                return Err(
+                    "a sequence cancelled by an `until` event has no Sigma correlation form".into(),
+                );
+            }
+            let mut seen: Vec<&Expr> = Vec::new();
+            for s in steps {
+                if seen.contains(&&s.expr) {
+                    reasons.push("a step repeated in the sequence (`runs`) is written once: Sigma's temporal_ordered counts each rule once".into());
+                    continue;
+                }
+                seen.push(&s.expr);
+                let name = format!("{slug}_step{}", seen.len());
+                let part = format!("step {}", seen.len());
+                docs.push(document(rule, &s.expr, Some((&name, &part)), reasons)?);
+                names.push(name);
+            }
+            if rule.events.len() > 1 {
+                reasons.push(format!(
+                    "every step is given the log source of {}; the rule reads several kinds of event ({})",
+                    common::event(rule).unwrap_or("the rule"),
+                    rule.events.join(", ")
+                ));
+            }
+            if steps.iter().any(|s| !s.by.is_empty()) {
+                reasons.push("steps' own join fields are not written: Sigma correlations join every rule on the same group-by fields".into());
+            }
+            "temporal_ordered"
+        }
+        AggregationKind::Temporal { .. } | AggregationKind::TemporalOrdered { .. } => {
+            return Err("a temporal correlation's referenced rules are not kept apart in the model, so they cannot be written back".into());
+        }
+        AggregationKind::NewTerms { .. } => {
+            return Err("new-terms detection has no Sigma correlation form".into());
+        }
+    };
+    if docs.is_empty() {
+        let name = format!("{slug}_base");
+        docs.push(document(
+            rule,
+            &rule.logic.expr,
+            Some((&name, "base")),
+            reasons,
+        )?);
+        names.push(name);
+    }
+    let mut out = docs.join("---\n");
+    out.push_str("---\n");
+    let _ = writeln!(out, "title: {}", ystr(&rule.title));
+    if !rule.native_id.is_empty() {
+        let _ = writeln!(out, "id: {}", ystr(&rule.native_id));
+    }
+    metadata(rule, &mut out);
+    out.push_str("correlation:\n");
+    let _ = writeln!(out, "    type: {kind}");
+    out.push_str("    rules:\n");
+    for n in &names {
+        let _ = writeln!(out, "        - {}", ystr(n));
+    }
+    if !agg.group_by.is_empty() {
+        out.push_str("    group-by:\n");
+        for f in &agg.group_by {
+            let _ = writeln!(out, "        - {}", ystr(&namer.name(f, reasons)));
+        }
+    }
+    match agg.window.as_ref().and_then(|w| w.seconds) {
+        Some(s) => {
+            let _ = writeln!(out, "    timespan: {}", timespan(s));
+        }
+        None => {
+            reasons.push("the rule gives no time window; `timespan: 1h` is written".into());
+            out.push_str("    timespan: 1h\n");
+        }
+    }
+    if !condition.is_empty() {
+        out.push_str("    condition:\n");
+        for (k, v) in &condition {
+            let _ = writeln!(out, "        {k}: {v}");
+        }
+    }
+    if let Some(sev) = rule.severity {
+        let _ = writeln!(out, "level: {sev}");
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

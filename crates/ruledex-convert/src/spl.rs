@@ -374,6 +374,8 @@ impl Cx<'_> {
         Some(self.deferred_pred(p, negated))
     }
 
+    // p(redicate), f(ield), v(alue), a and b (the two sides of a comparison).
+    #[allow(clippy::many_single_char_names)]
     fn deferred_pred(&mut self, p: &Pred, negated: bool) -> Result<Vec<String>, String> {
         if self.cim.is_some() {
             return Err(format!(
@@ -409,7 +411,9 @@ impl Cx<'_> {
                 )]
             };
             if negated && pats.len() > 1 {
-                return Err("a negated all-of regular expression has no single `| regex` form".into());
+                return Err(
+                    "a negated all-of regular expression has no single `| regex` form".into(),
+                );
             }
             let op = if negated { "!=" } else { "=" };
             return Ok(pats
@@ -468,7 +472,7 @@ impl Cx<'_> {
                     self.where_mode = true;
                     let q = common::walk(c, &mut |e| self.leaf(e));
                     self.where_mode = false;
-                    commands.push(format!("where {}", common::print_sql(&q?, "AND", "OR", "NOT")));
+                    commands.push(format!("where {}", common::print_sql(&q?, false)));
                 }
                 Err(e) => return Err(e),
             }
@@ -477,6 +481,28 @@ impl Cx<'_> {
     }
 
     fn aggregation(&mut self, agg: &Aggregation) -> Result<String, String> {
+        match &agg.kind {
+            AggregationKind::NewTerms { fields, history } => {
+                let mut by = Vec::new();
+                for f in fields {
+                    by.push(sfield(&self.field(f)?));
+                }
+                let hist = history
+                    .as_ref()
+                    .and_then(|h| h.seconds)
+                    .unwrap_or(14 * 86_400);
+                let recent = agg.window.as_ref().and_then(|w| w.seconds).unwrap_or(3600);
+                self.reasons.push(format!(
+                    "new terms are found as combinations first seen in the last {recent}s of a {hist}s history (`earliest=-{hist}s`); run the search on the rule's schedule"
+                ));
+                return Ok(format!(
+                    "\n| stats min(_time) as firstTime by {}\n| where firstTime >= relative_time(now(), \"-{recent}s\")",
+                    by.join(" ")
+                ));
+            }
+            AggregationKind::Sequence { steps, .. } => return self.sequence(steps, agg),
+            _ => {}
+        }
         if !agg.metrics.is_empty() || agg.having.is_some() {
             return Err("an aggregation with named metrics or a condition over them is not written by the SPL backend".into());
         }
@@ -501,9 +527,10 @@ impl Cx<'_> {
             }
         }
         let (name, func) = match &agg.kind {
-            AggregationKind::ValueCount { field, .. } => {
-                ("value_count", format!("dc({})", sfield(&self.field(field)?)))
-            }
+            AggregationKind::ValueCount { field, .. } => (
+                "value_count",
+                format!("dc({})", sfield(&self.field(field)?)),
+            ),
             _ => ("event_count", "count".to_owned()),
         };
         let mut metrics = vec![format!("{func} as {name}")];
@@ -524,8 +551,107 @@ impl Cx<'_> {
             let _ = write!(out, " by {}", by.join(" "));
         }
         if !conds.is_empty() {
-            let _ = write!(out, "\n| search {}", conds.join(" "));
+            let _ = write!(out, "\n| where {}", conds.join(" AND "));
         }
+        Ok(out)
+    }
+}
+
+impl Cx<'_> {
+    /// A sequence: per group, every step seen, each step's first event no
+    /// later than the next step's, within the span.
+    fn sequence(
+        &mut self,
+        steps: &[ruledex_model::SequenceStep],
+        agg: &Aggregation,
+    ) -> Result<String, String> {
+        let by_step = steps.first().map(|s| s.by.clone()).unwrap_or_default();
+        let keyed = steps.iter().any(|s| s.by != by_step);
+        if keyed && steps.iter().any(|s| s.by.len() != by_step.len()) {
+            return Err(
+                "sequence steps joined on different numbers of fields are not written".into(),
+            );
+        }
+        let mut unique: Vec<&Expr> = Vec::new();
+        let mut runs: Vec<usize> = Vec::new();
+        let mut order: Vec<usize> = Vec::new();
+        let pruned: Vec<Expr> = steps
+            .iter()
+            .map(|s| common::prune_routing(&s.expr, &self.namer, &mut Vec::new()))
+            .collect();
+        for s in &pruned {
+            if let Some(i) = unique.iter().position(|e| *e == s) {
+                runs[i] += 1;
+                order.push(i);
+            } else {
+                unique.push(s);
+                runs.push(1);
+                order.push(unique.len() - 1);
+            }
+        }
+        let mut cases = Vec::new();
+        for (i, e) in unique.iter().enumerate() {
+            let (q, commands) = self.search(e)?;
+            if !commands.is_empty() {
+                return Err("a sequence step with a regular expression or field comparison is not written in SPL".into());
+            }
+            cases.push(format!(
+                "searchmatch({}), {}",
+                sstr(&common::print_spl(&q)),
+                i + 1
+            ));
+        }
+        let mut by = Vec::new();
+        for f in &agg.group_by {
+            by.push(sfield(&self.field(f)?));
+        }
+        let mut keys = String::new();
+        if keyed {
+            // Each step joins on its own fields: one key per position.
+            for j in 0..by_step.len() {
+                let mut arms = Vec::new();
+                for (i, e) in unique.iter().enumerate() {
+                    let at = pruned.iter().position(|p| p == *e).expect("step");
+                    let step = &steps[at];
+                    let f = where_field(&self.field(&step.by[j])?);
+                    arms.push(format!("step={}, {f}", i + 1));
+                }
+                let _ = write!(keys, "\n| eval join_key{}=case({})", j + 1, arms.join(", "));
+                by.push(format!("join_key{}", j + 1));
+            }
+        } else {
+            for f in &by_step {
+                by.push(sfield(&self.field(f)?));
+            }
+        }
+        let mut metrics = Vec::new();
+        let mut conds = Vec::new();
+        for (i, n) in runs.iter().enumerate() {
+            let k = i + 1;
+            metrics.push(format!("count(eval(step={k})) as step{k}"));
+            metrics.push(format!(
+                "min(eval(if(step={k}, _time, null()))) as first{k}"
+            ));
+            conds.push(format!("step{k}>={n}"));
+        }
+        let last = unique.len();
+        metrics.push(format!("max(eval(if(step={last}, _time, null()))) as last"));
+        for w in order.windows(2) {
+            if w[0] != w[1] {
+                conds.push(format!("first{}<=first{}", w[0] + 1, w[1] + 1));
+            }
+        }
+        if let Some(span) = agg.window.as_ref().and_then(|w| w.seconds) {
+            conds.push(format!("last-first{}<={span}", order[0] + 1));
+        }
+        self.reasons.push("the sequence is checked per group from each step's first time and the last step's last time: every step seen, in order, within the span — not event by event".into());
+        let mut out = format!("\n| eval step=case({})", cases.join(", "));
+        out.push_str(&keys);
+        let _ = write!(out, "\n| stats {}", metrics.join(" "));
+        if !by.is_empty() {
+            let _ = write!(out, " by {}", by.join(" "));
+        }
+        let _ = write!(out, "\n| where {}", conds.join(" AND "));
         Ok(out)
     }
 }
@@ -549,7 +675,7 @@ fn checks(rule: &Rule) -> Result<(), String> {
         return Err(r);
     }
     if let Some(agg) = &rule.logic.aggregation
-        && let Some(r) = common::aggregation_unsupported(&agg.kind)
+        && let Some(r) = common::aggregation_unsupported(&agg.kind, true)
     {
         return Err(r);
     }
@@ -574,7 +700,8 @@ fn build_raw(rule: &Rule) -> Result<(String, Vec<String>), String> {
         nested: false,
         where_mode: false,
     };
-    let (q, commands) = cx.search(&rule.logic.expr)?;
+    let expr = common::prune_routing(&rule.logic.expr, &cx.namer, &mut cx.reasons);
+    let (q, commands) = cx.search(&expr)?;
     let mut terms = match q {
         Q::And(t) => t,
         other => vec![other],
@@ -583,6 +710,17 @@ fn build_raw(rule: &Rule) -> Result<(String, Vec<String>), String> {
         && let Some(src) = source_condition(rule.logsource.as_ref())
     {
         terms.insert(0, src);
+    }
+    if let Some(Aggregation {
+        kind: AggregationKind::NewTerms { history, .. },
+        ..
+    }) = &rule.logic.aggregation
+    {
+        let hist = history
+            .as_ref()
+            .and_then(|h| h.seconds)
+            .unwrap_or(14 * 86_400);
+        terms.insert(0, Q::Leaf(format!("earliest=-{hist}s")));
     }
     let mut out = if terms.is_empty() {
         "*".to_owned()
@@ -605,14 +743,14 @@ fn cim_field(f: &Field, model: &str, event: Option<&str>) -> Result<String, Stri
     let name = f
         .canonical
         .as_deref()
-        .and_then(|c| Fields::global().alias_for(c, Schema::SplunkCim, event))
+        .and_then(|c| common::alias_for(c, Schema::SplunkCim, event))
         .ok_or_else(|| {
             format!(
                 "field `{}` has no name in the CIM data model {model}",
                 f.raw
             )
         })?;
-    let bare = name.rsplit('.').next().unwrap_or(name);
+    let bare = name.rsplit('.').next().unwrap_or(&name);
     Ok(format!("{dataset}.{bare}"))
 }
 
@@ -640,10 +778,11 @@ fn build_cim(rule: &Rule) -> Result<(String, Vec<String>), String> {
         nested: false,
         where_mode: false,
     };
-    let (q, commands) = cx.search(&rule.logic.expr)?;
+    let expr = common::prune_routing(&rule.logic.expr, &cx.namer, &mut cx.reasons);
+    let (q, commands) = cx.search(&expr)?;
     debug_assert!(commands.is_empty());
     let mut by: Vec<String> = Vec::new();
-    for p in rule.logic.expr.preds() {
+    for p in expr.preds() {
         if let Ok(f) = cim_field(&p.field, model, event)
             && !by.contains(&f)
         {

@@ -28,9 +28,7 @@
 
 use std::fmt::Write as _;
 
-use ruledex_model::{
-    Aggregation, AggregationKind, Expr, Field, Op, Pred, Rule, Transform, Value,
-};
+use ruledex_model::{Aggregation, AggregationKind, Expr, Field, Op, Pred, Rule, Transform, Value};
 use ruledex_taxonomy::fields::Fields;
 
 use crate::common::{self, Glob, Q};
@@ -275,20 +273,18 @@ impl Cx<'_> {
             ),
             (_, true, true) => format!("{f} LIKE {}", lit(&like_pattern(op, v), sp)),
             (Op::Contains, true, false) => format!("instr({f}, {}) > 0", lit(v, sp)),
-            (Op::StartsWith, true, false) => format!(
-                "substr({f}, 1, {}) = {}",
-                v.chars().count(),
-                lit(v, sp)
-            ),
-            (Op::EndsWith, true, false) => format!(
-                "substr({f}, -{}) = {}",
-                v.chars().count(),
-                lit(v, sp)
-            ),
+            (Op::StartsWith, true, false) => {
+                format!("substr({f}, 1, {}) = {}", v.chars().count(), lit(v, sp))
+            }
+            (Op::EndsWith, true, false) => {
+                format!("substr({f}, -{}) = {}", v.chars().count(), lit(v, sp))
+            }
             (_, true, false) => format!("{f} GLOB {}", lit(&glob_pattern(v), sp)),
         }
     }
 
+    // p(redicate), f(ield), v(alue), a and b (the two sides of a comparison).
+    #[allow(clippy::many_single_char_names)]
     fn pred(&mut self, p: &Pred) -> Result<Q, String> {
         let f = self.subject(p)?;
         let sp = self.spark;
@@ -382,11 +378,12 @@ impl Cx<'_> {
                         .resolve(vendor_schema(self.vendor), self.event, &other.raw)
                         .map(str::to_owned);
                     let g = self.column(&other);
-                    let (a, b) = if cs || matches!(p.within, Some(Op::Gt | Op::Gte | Op::Lt | Op::Lte)) {
-                        (f.clone(), g)
-                    } else {
-                        (format!("lower({f})"), format!("lower({g})"))
-                    };
+                    let (a, b) =
+                        if cs || matches!(p.within, Some(Op::Gt | Op::Gte | Op::Lt | Op::Lte)) {
+                            (f.clone(), g)
+                        } else {
+                            (format!("lower({f})"), format!("lower({g})"))
+                        };
                     let like = |pre: &str, post: &str| {
                         if sp {
                             format!("{a} LIKE concat('{pre}', {b}, '{post}')")
@@ -431,7 +428,12 @@ impl Cx<'_> {
         Ok(Q::any_all(leaves, p.all))
     }
 
-    fn aggregation(&mut self, agg: &Aggregation, table: &str, cond: &str) -> Result<String, String> {
+    fn aggregation(
+        &mut self,
+        agg: &Aggregation,
+        table: &str,
+        cond: &str,
+    ) -> Result<String, String> {
         if !agg.metrics.is_empty() || agg.having.is_some() {
             return Err("an aggregation with named metrics or a condition over them is not written by the SQL backends".into());
         }
@@ -455,9 +457,10 @@ impl Cx<'_> {
             ));
         }
         let (func, name) = match &agg.kind {
-            AggregationKind::ValueCount { field, .. } => {
-                (format!("COUNT(DISTINCT {})", self.column(field)), "value_count")
-            }
+            AggregationKind::ValueCount { field, .. } => (
+                format!("COUNT(DISTINCT {})", self.column(field)),
+                "value_count",
+            ),
             _ => ("COUNT(*)".to_owned(), "event_count"),
         };
         let mut select = by.clone();
@@ -500,7 +503,7 @@ fn build(rule: &Rule, spark: bool) -> Result<(String, Vec<String>), String> {
         return Err(r);
     }
     if let Some(agg) = &rule.logic.aggregation
-        && let Some(r) = common::aggregation_unsupported(&agg.kind)
+        && let Some(r) = common::aggregation_unsupported(&agg.kind, false)
     {
         return Err(r);
     }
@@ -513,7 +516,7 @@ fn build(rule: &Rule, spark: bool) -> Result<(String, Vec<String>), String> {
         reasons: Vec::new(),
     };
     let q = common::walk(&rule.logic.expr, &mut |e| cx.leaf(e))?;
-    let cond = common::print_sql(&q, "AND", "OR", "NOT");
+    let cond = common::print_sql(&q, true);
     let table = ident(event, spark);
     let out = if let Some(agg) = &rule.logic.aggregation {
         cx.aggregation(agg, &table, &cond)?
@@ -554,7 +557,10 @@ mod tests {
         assert_eq!(p.len(), 16);
         assert_eq!(p[0], "172.16.%");
         assert_eq!(p[15], "172.31.%");
-        assert_eq!(ipv4_prefixes("10.1.2.0/31").unwrap(), vec!["10.1.2.0", "10.1.2.1"]);
+        assert_eq!(
+            ipv4_prefixes("10.1.2.0/31").unwrap(),
+            vec!["10.1.2.0", "10.1.2.1"]
+        );
         assert!(ipv4_prefixes("::1/128").is_none());
     }
 

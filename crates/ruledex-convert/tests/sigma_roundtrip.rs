@@ -25,25 +25,35 @@ fn sigma_rules_round_trip_through_the_sigma_export() {
         match &c.fidelity {
             Fidelity::Exact => exact += 1,
             Fidelity::Approximate { reasons } => {
-                *not_exact.entry(format!("approximate: {}", reasons[0])).or_default() += 1;
+                *not_exact
+                    .entry(format!("approximate: {}", reasons[0]))
+                    .or_default() += 1;
                 continue;
             }
             Fidelity::Unsupported { reason } => {
-                *not_exact.entry(format!("unsupported: {reason}")).or_default() += 1;
+                *not_exact
+                    .entry(format!("unsupported: {reason}"))
+                    .or_default() += 1;
                 continue;
             }
         }
         let text = c.query.expect("an exact conversion has a query");
         let parsed = ruledex_sigma::parse_sigma(&rule.source.path, &text);
         let Some(mut back) = parsed.rules.into_iter().next() else {
-            mismatches.push(format!("{}: export does not parse: {:?}\n{text}", rule.source.path, parsed.errors));
+            mismatches.push(format!(
+                "{}: export does not parse: {:?}\n{text}",
+                rule.source.path, parsed.errors
+            ));
             continue;
         };
         ruledex_taxonomy::enrich::enrich(&mut back);
         if without_spans(back.logic) == without_spans(rule.logic.clone()) {
             same += 1;
         } else {
-            mismatches.push(format!("{}: logic differs after the round trip\n{text}", rule.source.path));
+            mismatches.push(format!(
+                "{}: logic differs after the round trip\n{text}",
+                rule.source.path
+            ));
         }
     }
     eprintln!(
@@ -54,6 +64,14 @@ fn sigma_rules_round_trip_through_the_sigma_export() {
     for m in mismatches.iter().take(5) {
         eprintln!("{m}");
     }
-    assert!(mismatches.is_empty(), "{} exported rules do not read back the same", mismatches.len());
-    assert!(exact * 100 >= report.rules.len() * 99, "only {exact} of {} export exactly", report.rules.len());
+    assert!(
+        mismatches.is_empty(),
+        "{} exported rules do not read back the same",
+        mismatches.len()
+    );
+    assert!(
+        exact * 100 >= report.rules.len() * 99,
+        "only {exact} of {} export exactly",
+        report.rules.len()
+    );
 }
