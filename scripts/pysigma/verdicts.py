@@ -229,8 +229,47 @@ VERDICTS = {
 }
 
 
+# ASIM columns both sides write for the same Sigma field, pair by pair
+# (pySigma's column, ruledex's column) -> who is wrong.
+ASIM_PAIRS = {
+    ("TargetFileName", "TargetFilePath"): "theirs_wrong",
+    ("FileName", "TargetFilePath"): "theirs_wrong",
+    ("TargetFilePath", "ActingProcessName"): "theirs_wrong",
+    ("TargetFileName", "ActingProcessName"): "theirs_wrong",
+    ("RegistryKey", "TargetObject"): "ours_wrong",
+    ("TargetUsername", "User"): "ours_wrong",
+    ("ActorUsername", "User"): "ours_wrong",
+    ("HttpHost", "cs-host"): "ours_wrong",
+    ("ActingProcessName", "ParentProcessName"): "ours_wrong",
+    ("TargetFilePath", "ParentProcessName"): "both_wrong",
+}
+
+FIELD_MAPPING = (
+    "Both queries have the same structure and values but put a Sigma field in different ASIM "
+    "columns. Judged pair by pair (pySigma ⟶ ruledex): `TargetFileName ⟶ TargetFilePath` and "
+    "`FileName ⟶ TargetFilePath`: Sigma's `TargetFilename` is a full path, ASIM's "
+    "`TargetFileName` only the name, so pySigma is wrong; `TargetFilePath ⟶ ActingProcessName`: "
+    "Sigma's `Image` in file events is the process that wrote the file (ASIM's acting process), "
+    "pySigma is wrong; `RegistryKey ⟶ TargetObject`, `TargetUsername`/`ActorUsername ⟶ User`, "
+    "`HttpHost ⟶ cs-host`: ruledex keeps a Sigma name that is no ASIM column, ruledex is wrong; "
+    "`… ⟶ ParentProcessName` in file events: imFileEvent has no parent-process column, ruledex is "
+    "wrong. A row with pairs of both kinds is both wrong."
+)
+
+
+def field_mapping_verdict(row):
+    kinds = {ASIM_PAIRS.get((a, b), "unclassified") for a, b in (row.get("fields") or {}).items()}
+    if "unclassified" in kinds or not kinds:
+        return ("unclassified", "")
+    if "both_wrong" in kinds or {"ours_wrong", "theirs_wrong"} <= kinds:
+        return ("both_wrong", FIELD_MAPPING)
+    return (kinds.pop(), FIELD_MAPPING)
+
+
 def verdict_for(row):
     cls = row.get("cls", "")
+    if cls == "field mapping differs":
+        return field_mapping_verdict(row)
     for key in ((row["target"], cls), cls):
         if key in VERDICTS:
             return VERDICTS[key]
