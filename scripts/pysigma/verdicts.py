@@ -163,12 +163,13 @@ VERDICTS = {
         "`EventOriginalType == 4625` and uses `ipv6_is_in_range` for IPv6.",
     ),
     ("kusto-asim", "predicates differ"): (
-        "both_wrong",
-        "Security-log rules on events 4656/4661/4662 (object access on SAM, WMI, AD objects): "
-        "ruledex reads `imFileEvent` with the unmapped Windows fields `EventID`, `ObjectName`, "
-        "`ObjectType` (no such ASIM columns); pySigma reads `imRegistry` with `RegistryKey` and "
-        "drops the event id. `crackmapexec_execution_patterns`: pySigma splits inner wildcards "
-        "into unordered `contains` (theirs wrong, as above).",
+        "theirs_wrong",
+        "Security-log rules on events 4656/4661/4662 (handles to SAM objects, registry keys, WMI "
+        "namespaces): no ASIM parser covers them, so ruledex reads the native `SecurityEvent` table "
+        "with its `EventID`, `ObjectType` and `ObjectName` columns (approximate, with that reason); "
+        "pySigma reads `imRegistry`, drops the event id and the object type and matches "
+        "`ObjectName` against `RegistryKey`. `crackmapexec_execution_patterns`: pySigma splits "
+        "inner wildcards into unordered `contains` (as in the class above).",
     ),
     ("kusto-asim", "operator or value differs on the same fields"): (
         "theirs_wrong",
