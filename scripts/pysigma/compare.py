@@ -151,6 +151,12 @@ def relax(target, theirs, ours, which):
 
 def case_direction(theirs, ours):
     """Which side compares case-sensitively where the other does not."""
+    tr = {(p[3]) for p in N.preds(theirs) if p[2] == "regex" and p[4]}
+    orx = {(p[3]) for p in N.preds(ours) if p[2] == "regex" and not p[4]}
+    non_regex_t = {(p[2], p[3].lower(), p[4]) for p in N.preds(theirs) if p[2] != "regex"}
+    non_regex_o = {(p[2], p[3].lower(), p[4]) for p in N.preds(ours) if p[2] != "regex"}
+    if tr and orx and non_regex_t == non_regex_o:
+        return "pySigma matches a regular expression ignoring case"
     # Keyed without the field: the case may differ together with the field name.
     tp = {(p[2], p[3].lower()): p[4] for p in N.preds(theirs)}
     op = {(p[2], p[3].lower()): p[4] for p in N.preds(ours)}

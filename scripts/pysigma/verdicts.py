@@ -115,12 +115,31 @@ VERDICTS = {
         "writes the bare strings as conditions (not valid EQL); ruledex searches the ECS "
         "`message` field and marks the conversion approximate.",
     ),
-    "case sensitivity: ruledex case-sensitive (with field names)": (
-        "ours_wrong",
-        "ruledex compares case-sensitively where Sigma does not: Lucene and EQL on fields without "
-        "a `.caseless` sub-field (Sysmon WMI `Destination` kept as `winlog.event_data.Destination`"
-        ", auditd arguments). Declared approximate for Lucene (Lucene cannot ignore case on a "
-        "keyword field), but EQL can (`:`/`like~`), so there ruledex is wrong.",
+    ("lucene", "case sensitivity: ruledex case-sensitive (with field names)"): (
+        "both_wrong",
+        "`sysmon_wmi_susp_scripting`, `sysmon_wmi_susp_encoded_scripts`: ruledex keeps Sysmon's WMI "
+        "`Destination` as `winlog.event_data.Destination`, a keyword field Lucene compares "
+        "case-sensitively (declared approximate); pySigma's ecs_windows maps `Destination` to "
+        "`process.executable.caseless`, which is not where Winlogbeat puts a WMI consumer's "
+        "destination.",
+    ),
+    ("eql", "case sensitivity: ruledex case-sensitive (with field names)"): (
+        "theirs_wrong",
+        "`lnx_auditctl_clear_rules`: Sigma's `re` modifier is case-sensitive; pySigma writes "
+        "`regex~` (case-insensitive), ruledex `regex`. `image_load_side_load_vcruntime140`: "
+        "`Signed: 'true'` is a boolean, written `dll.code_signature.exists == true` by ruledex and "
+        "`file.code_signature.signed:true` by pySigma; case plays no part there (equivalent up to "
+        "the field mapping), counted here with its class.",
+    ),
+    "case sensitivity: pySigma matches a regular expression ignoring case (with field names)": (
+        "theirs_wrong",
+        "Sigma's `re` modifier is case-sensitive unless the expression says `(?i)`; pySigma's EQL "
+        "backend writes `regex~` (case-insensitive), ruledex `regex`.",
+    ),
+    "case sensitivity: pySigma matches a regular expression ignoring case": (
+        "theirs_wrong",
+        "Sigma's `re` modifier is case-sensitive unless the expression says `(?i)`; pySigma's EQL "
+        "backend writes `regex~` (case-insensitive), ruledex `regex`.",
     ),
     "field names differ inconsistently": (
         "ours_wrong",
