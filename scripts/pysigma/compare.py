@@ -1,0 +1,403 @@
+"""Compare one ruledex query with one pySigma query for the same rule and target.
+
+The comparison is a chain of relaxations over the normalized boolean form
+(see normalize.py). The smallest set of relaxations under which both trees
+are equal names the class of the pair:
+
+    syntax        always applied: parentheses, operand order, quoting and
+                  escaping, `IN` lists vs disjunctions, operator spelling
+    log source    a top-level conjunct that only one side has and that only
+                  selects the log source (SPL `source=`, ECS `winlog.channel`,
+                  `event.category`, …): where the query runs, not what it matches
+                  in those events
+    field names   field names differ but consistently (each pySigma field
+                  always stands for the same ruledex field): a mapping choice;
+                  the pairs are tallied in the report
+    case          the trees are equal once case sensitivity is ignored: one side
+                  compares case-sensitively where the other does not
+
+What no relaxation explains is "different", with a heuristic sub-class
+(regex text, keyword search, backslashes, pipeline stages, …) that the report
+judges class by class.
+"""
+
+import collections
+import itertools
+import re
+
+import normalize as N
+
+# Fields whose top-level conjuncts select the log source rather than the event.
+LOGSOURCE_FIELDS = {
+    "kusto-asim": {"EventProduct", "EventVendor", "EventType"},
+    "spl": {"source", "sourcetype", "index", "eventtype", "tag"},
+    "lucene": {"winlog.channel", "event.category", "event.dataset", "event.module",
+               "event.provider", "winlog.provider_name", "data_stream.dataset", "_index"},
+}
+LOGSOURCE_FIELDS["eql"] = LOGSOURCE_FIELDS["lucene"]
+LOGSOURCE_FIELDS["esql"] = LOGSOURCE_FIELDS["lucene"]
+
+
+def ws(q):
+    return re.sub(r"\s+", " ", q).strip()
+
+
+def drop_logsource(target, a, b):
+    """Remove top-level conjuncts on log-source fields that the other side lacks."""
+    fields = LOGSOURCE_FIELDS.get(target, set())
+
+    def conj(t):
+        return list(t[1]) if t[0] == "and" else [t]
+
+    ca, cb = conj(a), conj(b)
+
+    def keep(c, other):
+        if c in other:
+            return True
+        if c[0] == "p" and c[1] in fields:
+            return False
+        if c[0] == "or" and all(k[0] == "p" and k[1] in fields for k in c[1]):
+            return False
+        return True
+
+    na = [c for c in ca if keep(c, cb)]
+    nb = [c for c in cb if keep(c, ca)]
+
+    def mk(cs):
+        if not cs:
+            return ("raw", "<everything>")
+        return N.normalize(("and", tuple(cs)))
+
+    return mk(na), mk(nb)
+
+
+def nocase(t):
+    def f(p):
+        _, field, op, value, _ci = p
+        if op == "regex":
+            return ("p", field, op, value, True)
+        return N.pred(field, op, value, True)
+
+    return N.normalize(N.map_preds(t, f))
+
+
+def strip_caseless(t):
+    def f(p):
+        field = p[1]
+        if field and field.endswith(".caseless"):
+            field = field[: -len(".caseless")]
+        return ("p", field, p[2], p[3], p[4])
+
+    return N.normalize(N.map_preds(t, f))
+
+
+def abstract(t):
+    return N.normalize(N.map_preds(t, lambda p: ("p", "?", p[2], p[3], p[4])))
+
+
+def field_pairs(theirs, ours):
+    """A renaming of pySigma's fields that turns `theirs` into `ours`
+    ({their field: our field}), or None. Candidates come from aligning the
+    predicates of both trees sorted by their field-less form; siblings that
+    only differ by field may align wrongly, so each field takes the name it
+    is aligned with most often, and the renamed tree must equal `ours`."""
+
+    def canon(node):
+        kind = node[0]
+        if kind in ("and", "or"):
+            return (kind, tuple(sorted((canon(k) for k in node[1]), key=lambda n: repr(abstract(n)))))
+        if kind == "not":
+            return ("not", canon(node[1]))
+        return node
+
+    pt, po = list(N.preds(canon(theirs))), list(N.preds(canon(ours)))
+    if len(pt) != len(po):
+        return None
+    votes = {}
+    for a, b in zip(pt, po):
+        votes.setdefault(a[1], collections.Counter())[b[1]] += 1
+    mapping = {k: v.most_common(1)[0][0] for k, v in votes.items()}
+
+    def rename(p):
+        return ("p", mapping.get(p[1], p[1]), p[2], p[3], p[4])
+
+    if N.normalize(N.map_preds(theirs, rename)) != ours:
+        return None
+    return mapping
+
+
+RELAXATIONS = ["log source", "field names", "case"]
+
+
+def relax(target, theirs, ours, which):
+    t, o = theirs, ours
+    if "log source" in which:
+        t, o = drop_logsource(target, t, o)
+    if "case" in which:
+        t, o = nocase(t), nocase(o)
+    mapping = None
+    if "field names" in which:
+        # A `.caseless` sub-field is its field (compared ignoring case, which
+        # the case relaxation and `caseless_only` account for).
+        t, o = strip_caseless(t), strip_caseless(o)
+        if abstract(t) != abstract(o):
+            return False, None
+        mapping = field_pairs(t, o)
+        if mapping is None:
+            return False, None
+        return True, mapping
+    return t == o, mapping
+
+
+def case_direction(theirs, ours):
+    """Which side compares case-sensitively where the other does not."""
+    tr = {(p[3]) for p in N.preds(theirs) if p[2] == "regex" and p[4]}
+    orx = {(p[3]) for p in N.preds(ours) if p[2] == "regex" and not p[4]}
+    non_regex_t = {(p[2], p[3].lower(), p[4]) for p in N.preds(theirs) if p[2] != "regex"}
+    non_regex_o = {(p[2], p[3].lower(), p[4]) for p in N.preds(ours) if p[2] != "regex"}
+    if tr and orx and non_regex_t == non_regex_o:
+        return "pySigma matches a regular expression ignoring case"
+    # Keyed without the field: the case may differ together with the field name.
+    tp = {(p[2], p[3].lower()): p[4] for p in N.preds(theirs)}
+    op = {(p[2], p[3].lower()): p[4] for p in N.preds(ours)}
+    theirs_cs = sum(1 for k, ci in op.items() if ci and tp.get(k) is False)
+    ours_cs = sum(1 for k, ci in tp.items() if ci and op.get(k) is False)
+    if theirs_cs and not ours_cs:
+        return "pySigma case-sensitive"
+    if ours_cs and not theirs_cs:
+        return "ruledex case-sensitive"
+    return "mixed"
+
+
+def caseless_only(theirs, ours):
+    """Whether every predicate that ignores case in ours but not in theirs is
+    on a `.caseless` field of ours (and none the other way round)."""
+    tp = {(p[2], p[3].lower()): p[4] for p in N.preds(theirs)}
+    op = {}
+    for p in N.preds(ours):
+        op.setdefault((p[2], p[3].lower()), []).append(p)
+    found = False
+    for k, ps in op.items():
+        for p in ps:
+            if p[4] and tp.get(k) is False:
+                if not (p[1] or "").endswith(".caseless"):
+                    return False
+                found = True
+            if not p[4] and tp.get(k) is True:
+                return False
+    return found
+
+
+def esql_lossy_equal(theirs, ours):
+    """Equal once case, backslashes and `.caseless` suffixes are ignored (and
+    fields renamed consistently): what pySigma's ES|QL output loses."""
+
+    def f(p):
+        field = (p[1] or "").removesuffix(".caseless")
+        value = p[3]
+        if p[2] == "regex":
+            return ("p", field, p[2], value, True)
+        return N.pred(field, p[2], value, True)
+
+    t = N.normalize(N.map_preds(theirs, f))
+    o = N.normalize(N.map_preds(ours, f))
+    t, o = drop_logsource("esql", t, o)
+    if t == o:
+        return True
+    return abstract(t) == abstract(o) and field_pairs(t, o) is not None
+
+
+def has_raw(t):
+    if t[0] == "raw":
+        return True
+    if t[0] in ("and", "or"):
+        return any(has_raw(k) for k in t[1])
+    if t[0] == "not":
+        return has_raw(t[1])
+    return False
+
+
+def differing(theirs, ours):
+    """Predicates only in one tree (after case folding and field abstraction)."""
+    t = set(N.preds(nocase(theirs)))
+    o = set(N.preds(nocase(ours)))
+    return sorted(t - o, key=repr), sorted(o - t, key=repr)
+
+
+UNMAPPED = re.compile(r"field `[^`]+` \([^)]*\) has no [^;]*; written as `([^`]+)`")
+
+
+def known_class(target, theirs, ours, reasons, source):
+    """Differences recognized by a specific check (each judged in verdicts.py)."""
+    only_t, only_o = differing(theirs, ours)
+    fields_o = {p[1] for p in only_o}
+    fields_t = {p[1] for p in only_t}
+    unmapped = {m.group(1) for r in reasons for m in UNMAPPED.finditer(r)}
+    if unmapped & fields_o:
+        return "ruledex writes a field name the target schema lacks (declared approximate)"
+    if target == "kusto-asim":
+        if "ActingProcessName" in fields_o and ({"SrcProcessName", "DstProcessName"} & fields_t):
+            return "ruledex: ActingProcessName on imNetworkSession (no such column)"
+        if any(p[1] is None for p in only_t) and any(p[1] == "*" for p in only_o):
+            return "keyword: pySigma writes a bare string (not a Kusto condition), ruledex `* has`"
+        if {p[2] for p in only_o} == {"empty"} and {p[2] for p in only_t} == {"exists"}:
+            return "null test: ruledex `isempty`, pySigma `isnull`"
+    # A wildcard inside a value (`*/etc/*.conf*`): pySigma's Kusto and ES|QL
+    # backends write one `contains` per piece, losing their order.
+    inner = [p for p in only_o if p[2] == "wildcard"]
+    if target in ("kusto-asim", "esql") and inner and all(
+        p[2] in ("contains", "startswith", "endswith", "wildcard", "empty", "exists") for p in only_t
+    ):
+        pieces = {piece.lower() for p in inner for piece in N.pattern_parts(p[3]) if piece is not N.STAR and piece != "?"}
+        got = {p[3].lower() for p in only_t} | {p[3].lower().strip() for p in only_t}
+        found = sum(1 for piece in pieces if piece in got or piece.strip() in got)
+        if pieces and found >= 0.8 * len(pieces):
+            return "pySigma splits a value with inner wildcards into unordered pieces"
+    if target in ("eql", "esql", "lucene") and any(
+        ("*" in p[3] or "?" in p[3]) and p[2] in ("eq", "contains", "startswith", "endswith") for p in only_o
+    ):
+        return "literal `*` or `?` in a value: pySigma's escape is not read as a literal"
+    vals_t = {p[3] for p in only_t}
+    vals_o = {p[3] for p in only_o}
+    if any(
+        o.isdigit() and t.isdigit() and len(t) > 1 and t.startswith("0") and int(t) == int(o)
+        for t in vals_t
+        for o in vals_o
+    ):
+        return "ruledex reads a number with leading zeros as an integer"
+    if any(p[1] == "network.direction" and p[3] in ("true", "false") for p in only_o) and any(
+        p[1] == "network.direction" and p[3] in ("egress", "ingress") for p in only_t
+    ):
+        return "ruledex: Sysmon `Initiated` value not translated to ECS network.direction"
+    return None
+
+
+def heuristic_class(target, theirs, ours):
+    """Name an unexplained difference by what differs."""
+    if has_raw(theirs) or has_raw(ours):
+        side = "pySigma" if has_raw(theirs) else "ruledex"
+        return f"{side} uses a pipeline stage the comparator does not model"
+    only_t, only_o = differing(theirs, ours)
+    if not only_t and not only_o:
+        return "same predicates, different boolean structure"
+    ops = {p[2] for p in only_t} | {p[2] for p in only_o}
+    vals_t = sorted(p[3] for p in only_t)
+    vals_o = sorted(p[3] for p in only_o)
+    if [v.replace("\\", "") for v in vals_t] == [v.replace("\\", "") for v in vals_o]:
+        return "backslashes in values differ"
+    if "regex" in ops:
+        return "regular expression differs"
+    if any(p[1] is None for p in only_t + only_o):
+        return "keyword (field-less) search differs"
+    if "cidr" in ops:
+        return "CIDR match written differently"
+    if "exists" in ops or "empty" in ops:
+        return "null / exists test differs"
+    if [(p[2], p[3]) for p in only_t] == [(p[2], p[3]) for p in only_o] or (
+        {(p[2], p[3]) for p in only_t} == {(p[2], p[3]) for p in only_o}
+    ):
+        return "field names differ inconsistently"
+    if {p[1] for p in only_t} == {p[1] for p in only_o} and len(only_t) == len(only_o):
+        return "operator or value differs on the same fields"
+    return "predicates differ"
+
+
+def compare(target, ours_q, theirs_q, reasons=()):
+    """Returns dict(status, cls, detail...)."""
+    if ws(ours_q) == ws(theirs_q):
+        return {"status": "identical", "cls": "identical"}
+    try:
+        t_src, t_tree = N.parse(target, theirs_q)
+    except (N.ParseError, KeyError, IndexError, ValueError) as e:
+        return {"status": "different", "cls": "pySigma query does not parse", "detail": str(e)}
+    try:
+        o_src, o_tree = N.parse(target, ours_q)
+    except (N.ParseError, KeyError, IndexError, ValueError) as e:
+        return {"status": "different", "cls": "ruledex query does not parse", "detail": str(e)}
+    t_tree, o_tree = N.normalize(t_tree), N.normalize(o_tree)
+    source = None if ws(t_src) == ws(o_src) else (ws(t_src), ws(o_src))
+    res = compare_trees(target, t_tree, o_tree, reasons, source)
+    if target == "esql" and res["status"] == "different" and not res["cls"].startswith("case sensitivity"):
+        # pySigma escapes a LIKE pattern for the string literal only, so ES|QL
+        # reads `\\X` as an escaped X (the backslash is lost) and `\\*` as a
+        # literal star. Read its patterns as pySigma meant them and compare
+        # again ignoring case (its comparisons are case-sensitive).
+        naive = N.normalize(N.parse_esql(theirs_q, naive_like=True)[1])
+        if esql_lossy_equal(naive, o_tree):
+            res = {"status": "different", "source": source,
+                   "cls": "pySigma ES|QL: LIKE patterns lose their backslashes (and comparisons are case-sensitive)",
+                   "only_pysigma": res.get("only_pysigma", []), "only_ruledex": res.get("only_ruledex", [])}
+    return res
+
+
+# Targets where both converters write the same schema (ASIM columns; the
+# Sigma/Windows names of raw Splunk events): a renamed field there is a
+# disagreement about what the field is, not a mapping choice, so it is not
+# relaxed but reported as its own class.
+SAME_SCHEMA = {"kusto-asim", "spl"}
+
+
+def compare_trees(target, t_tree, o_tree, reasons, source):
+    relaxations = [r for r in RELAXATIONS if not (target in SAME_SCHEMA and r == "field names")]
+    res = _relaxed(target, t_tree, o_tree, source, relaxations)
+    if res is None and target in SAME_SCHEMA:
+        res = _relaxed(target, t_tree, o_tree, source, RELAXATIONS)
+        if res is not None:
+            res["status"] = "different"
+            res["cls"] = "field mapping differs"
+    if res is not None:
+        return res
+    return _unexplained(target, t_tree, o_tree, reasons, source)
+
+
+def _relaxed(target, t_tree, o_tree, source, relaxations):
+    for size in range(0, len(relaxations) + 1):
+        for which in itertools.combinations(relaxations, size):
+            ok, mapping = relax(target, t_tree, o_tree, which)
+            if ok:
+                parts = ["syntax"] + list(which)
+                res = {"status": "equivalent", "cls": " + ".join(parts), "relaxations": list(which)}
+                if "case" in which and caseless_only(t_tree, o_tree):
+                    # The case differs only where ruledex reads a `.caseless`
+                    # sub-field that pySigma (with no pipeline for the rule's
+                    # log source) does not map: a field-mapping difference.
+                    res["cls"] = " + ".join(["syntax"] + [w for w in which if w != "case"]) + " (ruledex on `.caseless` sub-fields)"
+                elif "case" in which:
+                    res["status"] = "different"
+                    res["cls"] = "case sensitivity: " + case_direction(t_tree, o_tree)
+                    if len(which) > 1:
+                        res["cls"] += " (with " + ", ".join(w for w in which if w != "case") + ")"
+                if mapping:
+                    res["fields"] = {k: v for k, v in mapping.items() if k != v}
+                if source:
+                    res["source"] = source
+                return res
+    return None
+
+
+def _unexplained(target, t_tree, o_tree, reasons, source):
+    if target == "kusto-asim" and any(p[1] == "ParentProcessName" for p in N.preds(t_tree)):
+        # pySigma's sentinel_asim maps ParentImage to ParentProcessName or
+        # ActingProcessName; ruledex to ActingProcessName alone. Compare again
+        # with the first alternative folded into the second.
+        def parent(p):
+            return ("p", "ActingProcessName", p[2], p[3], p[4]) if p[1] == "ParentProcessName" else p
+
+        folded = N.map_preds(theirs_q_tree := t_tree, parent)
+        again = compare_trees(target, N.normalize(folded), o_tree, reasons, source)
+        if again["status"] == "equivalent":
+            return {"status": "different", "cls": "pySigma: ParentImage as ParentProcessName or ActingProcessName",
+                    "only_pysigma": [N.render(p) for p in differing(theirs_q_tree, o_tree)[0][:6]], "only_ruledex": []}
+        if again["status"] == "different":
+            return again
+    cls = known_class(target, t_tree, o_tree, reasons, source) or heuristic_class(target, t_tree, o_tree)
+    only_t, only_o = differing(t_tree, o_tree)
+    res = {
+        "status": "different",
+        "cls": cls,
+        "only_pysigma": [N.render(p) for p in only_t[:6]],
+        "only_ruledex": [N.render(p) for p in only_o[:6]],
+    }
+    if source:
+        res["source"] = source
+    return res

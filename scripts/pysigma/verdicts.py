@@ -1,0 +1,296 @@
+"""Verdicts per difference class, decided by reading the class's samples
+(docs/PYSIGMA_DIFF.md shows them).
+
+Each entry: class name, or (target, class name) where the verdict depends on
+the target -> (verdict, reasoning). verdict is one of:
+    equivalent    the queries differ in form but match the same events
+    ours_wrong    ruledex's query does not mean what the Sigma rule means
+    theirs_wrong  pySigma's query does not mean what the Sigma rule means
+    both_wrong    neither query means what the rule means
+A class without an entry is "unclassified"; the report counts it so that it
+gets read and judged.
+"""
+
+CASE = (
+    "theirs_wrong",
+    "Sigma compares strings case-insensitively unless a value has the `cased` modifier. "
+    "pySigma's ES|QL backend writes case-sensitive comparisons (`==`, `like`, `starts_with`, "
+    "`ends_with`, `in`), and compares `.caseless` sub-fields (which hold lowercased values) "
+    "with the rule's capitalized literals, which can never match; ruledex compares "
+    "`TO_LOWER(field)` with the lowercased value.",
+)
+
+VERDICTS = {
+    "case sensitivity: pySigma case-sensitive": CASE,
+    "case sensitivity: pySigma case-sensitive (with field names)": CASE,
+    "case sensitivity: pySigma case-sensitive (with log source)": CASE,
+    "case sensitivity: pySigma case-sensitive (with log source, field names)": CASE,
+    "pySigma ES|QL: LIKE patterns lose their backslashes (and comparisons are case-sensitive)": (
+        "theirs_wrong",
+        "ES|QL's LIKE takes a backslash as its escape character, after the string literal has "
+        "taken its own (ES|QL reference, LIKE: `\"foo \\\\* bar\"` matches `foo * bar`). pySigma "
+        "escapes a pattern for the string literal only, so `like \"*\\\\Temp\\\\*\"` is the pattern "
+        "`*\\Temp\\*`: `\\T` is a plain T and `\\*` a literal star, and the query looks for `Temp*` "
+        "at the end of the value. ruledex writes `\\\\\\\\` for a backslash. Once pySigma's "
+        "patterns are read as intended and case is ignored, both queries are equal.",
+    ),
+    "regular expression differs": (
+        "theirs_wrong",
+        "Lucene `/…/`, EQL `regex` and ES|QL `RLIKE` use Lucene's regular-expression dialect: the "
+        "pattern must match the whole value and there is no `\\s`, `\\d`, `\\w` or `(?i)`. pySigma "
+        "passes Sigma's PCRE through unchanged (unanchored, with `\\s`, `(?i)`, …), which does not "
+        "match what the rule means; ruledex rewrites it (`.*` at both ends, `[\\t-\\r ]` for `\\s`, "
+        "`[Aa]` pairs for case-insensitivity) and marks the conversion approximate where `.` "
+        "also matches a line break.",
+    ),
+    "pySigma: ParentImage as ParentProcessName or ActingProcessName": (
+        "theirs_wrong",
+        "In ASIM process events the acting process is the one that created the target process, "
+        "i.e. Sigma's parent (`ParentImage`); ASIM's `ParentProcessName` is the acting process's "
+        "parent, the grandparent. pySigma's `sentinel_asim` writes `ParentProcessName … or "
+        "ActingProcessName …`, which also matches on the grandparent; ruledex writes "
+        "`ActingProcessName` alone. The queries agree once that alternative is folded.",
+    ),
+    "ruledex writes a field name the target schema lacks (declared approximate)": (
+        "ours_wrong",
+        "ruledex has no ASIM name for the field (`TargetObject`, `Hashes`, `ObjectName`, `NewName`, "
+        "`c-uri-query`, …) and writes the Sigma name, saying so in the fidelity reasons; the "
+        "ASIM parser has no such column, so the query fails (Kusto rejects unknown columns). pySigma "
+        "maps them (`TargetObject` to `RegistryKey`, `Hashes` to `TargetProcessMD5/SHA1/SHA256/"
+        "IMPHASH`, …). Declared, but still a query that does not run.",
+    ),
+    "ruledex: ActingProcessName on imNetworkSession (no such column)": (
+        "ours_wrong",
+        "`imNetworkSession` has no `ActingProcessName` column (its process fields are "
+        "`SrcProcessName` and `DstProcessName`); ruledex writes `ActingProcessName` for `Image` in "
+        "network_connection rules, without a fidelity reason, so the query fails. pySigma writes "
+        "`SrcProcessName … or DstProcessName …`.",
+    ),
+    "literal `*` or `?` in a value: pySigma's escape is not read as a literal": (
+        "theirs_wrong",
+        "The rule's value holds an escaped `*` or `?` (a literal character). EQL wildcard "
+        "patterns have no escape (Elasticsearch's EQL turns every `*`/`?` of a `:`/`like` string "
+        "into a wildcard), and ES|QL's LIKE needs the escape doubled (see above); pySigma's `\\*` "
+        "therefore still matches any text. ruledex uses `stringContains~`/`in~` (EQL) or a doubled "
+        "escape (ES|QL), which match the literal character.",
+    ),
+    "pySigma query does not parse": (
+        "theirs_wrong",
+        "pySigma's query is not valid in the target language: EQL with a bare string or number as "
+        "a condition (keyword rules: `any where \"foo\" or \"bar\"`, `(0 or 6)`) or a regular "
+        "expression whose unescaped quote ends the string early; SPL whose `rex`/`eval` split "
+        "leaves a `search OR …` (the first alternative of an `or` lands in the first search "
+        "stage, outside the `or`).",
+    ),
+    "null test: ruledex `isempty`, pySigma `isnull`": (
+        "theirs_wrong",
+        "Sigma's `field: null` means the field is absent or empty. In Kusto a string column is "
+        "never null (a missing value is the empty string), so pySigma's `isnull(F)` is always "
+        "false on strings; ruledex's `isempty(F)` is true for null and empty.",
+    ),
+    "pySigma splits a value with inner wildcards into unordered pieces": (
+        "theirs_wrong",
+        "A value with a wildcard inside (`*/etc/*.conf*`, `\\vsimmersiveactivatehelper*.exe`) is "
+        "an ordered pattern. pySigma's Kusto backend writes one `contains` per piece "
+        "(`contains \"/etc/\" and contains \".conf\"`), which also matches the pieces in another "
+        "order; ruledex writes an anchored `matches regex`.",
+    ),
+    "keyword: pySigma writes a bare string (not a Kusto condition), ruledex `* has`": (
+        "theirs_wrong",
+        "A Sigma keyword (no field) matches anywhere in the event. pySigma's Kusto backend writes "
+        "the bare string as the `where` condition, which Kusto rejects (a string is not a "
+        "boolean); ruledex writes `* has \"…\"`, a whole-term match over every column, and marks "
+        "the conversion approximate.",
+    ),
+    ("spl", "keyword (field-less) search differs"): (
+        "theirs_wrong",
+        "A Sigma keyword matches anywhere in the event. SPL matches raw-text search terms as "
+        "whole terms, so a keyword holding a wildcard (`htran*found`, `select * `) only matches "
+        "an event term that starts with it; ruledex wraps such keywords in `*…*` (approximate, "
+        "with the reason), pySigma does not.",
+    ),
+    ("eql", "keyword (field-less) search differs"): (
+        "theirs_wrong",
+        "A Sigma keyword matches anywhere in the event. EQL has no full-text search: pySigma "
+        "writes the bare strings as conditions (not valid EQL); ruledex searches the ECS "
+        "`message` field and marks the conversion approximate.",
+    ),
+    ("lucene", "case sensitivity: ruledex case-sensitive (with field names)"): (
+        "both_wrong",
+        "`sysmon_wmi_susp_scripting`, `sysmon_wmi_susp_encoded_scripts`: ruledex keeps Sysmon's WMI "
+        "`Destination` as `winlog.event_data.Destination`, a keyword field Lucene compares "
+        "case-sensitively (declared approximate); pySigma's ecs_windows maps `Destination` to "
+        "`process.executable.caseless`, which is not where Winlogbeat puts a WMI consumer's "
+        "destination.",
+    ),
+    ("eql", "case sensitivity: ruledex case-sensitive (with field names)"): (
+        "theirs_wrong",
+        "`lnx_auditctl_clear_rules`: Sigma's `re` modifier is case-sensitive; pySigma writes "
+        "`regex~` (case-insensitive), ruledex `regex`. `image_load_side_load_vcruntime140`: "
+        "`Signed: 'true'` is a boolean, written `dll.code_signature.exists == true` by ruledex and "
+        "`file.code_signature.signed:true` by pySigma; case plays no part there (equivalent up to "
+        "the field mapping), counted here with its class.",
+    ),
+    "case sensitivity: pySigma matches a regular expression ignoring case (with field names)": (
+        "theirs_wrong",
+        "Sigma's `re` modifier is case-sensitive unless the expression says `(?i)`; pySigma's EQL "
+        "backend writes `regex~` (case-insensitive), ruledex `regex`.",
+    ),
+    "case sensitivity: pySigma matches a regular expression ignoring case": (
+        "theirs_wrong",
+        "Sigma's `re` modifier is case-sensitive unless the expression says `(?i)`; pySigma's EQL "
+        "backend writes `regex~` (case-insensitive), ruledex `regex`.",
+    ),
+    "field names differ inconsistently": (
+        "ours_wrong",
+        "`okta_new_behaviours_admin_console`: ruledex maps both `debugContext.debugData.behaviors` "
+        "and `debugContext.debugData.logOnlySecurityData` to the one flattened field "
+        "`okta.debug_context.debug_data.flattened`, so the query looks for POSITIVE in every "
+        "debug-data key, broader than the rule, without a fidelity reason.",
+    ),
+    "ruledex: Sysmon `Initiated` value not translated to ECS network.direction": (
+        "ours_wrong",
+        "Sysmon's `Initiated: 'true'` is mapped to ECS `network.direction`, but the value is kept "
+        "as `true`; ECS (and Winlogbeat) store `egress`/`ingress` there, as pySigma writes. "
+        "ruledex's query never matches.",
+    ),
+    "ruledex reads a number with leading zeros as an integer": (
+        "ours_wrong",
+        "`registry_set_susp_keyboard_layout_load`: `Details|contains: 00000429` is the string "
+        "`00000429` (a keyboard layout id); ruledex reads it as the integer 429 and searches "
+        "`*429*`, which also matches other ids. The Sigma reader should keep the scalar's text "
+        "when it has leading zeros.",
+    ),
+    "same predicates, different boolean structure": (
+        "theirs_wrong",
+        "SPL: pySigma writes `NOT A OR B OR C` for `not (A or B or C)` (`regsvr32_flags_anomaly`); "
+        "in SPL `NOT` binds tighter than `OR`, so only A is negated. In `regedit_import_keys` it "
+        "moves the filter's regex out of the `NOT` into a later `| regex` stage, so it is required "
+        "instead of excluded. ruledex keeps the rule's structure.",
+    ),
+    "pySigma uses a pipeline stage the comparator does not model": (
+        "theirs_wrong",
+        "`file_delete_win_delete_own_image` (field reference): pySigma compares "
+        "`'TargetFilename'='Image'` case-sensitively; Sigma compares case-insensitively and "
+        "ruledex writes `lower(…)=lower(…)`.",
+    ),
+    "CIDR match written differently": (
+        "theirs_wrong",
+        "`win_security_susp_failed_logon_source`: pySigma drops the rule's `EventID: 4625` (its "
+        "sentinel_asim pipeline removes EventID conditions), so the query matches successful "
+        "logons too, and checks IPv6 ranges with `ipv4_is_in_range`; ruledex keeps "
+        "`EventOriginalType == 4625` and uses `ipv6_is_in_range` for IPv6.",
+    ),
+    ("kusto-asim", "predicates differ"): (
+        "theirs_wrong",
+        "Security-log rules on events 4656/4661/4662 (handles to SAM objects, registry keys, WMI "
+        "namespaces): no ASIM parser covers them, so ruledex reads the native `SecurityEvent` table "
+        "with its `EventID`, `ObjectType` and `ObjectName` columns (approximate, with that reason); "
+        "pySigma reads `imRegistry`, drops the event id and the object type and matches "
+        "`ObjectName` against `RegistryKey`. `crackmapexec_execution_patterns`: pySigma splits "
+        "inner wildcards into unordered `contains` (as in the class above).",
+    ),
+    ("kusto-asim", "operator or value differs on the same fields"): (
+        "theirs_wrong",
+        "`rar_susp_greedy_compression`: pySigma splits ` ?:\\*.` patterns into unordered "
+        "`contains` pieces (see the class above); ruledex writes anchored regular expressions.",
+    ),
+    ("kusto-asim", "backslashes in values differ"): (
+        "ours_wrong",
+        "`wmiprvse_spawning_process`: ruledex writes the Sigma field `User` (no ASIM name found "
+        "for it in process_creation) where pySigma writes `TargetUsername`.",
+    ),
+    ("lucene", "backslashes in values differ"): (
+        "equivalent",
+        "Field mapping only: ruledex maps `ParentUser` to ECS `process.parent.user.name` where "
+        "pySigma's ecs_windows keeps `winlog.event_data.ParentUser`, and reads `.caseless` "
+        "sub-fields for the rest; the values and structure agree.",
+    ),
+    ("eql", "backslashes in values differ"): (
+        "equivalent",
+        "Field mapping only (`ParentUser` to `process.parent.user.name`; `CommandLine` in "
+        "network_connection rules to `process.command_line` where pySigma keeps "
+        "`winlog.event_data.CommandLine`); values and structure agree.",
+    ),
+    ("esql", "backslashes in values differ"): (
+        "theirs_wrong",
+        "pySigma's ES|QL compares `.caseless` sub-fields with capitalized literals and loses LIKE "
+        "backslashes (as in the ES|QL classes above), together with a field-mapping difference "
+        "that keeps the combined check from recognizing it.",
+    ),
+    ("esql", "predicates differ"): (
+        "theirs_wrong",
+        "`win_security_explicit_credential_local_logon`: pySigma compares "
+        "`process.executable.caseless` with `C:\\Windows\\…` (capitals never match the lowercased "
+        "sub-field) and maps `SubjectUserName` to `user.name`; ruledex lowercases both sides.",
+    ),
+    ("lucene", "predicates differ"): (
+        "ours_wrong",
+        "`registry_set_susp_keyboard_layout_load`: the leading-zero number read as an integer "
+        "(see that class).",
+    ),
+    ("eql", "predicates differ"): (
+        "ours_wrong",
+        "`registry_set_susp_keyboard_layout_load`: the leading-zero number read as an integer "
+        "(see that class).",
+    ),
+    ("esql", "operator or value differs on the same fields"): (
+        "ours_wrong",
+        "`file_delete_win_delete_own_image`: the field reference `fieldref: Image` is written as "
+        "`winlog.event_data.Image`, not mapped through the taxonomy to `process.executable` as "
+        "the rule's other `Image` fields are.",
+    ),
+    ("esql", "null / exists test differs"): (
+        "theirs_wrong",
+        "`susp_cross_user_process_spawn`: pySigma maps `ParentUser` to "
+        "`winlog.event_data.ParentUser` in the null test but leaves it as `ParentUser` in the field "
+        "reference (`user.name==ParentUser`), a field that does not exist.",
+    ),
+}
+
+
+# ASIM columns both sides write for the same Sigma field, pair by pair
+# (pySigma's column, ruledex's column) -> who is wrong.
+ASIM_PAIRS = {
+    ("TargetFileName", "TargetFilePath"): "theirs_wrong",
+    ("FileName", "TargetFilePath"): "theirs_wrong",
+    ("TargetFilePath", "ActingProcessName"): "theirs_wrong",
+    ("TargetFileName", "ActingProcessName"): "theirs_wrong",
+    ("RegistryKey", "TargetObject"): "ours_wrong",
+    ("TargetUsername", "User"): "ours_wrong",
+    ("ActorUsername", "User"): "ours_wrong",
+    ("HttpHost", "cs-host"): "ours_wrong",
+    ("ActingProcessName", "ParentProcessName"): "ours_wrong",
+    ("TargetFilePath", "ParentProcessName"): "both_wrong",
+}
+
+FIELD_MAPPING = (
+    "Both queries have the same structure and values but put a Sigma field in different ASIM "
+    "columns. Judged pair by pair (pySigma ⟶ ruledex): `TargetFileName ⟶ TargetFilePath` and "
+    "`FileName ⟶ TargetFilePath`: Sigma's `TargetFilename` is a full path, ASIM's "
+    "`TargetFileName` only the name, so pySigma is wrong; `TargetFilePath ⟶ ActingProcessName`: "
+    "Sigma's `Image` in file events is the process that wrote the file (ASIM's acting process), "
+    "pySigma is wrong; `RegistryKey ⟶ TargetObject`, `TargetUsername`/`ActorUsername ⟶ User`, "
+    "`HttpHost ⟶ cs-host`: ruledex keeps a Sigma name that is no ASIM column, ruledex is wrong; "
+    "`… ⟶ ParentProcessName` in file events: imFileEvent has no parent-process column, ruledex is "
+    "wrong. A row with pairs of both kinds is both wrong."
+)
+
+
+def field_mapping_verdict(row):
+    kinds = {ASIM_PAIRS.get((a, b), "unclassified") for a, b in (row.get("fields") or {}).items()}
+    if "unclassified" in kinds or not kinds:
+        return ("unclassified", "")
+    if "both_wrong" in kinds or {"ours_wrong", "theirs_wrong"} <= kinds:
+        return ("both_wrong", FIELD_MAPPING)
+    return (kinds.pop(), FIELD_MAPPING)
+
+
+def verdict_for(row):
+    cls = row.get("cls", "")
+    if cls == "field mapping differs":
+        return field_mapping_verdict(row)
+    for key in ((row["target"], cls), cls):
+        if key in VERDICTS:
+            return VERDICTS[key]
+    return ("unclassified", "")
