@@ -2,8 +2,9 @@
 //! and the canonical name of every field it tests.
 //!
 //! Front-ends read syntax; this module adds meaning, the same way for every
-//! vendor: the events come from the rule's log source (Sigma) or data sources
-//! (set by the vendor's front-end), and each field is resolved in the
+//! vendor: the events come from the rule's log source (Sigma), its
+//! `data_source` names (Splunk) or data sources (set by the vendor's
+//! front-end), and each field is resolved in the
 //! vendor's schema within the context of those events. A field that resolves
 //! to nothing keeps `canonical: None` and is reported, never dropped.
 
@@ -78,6 +79,17 @@ pub fn enrich(rule: &mut Rule) -> Enrichment {
             .into_iter()
             .map(str::to_owned)
             .collect();
+    }
+    if rule.vendor == Vendor::Splunk && rule.events.is_empty() {
+        let mut out: Vec<String> = Vec::new();
+        for ds in &rule.data_sources {
+            for e in events.for_splunk(ds) {
+                if !out.iter().any(|x| x == e) {
+                    out.push(e.to_owned());
+                }
+            }
+        }
+        rule.events = out;
     }
     let schema = schema_of(rule.vendor);
     // Field names follow the channel that carries the event: Security 4688 is a

@@ -85,7 +85,7 @@ enum Def {
 
 enum Subject {
     Field(String, Vec<Transform>),
-    Metric(usize),
+    Metric(usize, Vec<Transform>),
     Lookup { table: String, inputs: Vec<String> },
 }
 
@@ -370,7 +370,7 @@ impl Lowerer<'_> {
             EvalExpr::Field(w) => match self.resolve(&field_name(w)) {
                 Def::Field(f) => Ok(Subject::Field(f, Vec::new())),
                 Def::Transformed(f, t) => Ok(Subject::Field(f, t)),
-                Def::Metric(i) => Ok(Subject::Metric(i)),
+                Def::Metric(i) => Ok(Subject::Metric(i, Vec::new())),
                 Def::Lookup { table, inputs } => Ok(Subject::Lookup { table, inputs }),
                 Def::Opaque(r) => Err(r),
             },
@@ -384,17 +384,14 @@ impl Lowerer<'_> {
                         ts.push(t);
                         Ok(Subject::Field(f, ts))
                     }
-                    _ => Err(reason::EXPRESSION),
+                    Subject::Metric(i, mut ts) => {
+                        ts.push(t);
+                        Ok(Subject::Metric(i, ts))
+                    }
+                    Subject::Lookup { .. } => Err(reason::EXPRESSION),
                 }
             }
             _ => Err(reason::EXPRESSION),
-        }
-    }
-
-    fn count_subject(&mut self, s: &Subject) {
-        match s {
-            Subject::Metric(_) => self.metric_refs += 1,
-            _ => self.event_refs += 1,
         }
     }
 
@@ -425,8 +422,9 @@ impl Lowerer<'_> {
             CommandKind::Stats(s) => self.stats(s),
             CommandKind::Eval(list) => {
                 for a in list {
-                    let def = self.eval_def(&a.value);
-                    self.env.insert(field_name(&a.field), def);
+                    let name = field_name(&a.field);
+                    let def = self.eval_def(&name, &a.value);
+                    self.env.insert(name, def);
                 }
             }
             CommandKind::Rename(pairs) => {
@@ -588,7 +586,7 @@ impl Lowerer<'_> {
                     span: Some(self.span(w.span)),
                 })
             }
-            SearchExpr::Macro(m) => self.search_macro(m),
+            SearchExpr::Macro(m) => self.search_macro(m, false),
             SearchExpr::Subsearch(p) => {
                 self.event_refs += 1;
                 self.subsearch(p, e)
@@ -750,7 +748,7 @@ impl Lowerer<'_> {
 
     // ------------------------------------------------------------ macros
 
-    fn search_macro(&mut self, m: &MacroCall) -> Expr {
+    fn search_macro(&mut self, m: &MacroCall, command_position: bool) -> Expr {
         self.note_macro(&m.name);
         let args = m.args.clone().unwrap_or_default();
         let Some(def) = self.cx.macro_def(&m.name, args.len()) else {
@@ -767,7 +765,12 @@ impl Lowerer<'_> {
             return self.opaque(reason::MACRO_DEPTH, m.to_string(), m.span);
         }
         let text = def.expand(&args);
-        let Ok(p) = super::parse(&text) else {
+        let parsed = if command_position {
+            super::parse_command_position(&text)
+        } else {
+            super::parse(&text)
+        };
+        let Ok(p) = parsed else {
             return self.opaque(
                 format!("{} (`{}`)", reason::MACRO_SYNTAX, m.name),
                 m.to_string(),
@@ -779,7 +782,7 @@ impl Lowerer<'_> {
         self.depth += 1;
         let out = match p.commands.as_slice() {
             [] => Expr::and(Vec::new()),
-            [one] if !p.leading_pipe => match &one.kind {
+            [one] => match &one.kind {
                 CommandKind::Search { expr: None, .. } => Expr::and(Vec::new()),
                 CommandKind::Search { expr: Some(e), .. } => self.search(e),
                 _ => {
@@ -818,7 +821,7 @@ impl Lowerer<'_> {
             // Per-detection filter macros ship as `search *`.
             return;
         }
-        let x = self.search_macro(m);
+        let x = self.search_macro(m, true);
         if !matches!(&x, Expr::And(v) if v.is_empty()) {
             self.metric_refs = 0;
             self.event_refs = 1;
@@ -963,11 +966,17 @@ impl Lowerer<'_> {
 
     // ------------------------------------------------------------ eval
 
-    fn eval_def(&self, e: &EvalExpr) -> Def {
+    fn eval_def(&self, name: &str, e: &EvalExpr) -> Def {
+        if self.at.is_some() && !matches!(strip_group(e), EvalExpr::Field(_)) {
+            // Inside a macro: input macros are the site's normalization layer
+            // (security_content asks users to replace them), and what they
+            // compute is the field the detection means by that name.
+            return Def::Field(name.to_owned());
+        }
         match self.subject(e) {
             Ok(Subject::Field(f, t)) if t.is_empty() => Def::Field(f),
             Ok(Subject::Field(f, t)) => Def::Transformed(f, t),
-            Ok(Subject::Metric(_)) => {
+            Ok(Subject::Metric(..)) => {
                 if let EvalExpr::Field(w) = strip_group(e) {
                     self.resolve(&field_name(w))
                 } else {
@@ -976,6 +985,16 @@ impl Lowerer<'_> {
             }
             Ok(Subject::Lookup { table, inputs }) => Def::Lookup { table, inputs },
             Err(_) => Def::Opaque(reason::EVAL_COMPUTED),
+        }
+    }
+
+    /// What a field extracted by `rex`/`spath` is: opaque, except inside a
+    /// macro (see [`Self::eval_def`]).
+    fn extracted(&self, name: &str) -> Def {
+        if self.at.is_some() {
+            Def::Field(name.to_owned())
+        } else {
+            Def::Opaque(reason::EXTRACTED)
         }
     }
 
@@ -1015,14 +1034,10 @@ impl Lowerer<'_> {
                     ("in", [f, rest @ ..]) => self.in_list(f, rest, e),
                     ("isnull", [f]) => self.null_test(f, true, e),
                     ("isnotnull", [f]) => self.null_test(f, false, e),
-                    ("cidrmatch", [c, f]) => match (Self::literal(c), self.subject(f)) {
-                        (Some(Value::Str(cidr)), Ok(Subject::Field(name, t))) => {
-                            self.event_refs += 1;
-                            let mut p = self.pred(&name, Op::Cidr, vec![Value::Str(cidr)], false, *span);
-                            p.transforms = t;
-                            Expr::Pred(p)
-                        }
-                        (_, Err(r)) => self.opaque(r, e.to_string(), *span),
+                    ("cidrmatch", [c, f]) => match Self::literal(c) {
+                        Some(Value::Str(cidr)) => self.column_test(f, e, |l, name, span| {
+                            l.pred(name, Op::Cidr, vec![Value::Str(cidr)], false, span)
+                        }),
                         _ => self.opaque(reason::EXPRESSION, e.to_string(), *span),
                     },
                     _ => self.opaque(
@@ -1033,6 +1048,26 @@ impl Lowerer<'_> {
                 }
             }
             _ => self.opaque(reason::EXPRESSION, e.to_string(), e.span()),
+        }
+    }
+
+    /// The column a subject is tested on: an event field, or a metric name
+    /// (tested in `having`). Counts the reference. `None` for a lookup output.
+    fn column(&mut self, s: Subject) -> Option<(String, Vec<Transform>, bool)> {
+        match s {
+            Subject::Field(f, t) => {
+                self.event_refs += 1;
+                Some((f, t, false))
+            }
+            Subject::Metric(i, t) => {
+                self.metric_refs += 1;
+                let name = self
+                    .stats
+                    .as_ref()
+                    .map_or(String::new(), |s| s.agg.metrics[i].name.clone());
+                Some((name, t, true))
+            }
+            Subject::Lookup { .. } => None,
         }
     }
 
@@ -1049,52 +1084,51 @@ impl Lowerer<'_> {
             Ok(s) => s,
             Err(r) => return self.opaque(r, text, span),
         };
-        self.count_subject(&s);
         let neg = op == CmpOp::Ne;
-        let x = match s {
-            Subject::Field(f, mut t) => {
-                if lit == Value::Null {
-                    let p = self.pred(&f, if neg { Op::IsNotNull } else { Op::IsNull }, Vec::new(), false, span);
-                    return Expr::Pred(p);
-                }
-                let mut cased = matches!(lit, Value::Str(_));
-                // `lower(f) == "x"` with a lowercase `x` is a case-insensitive test.
-                if let (Some(Transform::Lower), Value::Str(v)) = (t.last(), &lit)
-                    && *v == v.to_lowercase()
-                {
-                    t.pop();
-                    cased = false;
-                } else if let (Some(Transform::Upper), Value::Str(v)) = (t.last(), &lit)
-                    && *v == v.to_uppercase()
-                {
-                    t.pop();
-                    cased = false;
-                }
-                let mut p = self.pred(&f, cmp_op(op), vec![lit], cased, span);
-                p.transforms = t;
-                Expr::Pred(p)
+        if let Subject::Lookup { table, inputs } = &s {
+            self.event_refs += 1;
+            if matches!(op, CmpOp::Eq | CmpOp::EqEq | CmpOp::Ne) {
+                let l = self.lookup_pred(table, inputs, span);
+                return self.negate_if(neg, l);
             }
-            Subject::Metric(i) => {
-                let name = self.stats.as_ref().map_or(String::new(), |s| s.agg.metrics[i].name.clone());
-                Expr::Pred(self.pred(&name, cmp_op(op), vec![lit], false, span))
-            }
-            Subject::Lookup { table, inputs } => {
-                if matches!(op, CmpOp::Eq | CmpOp::EqEq | CmpOp::Ne) {
-                    self.lookup_pred(&table, &inputs, span)
-                } else {
-                    return self.opaque(reason::LOOKUP_VALUE, text, span);
-                }
-            }
+            return self.opaque(reason::LOOKUP_VALUE, text, span);
+        }
+        let Some((f, mut t, metric)) = self.column(s) else {
+            return self.opaque(reason::EXPRESSION, text, span);
         };
-        self.negate_if(neg, x)
+        if lit == Value::Null {
+            let op = if neg { Op::IsNotNull } else { Op::IsNull };
+            let mut p = self.pred(&f, op, Vec::new(), false, span);
+            p.transforms = t;
+            return Expr::Pred(p);
+        }
+        let mut cased = matches!(lit, Value::Str(_)) && !metric;
+        // `lower(f) == "x"` with a lowercase `x` is a case-insensitive test.
+        if let (Some(Transform::Lower), Value::Str(v)) = (t.last(), &lit)
+            && *v == v.to_lowercase()
+        {
+            t.pop();
+            cased = false;
+        } else if let (Some(Transform::Upper), Value::Str(v)) = (t.last(), &lit)
+            && *v == v.to_uppercase()
+        {
+            t.pop();
+            cased = false;
+        }
+        let mut p = self.pred(&f, cmp_op(op), vec![lit], cased, span);
+        p.transforms = t;
+        self.negate_if(neg, Expr::Pred(p))
     }
 
-    /// `a == b` between two fields.
+    /// `a == b` between two columns.
     fn field_ref(&mut self, lhs: &EvalExpr, op: CmpOp, rhs: &EvalExpr, whole: &EvalExpr) -> Expr {
         let span = whole.span();
-        match (self.subject(lhs), self.subject(rhs)) {
-            (Ok(Subject::Field(a, ta)), Ok(Subject::Field(b, tb))) if ta.is_empty() && tb.is_empty() => {
-                self.event_refs += 1;
+        let (a, b) = match (self.subject(lhs), self.subject(rhs)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(r), _) | (_, Err(r)) => return self.opaque(r, whole.to_string(), span),
+        };
+        match (self.column(a), self.column(b)) {
+            (Some((a, ta, _)), Some((b, tb, _))) if ta.is_empty() && tb.is_empty() => {
                 let mut p = self.pred(&a, Op::FieldRef, vec![Value::Str(b)], true, span);
                 p.within = match op {
                     CmpOp::Lt => Some(Op::Lt),
@@ -1105,50 +1139,55 @@ impl Lowerer<'_> {
                 };
                 self.negate_if(op == CmpOp::Ne, Expr::Pred(p))
             }
-            (Err(r), _) | (_, Err(r)) => self.opaque(r, whole.to_string(), span),
             _ => self.opaque(reason::EXPRESSION, whole.to_string(), span),
         }
     }
 
-    fn like(&mut self, f: &EvalExpr, p: &EvalExpr, whole: &EvalExpr) -> Expr {
+    /// A test on a column through a function (`like`, `match`, `in`, `isnull`, …).
+    fn column_test(
+        &mut self,
+        f: &EvalExpr,
+        whole: &EvalExpr,
+        build: impl FnOnce(&Self, &str, Span) -> Pred,
+    ) -> Expr {
         let span = whole.span();
-        let Some(Value::Str(pat)) = Self::literal(p) else {
-            return self.opaque(reason::EXPRESSION, whole.to_string(), span);
+        let s = match self.subject(f) {
+            Ok(s) => s,
+            Err(r) => return self.opaque(r, whole.to_string(), span),
         };
-        match self.subject(f) {
-            Ok(Subject::Field(name, t)) => {
-                self.event_refs += 1;
-                let (op, v) = like_pattern(&pat).reduce();
-                let mut pr = self.pred(&name, op, vec![Value::Str(v)], true, span);
-                pr.transforms = t;
-                if let Some(Transform::Lower) = pr.transforms.last()
-                    && pat == pat.to_lowercase()
-                {
-                    pr.transforms.pop();
-                    pr.case_sensitive = false;
-                }
-                Expr::Pred(pr)
+        match self.column(s) {
+            Some((name, t, _)) => {
+                let mut p = build(self, &name, span);
+                p.transforms = t;
+                Expr::Pred(p)
             }
-            Ok(_) => self.opaque(reason::EXPRESSION, whole.to_string(), span),
-            Err(r) => self.opaque(r, whole.to_string(), span),
+            None => self.opaque(reason::LOOKUP_VALUE, whole.to_string(), span),
+        }
+    }
+
+    fn like(&mut self, f: &EvalExpr, p: &EvalExpr, whole: &EvalExpr) -> Expr {
+        let Some(Value::Str(pat)) = Self::literal(p) else {
+            return self.opaque(reason::EXPRESSION, whole.to_string(), whole.span());
+        };
+        let x = self.column_test(f, whole, |l, name, span| {
+            let (op, v) = like_pattern(&pat).reduce();
+            l.pred(name, op, vec![Value::Str(v)], true, span)
+        });
+        match x {
+            Expr::Pred(mut p) if p.transforms.last() == Some(&Transform::Lower) && pat == pat.to_lowercase() => {
+                p.transforms.pop();
+                p.case_sensitive = false;
+                Expr::Pred(p)
+            }
+            other => other,
         }
     }
 
     fn regex(&mut self, f: &EvalExpr, p: &EvalExpr, whole: &EvalExpr) -> Expr {
-        let span = whole.span();
         let Some(Value::Str(re)) = Self::literal(p) else {
-            return self.opaque(reason::EXPRESSION, whole.to_string(), span);
+            return self.opaque(reason::EXPRESSION, whole.to_string(), whole.span());
         };
-        match self.subject(f) {
-            Ok(Subject::Field(name, t)) => {
-                self.event_refs += 1;
-                let mut pr = self.regex_pred(&name, &re, span);
-                pr.transforms = t;
-                Expr::Pred(pr)
-            }
-            Ok(_) => self.opaque(reason::EXPRESSION, whole.to_string(), span),
-            Err(r) => self.opaque(r, whole.to_string(), span),
-        }
+        self.column_test(f, whole, |l, name, span| l.regex_pred(name, &re, span))
     }
 
     fn regex_pred(&self, field: &str, re: &str, span: Span) -> Pred {
@@ -1160,52 +1199,24 @@ impl Lowerer<'_> {
     }
 
     fn in_list(&mut self, f: &EvalExpr, list: &[EvalExpr], whole: &EvalExpr) -> Expr {
-        let span = whole.span();
         let values: Option<Vec<Value>> = list.iter().map(Self::literal).collect();
         let Some(values) = values else {
-            return self.opaque(reason::EXPRESSION, whole.to_string(), span);
+            return self.opaque(reason::EXPRESSION, whole.to_string(), whole.span());
         };
-        match self.subject(f) {
-            Ok(Subject::Field(name, t)) => {
-                self.event_refs += 1;
-                let cased = values.iter().any(|v| matches!(v, Value::Str(_)));
-                let mut p = self.pred(&name, Op::In, values, cased, span);
-                p.transforms = t;
-                Expr::Pred(p)
-            }
-            Ok(Subject::Metric(i)) => {
-                self.metric_refs += 1;
-                let name = self.stats.as_ref().map_or(String::new(), |s| s.agg.metrics[i].name.clone());
-                Expr::Pred(self.pred(&name, Op::In, values, false, span))
-            }
-            Ok(Subject::Lookup { .. }) => self.opaque(reason::LOOKUP_VALUE, whole.to_string(), span),
-            Err(r) => self.opaque(r, whole.to_string(), span),
-        }
+        let cased = values.iter().any(|v| matches!(v, Value::Str(_)));
+        self.column_test(f, whole, |l, name, span| {
+            l.pred(name, Op::In, values, cased, span)
+        })
     }
 
     fn null_test(&mut self, f: &EvalExpr, null: bool, whole: &EvalExpr) -> Expr {
-        let span = whole.span();
-        match self.subject(f) {
-            Ok(Subject::Field(name, t)) => {
-                self.event_refs += 1;
-                let op = if null { Op::IsNull } else { Op::IsNotNull };
-                let mut p = self.pred(&name, op, Vec::new(), false, span);
-                p.transforms = t;
-                Expr::Pred(p)
-            }
-            Ok(Subject::Metric(i)) => {
-                self.metric_refs += 1;
-                let name = self.stats.as_ref().map_or(String::new(), |s| s.agg.metrics[i].name.clone());
-                let op = if null { Op::IsNull } else { Op::IsNotNull };
-                Expr::Pred(self.pred(&name, op, Vec::new(), false, span))
-            }
-            Ok(Subject::Lookup { table, inputs }) => {
-                self.event_refs += 1;
-                let l = self.lookup_pred(&table, &inputs, span);
-                self.negate_if(null, l)
-            }
-            Err(r) => self.opaque(r, whole.to_string(), span),
+        if let Ok(Subject::Lookup { table, inputs }) = self.subject(f) {
+            self.event_refs += 1;
+            let l = self.lookup_pred(&table, &inputs, whole.span());
+            return self.negate_if(null, l);
         }
+        let op = if null { Op::IsNull } else { Op::IsNotNull };
+        self.column_test(f, whole, |l, name, span| l.pred(name, op, Vec::new(), false, span))
     }
 
     // ------------------------------------------------------------ other commands
@@ -1236,7 +1247,8 @@ impl Lowerer<'_> {
                 }
                 if let Some(re) = words.first() {
                     for g in named_groups(&re.text()) {
-                        self.env.insert(g, Def::Opaque(reason::EXTRACTED));
+                        let d = self.extracted(&g);
+                        self.env.insert(g, d);
                     }
                 }
             }
@@ -1244,7 +1256,8 @@ impl Lowerer<'_> {
                 if let Some(o) = opt("output").or_else(|| opt("path")).or_else(|| {
                     words.first().map(|w| w.text())
                 }) {
-                    self.env.insert(o, Def::Opaque(reason::EXTRACTED));
+                    let d = self.extracted(&o);
+                    self.env.insert(o, d);
                 }
             }
             "iplocation" => {
@@ -1281,6 +1294,11 @@ impl Lowerer<'_> {
                             let x = match self.resolve(&f) {
                                 Def::Field(name) => {
                                     Expr::Pred(self.regex_pred(&name, &value.text(), c.span))
+                                }
+                                Def::Transformed(name, t) => {
+                                    let mut p = self.regex_pred(&name, &value.text(), c.span);
+                                    p.transforms = t;
+                                    Expr::Pred(p)
                                 }
                                 Def::Opaque(r) => self.opaque(r, c.to_string(), c.span),
                                 _ => self.opaque(reason::EXPRESSION, c.to_string(), c.span),

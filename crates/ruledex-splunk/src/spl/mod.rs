@@ -55,4 +55,4 @@ pub use ast::{
     Pipeline, SearchExpr, Stats, Tstats, TstatsItem, Word,
 };
 pub use lower::{Lowered, MAX_MACRO_DEPTH, lower, reason};
-pub use parser::{MAX_DEPTH, parse};
+pub use parser::{MAX_DEPTH, parse, parse_command_position};

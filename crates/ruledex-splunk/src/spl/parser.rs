@@ -44,9 +44,50 @@ const ARG_COMMANDS: &[&str] = &[
     "format",
 ];
 
+/// Commands read structurally.
+const STRUCTURAL: &[&str] = &[
+    "search",
+    "where",
+    "eval",
+    "rename",
+    "stats",
+    "eventstats",
+    "streamstats",
+    "tstats",
+];
+
 /// Parse a search: a pipeline of commands.
 pub fn parse(text: &str) -> Result<Pipeline, QueryError> {
     Parser { src: text, depth: 0 }.pipeline(0, text.len())
+}
+
+/// Parse text that stands where a command would (a macro called as a
+/// command: `` | `m` ``): when it starts with a command name the parser
+/// knows (`lookup …`, `eval …`), that is its first command; otherwise it is
+/// a search (`(a=1 OR b=2)`). The result has `leading_pipe` set in the first case.
+pub fn parse_command_position(text: &str) -> Result<Pipeline, QueryError> {
+    let first: String = text
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let rest = text.trim_start()[first.len()..].chars().next();
+    let is_command = (STRUCTURAL.contains(&first.as_str()) || ARG_COMMANDS.contains(&first.as_str()))
+        && rest.is_none_or(char::is_whitespace);
+    if is_command && first != "search" {
+        let mut p = Parser { src: text, depth: 0 };
+        let mut out = p.pipeline(0, text.len())?;
+        // Re-read the first part as a command rather than an implicit search.
+        let parts = split_commands(text, 0, text.len())?;
+        if let Some((s, e)) = parts.first().copied() {
+            let c = p.command(s, e, false, true)?;
+            out.commands[0] = c;
+        }
+        out.leading_pipe = true;
+        return Ok(out);
+    }
+    parse(text)
 }
 
 struct Parser<'a> {
