@@ -105,16 +105,23 @@ pub fn enrich(rule: &mut Rule) -> Enrichment {
             }
         }
     }
+    // Splunk searches on raw Windows logs (`sysmon`, `wineventlog_security`)
+    // test the event's own field names, which are Sigma's: a name the CIM
+    // table does not know is read as Sigma reads it.
+    let fallback = (rule.vendor == Vendor::Splunk).then_some(Schema::Sigma);
     let mut report = Enrichment::default();
     let mut resolve = |field: &mut Field| {
         report.occurrences += 1;
-        let hit = if context.is_empty() {
-            fields.resolve(schema, None, &field.raw)
-        } else {
-            context
-                .iter()
-                .find_map(|e| fields.resolve(schema, Some(e), &field.raw))
+        let lookup = |schema: Schema| {
+            if context.is_empty() {
+                fields.resolve(schema, None, &field.raw)
+            } else {
+                context
+                    .iter()
+                    .find_map(|e| fields.resolve(schema, Some(e), &field.raw))
+            }
         };
+        let hit = lookup(schema).or_else(|| fallback.and_then(lookup));
         field.canonical = hit.map(str::to_owned);
         if hit.is_none() {
             report.unresolved.push(field.raw.clone());

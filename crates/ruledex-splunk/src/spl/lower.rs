@@ -93,7 +93,17 @@ struct AggState {
     agg: Aggregation,
     /// Metrics that count events (no field, no filter).
     plain_counts: Vec<bool>,
-    conds: Vec<(Expr, Option<Comparison>)>,
+    conds: Vec<(Expr, Bound)>,
+}
+
+/// What a condition on aggregates is, for the threshold forms.
+enum Bound {
+    /// A bound on a count of events.
+    Count(Comparison),
+    /// A bound on the number of distinct values of a field.
+    Distinct(Field, Comparison),
+    /// Anything else (only `having` can hold it).
+    Other,
 }
 
 struct Lowerer<'c> {
@@ -306,15 +316,7 @@ impl Lowerer<'_> {
 
     fn finish(mut self) -> Lowered {
         let expr = Expr::and(std::mem::take(&mut self.conds));
-        let aggregation = self.stats.take().map(|s| {
-            let mut agg = s.agg;
-            if s.conds.iter().all(|(_, c)| c.is_some()) {
-                agg.condition = s.conds.into_iter().filter_map(|(_, c)| c).collect();
-            } else {
-                agg.having = Some(Expr::and(s.conds.into_iter().map(|(e, _)| e).collect()));
-            }
-            agg
-        });
+        let aggregation = self.stats.take().map(|s| threshold_form(s.agg, s.conds));
         Lowered {
             logic: Logic { expr, aggregation },
             datamodels: self.out_datamodels,
@@ -471,19 +473,35 @@ impl Lowerer<'_> {
         if self.metric_refs > 0
             && let Some(s) = &mut self.stats
         {
-            let cmp = match &x {
+            let bound = match &x {
                 Expr::Pred(p)
                     if p.values.len() == 1
-                        && matches!(p.op, Op::Eq | Op::Gt | Op::Gte | Op::Lt | Op::Lte)
-                        && s.agg.metrics.iter().zip(&s.plain_counts).any(|(m, plain)| {
-                            *plain && m.name == p.field.raw
-                        }) =>
+                        && p.transforms.is_empty()
+                        && matches!(p.op, Op::Eq | Op::Gt | Op::Gte | Op::Lt | Op::Lte) =>
                 {
-                    p.values[0].as_f64().map(|value| Comparison { op: p.op, value })
+                    let cmp = p.values[0].as_f64().map(|value| Comparison { op: p.op, value });
+                    let metric = s
+                        .agg
+                        .metrics
+                        .iter()
+                        .zip(&s.plain_counts)
+                        .find(|(m, _)| m.name == p.field.raw);
+                    match (cmp, metric) {
+                        (Some(c), Some((_, true))) => Bound::Count(c),
+                        (Some(c), Some((m, false)))
+                            if m.function == MetricFunction::CountDistinct
+                                && m.filter.is_none() =>
+                        {
+                            m.field
+                                .clone()
+                                .map_or(Bound::Other, |f| Bound::Distinct(f, c))
+                        }
+                        _ => Bound::Other,
+                    }
                 }
-                _ => None,
+                _ => Bound::Other,
             };
-            s.conds.push((x, cmp));
+            s.conds.push((x, bound));
             return;
         }
         self.conds.push(x);
@@ -644,7 +662,13 @@ impl Lowerer<'_> {
         for w in values {
             let p = self.pattern_pred(field, w, span);
             match groups.iter_mut().find(|(op, _)| *op == p.op) {
-                Some((_, vs)) => vs.extend(p.values),
+                Some((_, vs)) => {
+                    for v in p.values {
+                        if !vs.contains(&v) {
+                            vs.push(v);
+                        }
+                    }
+                }
                 None => groups.push((p.op, p.values)),
             }
         }
@@ -1387,6 +1411,74 @@ impl Lowerer<'_> {
             );
         }
     }
+}
+
+/// Put the conditions on aggregates into the aggregation, in the first form
+/// that holds them all (the forms are never mixed):
+///
+/// - only bounds on event counts: `condition` of a `Threshold`;
+/// - only bounds on the distinct count of one field: a `ValueCount` of that
+///   field with those bounds as `condition`;
+/// - bounds on event counts and minima on distinct counts: a `Threshold`
+///   with `cardinality` (`dc(f) > n` is `f >= n + 1`);
+/// - anything else: `having`, the AND of the conditions over metric names.
+fn threshold_form(mut agg: Aggregation, conds: Vec<(Expr, Bound)>) -> Aggregation {
+    if conds.is_empty() {
+        return agg;
+    }
+    let counts: Vec<Comparison> = conds
+        .iter()
+        .filter_map(|(_, b)| match b {
+            Bound::Count(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    let distinct: Vec<(&Field, &Comparison)> = conds
+        .iter()
+        .filter_map(|(_, b)| match b {
+            Bound::Distinct(f, c) => Some((f, c)),
+            _ => None,
+        })
+        .collect();
+    let others = conds.len() - counts.len() - distinct.len();
+    if others == 0 && distinct.is_empty() {
+        agg.condition = counts;
+        return agg;
+    }
+    if others == 0
+        && counts.is_empty()
+        && distinct.iter().all(|(f, _)| *f == distinct[0].0)
+    {
+        agg.kind = AggregationKind::ValueCount {
+            field: distinct[0].0.clone(),
+            rules: Vec::new(),
+        };
+        agg.condition = distinct.iter().map(|(_, c)| (*c).clone()).collect();
+        return agg;
+    }
+    let minima: Option<Vec<(Field, u64)>> = distinct
+        .iter()
+        .map(|(f, c)| {
+            let n = match c.op {
+                Op::Gte => c.value.ceil(),
+                Op::Gt => c.value.floor() + 1.0,
+                _ => return None,
+            };
+            (n >= 0.0).then(|| ((*f).clone(), n as u64))
+        })
+        .collect();
+    if others == 0
+        && !counts.is_empty()
+        && let Some(minima) = minima
+    {
+        agg.kind = AggregationKind::Threshold {
+            cardinality: minima,
+        };
+        agg.condition = counts;
+        return agg;
+    }
+    agg.having = Some(Expr::and(conds.into_iter().map(|(e, _)| e).collect()));
+    agg
 }
 
 fn strip_group(e: &EvalExpr) -> &EvalExpr {
