@@ -97,7 +97,9 @@ fn parser(vendor: Vendor, dir: Option<&std::path::Path>) -> Option<Parser> {
                 ruledex_splunk::Context::load(&ruledex_ingest::splunk_root(d))
             });
             Some(Box::new(move |path, text| {
-                ruledex_splunk::parse_splunk_with(path, text, &cx).rules.len()
+                ruledex_splunk::parse_splunk_with(path, text, &cx)
+                    .rules
+                    .len()
             }))
         }
         Vendor::Sentinel | Vendor::Panther => None,

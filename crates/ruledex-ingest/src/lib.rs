@@ -411,8 +411,7 @@ fn reader(vendor: Vendor, dir: &Path) -> Option<Reader> {
 /// security_content checkout's rules are its `detections/` (macros, lookups,
 /// stories and data sources are not rules).
 pub fn rule_files(vendor: Vendor, dir: &Path) -> Vec<PathBuf> {
-    if vendor == Vendor::Splunk && dir.join("detections").is_dir() && dir.join("macros").is_dir()
-    {
+    if vendor == Vendor::Splunk && dir.join("detections").is_dir() && dir.join("macros").is_dir() {
         return rule_files_in(vendor, &dir.join("detections"));
     }
     rule_files_in(vendor, dir)

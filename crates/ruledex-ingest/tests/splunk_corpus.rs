@@ -68,10 +68,7 @@ const SYSMON: &str = r#"(sourcetype eq "XmlWinEventLog:Microsoft-Windows-Sysmon/
 fn every_file_gives_a_rule() {
     let Some(r) = report() else { return };
     let non_ml: Vec<&Rule> = r.rules.iter().filter(|x| !is_ml_or_baseline(x)).collect();
-    let non_ml_fully = non_ml
-        .iter()
-        .filter(|x| x.logic.is_fully_parsed())
-        .count();
+    let non_ml_fully = non_ml.iter().filter(|x| x.logic.is_fully_parsed()).count();
     let per_mille = non_ml_fully * 1000 / non_ml.len();
     println!(
         "splunk: files {} rules {} with_logic {} fully_parsed {} failed {} failures {} warnings {} with_events {} non-ML {} fully parsed {} ({per_mille}‰)",
@@ -87,16 +84,26 @@ fn every_file_gives_a_rule() {
         non_ml_fully,
     );
     for f in r.failures.iter().take(10) {
-        println!("  {}:{}:{}: [{}] {}", f.path, f.line, f.column, f.code, f.reason);
+        println!(
+            "  {}:{}:{}: [{}] {}",
+            f.path, f.line, f.column, f.code, f.reason
+        );
     }
     for w in r.warnings.iter().take(10) {
-        println!("  warning {}:{}:{}: [{}] {}", w.path, w.line, w.column, w.code, w.reason);
+        println!(
+            "  warning {}:{}:{}: [{}] {}",
+            w.path, w.line, w.column, w.code, w.reason
+        );
     }
     assert_eq!(r.files, 1711);
     assert_eq!(r.rules.len(), 1711);
     assert_eq!(r.failed_files, 0);
     // Every search parses: no SPL syntax error anywhere in the corpus.
-    assert!(r.failures.is_empty(), "{:?}", &r.failures[..r.failures.len().min(5)]);
+    assert!(
+        r.failures.is_empty(),
+        "{:?}",
+        &r.failures[..r.failures.len().min(5)]
+    );
     assert!(r.rules.iter().all(|x| x.language == Language::Spl));
     assert!(
         r.fully_parsed() >= EXPECTED_FULLY_PARSED_AT_LEAST,
@@ -133,8 +140,16 @@ fn opaque_reasons() {
             "macro is not defined (`get_asset`)"
         ]
     );
-    assert!(reasons.iter().all(|(r, _)| !r.starts_with("macro definition does not parse")));
-    assert!(reasons.iter().all(|(r, _)| !r.starts_with("SPL search does not parse")));
+    assert!(
+        reasons
+            .iter()
+            .all(|(r, _)| !r.starts_with("macro definition does not parse"))
+    );
+    assert!(
+        reasons
+            .iter()
+            .all(|(r, _)| !r.starts_with("SPL search does not parse"))
+    );
     // Measured; these only move down as the lowering learns more.
     assert!(get("join with a subsearch") <= 58);
     assert!(get("condition on a value computed by eval") <= 133);
@@ -153,7 +168,10 @@ fn fields_resolve() {
         &r.unresolved_ranked()[..20.min(r.unresolved_fields.len())]
     );
     assert!(r.field_occurrences > 19_000, "{}", r.field_occurrences);
-    assert!(per_mille >= EXPECTED_RESOLVED_PER_MILLE, "{per_mille}‰ resolved");
+    assert!(
+        per_mille >= EXPECTED_RESOLVED_PER_MILLE,
+        "{per_mille}‰ resolved"
+    );
 }
 
 #[test]
@@ -171,7 +189,11 @@ fn uids_are_unique_and_prefixed() {
 fn metadata_over_the_corpus() {
     let Some(r) = report() else { return };
     let deprecated = r.rules.iter().filter(|r| r.deprecated).count();
-    let correlations = r.rules.iter().filter(|r| r.kind == RuleKind::Correlation).count();
+    let correlations = r
+        .rules
+        .iter()
+        .filter(|r| r.kind == RuleKind::Correlation)
+        .count();
     let with_techniques = r.rules.iter().filter(|r| !r.techniques.is_empty()).count();
     let with_platform = r.rules.iter().filter(|r| !r.platforms.is_empty()).count();
     let with_events = r.with_events();
@@ -188,7 +210,11 @@ fn metadata_over_the_corpus() {
     assert_eq!(by_type.get("Correlation"), Some(&15));
     assert_eq!(correlations, 15);
     assert_eq!(by_type.get("TTP"), Some(&987));
-    assert!(r.rules.iter().all(|x| x.severity.is_some() && x.modified.is_some()));
+    assert!(
+        r.rules
+            .iter()
+            .all(|x| x.severity.is_some() && x.modified.is_some())
+    );
     assert!(with_techniques >= 1650, "{with_techniques}");
     assert!(with_platform >= 1400, "{with_platform}");
     assert!(with_events >= 1200, "{with_events}");
@@ -212,7 +238,16 @@ fn spot_check_sysmon_lsass_access() {
     );
     let agg = r.logic.aggregation.as_ref().expect("stats");
     let by: Vec<&str> = agg.group_by.iter().map(|f| f.raw.as_str()).collect();
-    assert_eq!(by, ["dest", "TargetImage", "TargetProcessId", "SourceImage", "SourceProcessId"]);
+    assert_eq!(
+        by,
+        [
+            "dest",
+            "TargetImage",
+            "TargetProcessId",
+            "SourceImage",
+            "SourceProcessId"
+        ]
+    );
     assert!(agg.condition.is_empty() && agg.having.is_none());
     assert_eq!(r.techniques, ["T1003.001", "T1003"]);
     // risk_score 63.
@@ -222,7 +257,13 @@ fn spot_check_sysmon_lsass_access() {
     assert_eq!(r.domains, ["endpoint"]);
     assert_eq!(r.modified.as_deref(), Some("2024-09-30"));
     assert_eq!(r.authors, ["Patrick Bareiss", "Splunk"]);
-    let target = r.logic.expr.preds().into_iter().find(|p| p.field.raw == "TargetImage").unwrap();
+    let target = r
+        .logic
+        .expr
+        .preds()
+        .into_iter()
+        .find(|p| p.field.raw == "TargetImage")
+        .unwrap();
     assert!(target.field.canonical.is_some(), "{target:?}");
     let span = target.span.expect("span");
     assert_eq!(span.slice(&r.text), Some("TargetImage=*lsass.exe"));
@@ -240,13 +281,19 @@ fn spot_check_tstats_processes_with_macro() {
         r.logic.expr.to_string(),
         r#"(Processes.process_name eq "diskshadow.exe" or Processes.original_file_name eq "diskshadow.exe") and (Processes.process contains "-s" or Processes.process contains "/s")"#
     );
-    assert_eq!(r.extra["datamodels"], serde_json::json!(["Endpoint.Processes"]));
+    assert_eq!(
+        r.extra["datamodels"],
+        serde_json::json!(["Endpoint.Processes"])
+    );
     let agg = r.logic.aggregation.as_ref().unwrap();
     assert_eq!(agg.group_by[0].raw, "Processes.dest");
     assert_eq!(agg.group_by.len(), 7);
     // The macro's predicates point at the macro call in the file.
     let p = &r.logic.expr.preds()[0];
-    assert_eq!(p.span.and_then(|s| s.slice(&r.text)), Some("`process_diskshadow`"));
+    assert_eq!(
+        p.span.and_then(|s| s.slice(&r.text)),
+        Some("`process_diskshadow`")
+    );
     assert_eq!(p.field.canonical.as_deref(), Some("process.name"));
 }
 
@@ -274,7 +321,11 @@ fn spot_check_security_log_distinct_count_threshold() {
     assert_eq!(agg.window.as_ref().and_then(|w| w.seconds), Some(300));
     let by: Vec<&str> = agg.group_by.iter().map(|f| f.raw.as_str()).collect();
     assert_eq!(by, ["IpAddress", "Computer"]);
-    assert!(r.events.iter().any(|e| e.contains("4625")), "{:?}", r.events);
+    assert!(
+        r.events.iter().any(|e| e.contains("4625")),
+        "{:?}",
+        r.events
+    );
 }
 
 #[test]

@@ -210,7 +210,8 @@ fn to_json(node: &Node<'_>) -> Json {
 fn is_technique(id: &str) -> bool {
     let b = id.as_bytes();
     let base = b.len() >= 5 && b[0] == b'T' && b[1..5].iter().all(u8::is_ascii_digit);
-    base && (b.len() == 5 || (b.len() == 9 && b[5] == b'.' && b[6..].iter().all(u8::is_ascii_digit)))
+    base && (b.len() == 5
+        || (b.len() == 9 && b[5] == b'.' && b[6..].iter().all(u8::is_ascii_digit)))
 }
 
 fn is_date(s: &str) -> bool {
@@ -338,7 +339,10 @@ impl Reader<'_> {
                         },
                         self.span(n),
                     ),
-                    None => (ErrorKind::MissingKey { key }, Span::point(whole.start as usize)),
+                    None => (
+                        ErrorKind::MissingKey { key },
+                        Span::point(whole.start as usize),
+                    ),
                 };
                 out.errors.push(Error::new(kind, span));
                 None
@@ -471,7 +475,12 @@ impl Reader<'_> {
             .split('/')
             .skip_while(|p| *p != "detections")
             .nth(1)
-            .filter(|f| *f != "deprecated" && !f.ends_with(".yml"));
+            .filter(|f| {
+                *f != "deprecated"
+                    && !std::path::Path::new(f)
+                        .extension()
+                        .is_some_and(|x| x.eq_ignore_ascii_case("yml"))
+            });
         if let Some(f) = folder
             && !rule.domains.iter().any(|d| d == f)
         {

@@ -85,9 +85,7 @@ fn scan_line(line: &str, mut open: Option<char>) -> Option<char> {
     let mut chars = line.char_indices().peekable();
     if open.is_none() {
         // Only a value after `key: ` can open a quoted scalar.
-        let Some(colon) = line.find(": ") else {
-            return None;
-        };
+        let colon = line.find(": ")?;
         let value = line[colon + 2..].trim_start();
         if !(value.starts_with('\'') || value.starts_with('"')) {
             return None;

@@ -75,7 +75,10 @@ fn logic_spans_point_into_the_file() {
         Some(r#"ParentImage="*\\winword.exe""#)
     );
     // Through YAML's doubled quotes …
-    assert_eq!(preds[2].span.unwrap().slice(DETECTION), Some(r#"Desc="it''s""#));
+    assert_eq!(
+        preds[2].span.unwrap().slice(DETECTION),
+        Some(r#"Desc="it''s""#)
+    );
     // … and across a folded line.
     assert_eq!(
         preds[3].span.unwrap().slice(DETECTION),
@@ -111,7 +114,10 @@ fn missing_id_gives_no_rule() {
     let text = DETECTION.replace("id: 0f0e0d0c-0000-4000-8000-000000000001\n", "");
     let parsed = parse_splunk("x.yml", &text);
     assert!(parsed.rules.is_empty());
-    assert!(matches!(parsed.errors[0].kind, ErrorKind::MissingKey { key: "id" }));
+    assert!(matches!(
+        parsed.errors[0].kind,
+        ErrorKind::MissingKey { key: "id" }
+    ));
 }
 
 #[test]

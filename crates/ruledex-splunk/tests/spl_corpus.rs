@@ -6,8 +6,8 @@
 
 use std::path::PathBuf;
 
-use ruledex_splunk::spl;
 use ruledex_splunk::Context;
+use ruledex_splunk::spl;
 
 fn corpus() -> Option<PathBuf> {
     ruledex_testkit::shared("corpora/splunk")
@@ -21,8 +21,14 @@ fn searches(dir: &std::path::Path) -> Vec<(String, String)> {
         let text = std::fs::read_to_string(&p).expect("readable");
         let path = p.display().to_string();
         let parsed = ruledex_splunk::parse_splunk(&path, &text);
-        let rule = parsed.rules.first().unwrap_or_else(|| panic!("no rule in {path}"));
-        let search = rule.extra["search"].as_str().expect("search text").to_owned();
+        let rule = parsed
+            .rules
+            .first()
+            .unwrap_or_else(|| panic!("no rule in {path}"));
+        let search = rule.extra["search"]
+            .as_str()
+            .expect("search text")
+            .to_owned();
         out.push((path, search));
     }
     out
@@ -40,7 +46,8 @@ fn every_detection_search_parses_and_round_trips() {
             Err(e) => errors.push(format!(
                 "{path}: {e} at {:?}: {:?}",
                 e.span,
-                s.get(e.span.start as usize..).map(|x| &x[..x.len().min(60)])
+                s.get(e.span.start as usize..)
+                    .map(|x| &x[..x.len().min(60)])
             )),
             Ok(ast) => {
                 let printed = ast.to_string();
@@ -52,11 +59,15 @@ fn every_detection_search_parses_and_round_trips() {
                             .iter()
                             .zip(&again.commands)
                             .find(|(a, b)| a != b)
-                            .map(|(a, b)| format!("{:?}\n  vs {:?}", a.kind, b.kind))
-                            .unwrap_or_else(|| "command count".to_owned());
+                            .map_or_else(
+                                || "command count".to_owned(),
+                                |(a, b)| format!("{:?}\n  vs {:?}", a.kind, b.kind),
+                            );
                         mismatches.push(format!("{path}: reparse differs: {diff}"));
                     }
-                    Err(e) => mismatches.push(format!("{path}: printed does not parse ({e}): {printed}")),
+                    Err(e) => {
+                        mismatches.push(format!("{path}: printed does not parse ({e}): {printed}"));
+                    }
                 }
             }
         }
@@ -74,7 +85,11 @@ fn every_detection_search_parses_and_round_trips() {
         mismatches.len()
     );
     assert!(errors.is_empty(), "{} searches do not parse", errors.len());
-    assert!(mismatches.is_empty(), "{} do not round-trip", mismatches.len());
+    assert!(
+        mismatches.is_empty(),
+        "{} do not round-trip",
+        mismatches.len()
+    );
 }
 
 #[test]
@@ -93,5 +108,9 @@ fn every_macro_definition_parses() {
     for e in &errors {
         println!("{e}");
     }
-    assert!(errors.is_empty(), "{} macro definitions do not parse", errors.len());
+    assert!(
+        errors.is_empty(),
+        "{} macro definitions do not parse",
+        errors.len()
+    );
 }

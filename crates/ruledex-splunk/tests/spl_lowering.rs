@@ -16,7 +16,8 @@ fn context() -> Context {
     cx.add_macro(MacroDef {
         name: "process_cmd".into(),
         args: Vec::new(),
-        definition: "(Processes.process_name=cmd.exe OR Processes.original_file_name=Cmd.Exe)".into(),
+        definition: "(Processes.process_name=cmd.exe OR Processes.original_file_name=Cmd.Exe)"
+            .into(),
     });
     cx.add_macro(MacroDef {
         name: "is_bad".into(),
@@ -73,7 +74,7 @@ expr_cases! {
         => r#"x eq 1 and a in:cased any["p", "q"] and b is_null and c is_not_null"#;
     where_two_fields_is_field_ref: "x=1 | where a != b" => r#"x eq 1 and not a field_ref:cased "b""#;
     rename_is_traced: r#"x=1 | rename a as b | where b="v""# => r#"x eq 1 and a eq:cased "v""#;
-    eval_alias_is_traced: r#"x=1 | eval b=a | search b=v"# => r#"x eq 1 and a eq "v""#;
+    eval_alias_is_traced: "x=1 | eval b=a | search b=v" => r#"x eq 1 and a eq "v""#;
     eval_lower_of_lowercase_is_case_insensitive: r#"x=1 | eval b=lower(a) | where b="v""#
         => r#"x eq 1 and a eq "v""#;
     eval_len_is_a_transform: "x=1 | eval n=len(a) | where n > 10" => "x eq 1 and length(a) gt 10";
@@ -105,10 +106,20 @@ expr_cases! {
 
 #[test]
 fn stats_count_threshold() {
-    let l = lower("`sysmon` EventCode=4625 | bin _time span=5m | stats count by _time, src | where count >= 10");
+    let l = lower(
+        "`sysmon` EventCode=4625 | bin _time span=5m | stats count by _time, src | where count >= 10",
+    );
     let agg = l.logic.aggregation.unwrap();
-    assert!(matches!(&agg.kind, AggregationKind::Threshold { cardinality } if cardinality.is_empty()));
-    assert_eq!(agg.group_by.iter().map(|f| f.raw.as_str()).collect::<Vec<_>>(), ["src"]);
+    assert!(
+        matches!(&agg.kind, AggregationKind::Threshold { cardinality } if cardinality.is_empty())
+    );
+    assert_eq!(
+        agg.group_by
+            .iter()
+            .map(|f| f.raw.as_str())
+            .collect::<Vec<_>>(),
+        ["src"]
+    );
     assert_eq!(agg.window.as_ref().and_then(|w| w.seconds), Some(300));
     assert_eq!(agg.condition.len(), 1);
     assert_eq!(agg.condition[0].op, Op::Gte);
@@ -142,7 +153,9 @@ fn count_and_distinct_minimum_is_a_threshold_with_cardinality() {
 
 #[test]
 fn other_aggregate_conditions_are_having() {
-    let l = lower(r#"x=1 | stats values(cmd) as cmds max(bytes) as top by h | where top > 5 OR match(cmds, "x")"#);
+    let l = lower(
+        r#"x=1 | stats values(cmd) as cmds max(bytes) as top by h | where top > 5 OR match(cmds, "x")"#,
+    );
     assert!(l.logic.is_fully_parsed());
     let agg = l.logic.aggregation.unwrap();
     assert!(agg.condition.is_empty());
@@ -173,12 +186,20 @@ fn eventstats_aggregates_are_opaque() {
 fn substr_is_one_based() {
     let l = lower(r#"x=1 | where substr(a, 1, 3) = "abc""#);
     let p = &l.logic.expr.preds()[1];
-    assert_eq!(p.transforms, [Transform::Substring { start: 0, len: Some(3) }]);
+    assert_eq!(
+        p.transforms,
+        [Transform::Substring {
+            start: 0,
+            len: Some(3)
+        }]
+    );
 }
 
 #[test]
 fn outputs_name_datamodels_macros_and_lookups() {
-    let l = lower("| tstats count from datamodel=Endpoint.Processes where `process_cmd` by Processes.dest | `is_bad(dest)`");
+    let l = lower(
+        "| tstats count from datamodel=Endpoint.Processes where `process_cmd` by Processes.dest | `is_bad(dest)`",
+    );
     assert_eq!(l.datamodels, ["Endpoint.Processes"]);
     assert_eq!(l.macros, ["process_cmd", "is_bad"]);
     assert_eq!(l.lookups, ["bad_list"]);

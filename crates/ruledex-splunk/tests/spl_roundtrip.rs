@@ -65,7 +65,11 @@ round_trips! {
 #[test]
 fn or_binds_tighter_than_implicit_and() {
     let p = verified("a b OR c", "a b OR c");
-    let CommandKind::Search { expr: Some(SearchExpr::And(items)), .. } = &p.commands[0].kind else {
+    let CommandKind::Search {
+        expr: Some(SearchExpr::And(items)),
+        ..
+    } = &p.commands[0].kind
+    else {
         panic!("{:?}", p.commands[0].kind)
     };
     assert!(matches!(items[1], SearchExpr::Or(_)));
@@ -74,7 +78,11 @@ fn or_binds_tighter_than_implicit_and() {
 #[test]
 fn not_binds_tighter_than_or() {
     let p = spl::parse("NOT a OR b").unwrap();
-    let CommandKind::Search { expr: Some(SearchExpr::Or(items)), .. } = &p.commands[0].kind else {
+    let CommandKind::Search {
+        expr: Some(SearchExpr::Or(items)),
+        ..
+    } = &p.commands[0].kind
+    else {
         panic!()
     };
     assert!(matches!(items[0], SearchExpr::Not(_)));
@@ -117,7 +125,11 @@ fn word() -> impl Strategy<Value = String> {
 
 fn search_expr() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![
-        (word(), prop_oneof![Just("="), Just("!="), Just(">="), Just("<")], word())
+        (
+            word(),
+            prop_oneof![Just("="), Just("!="), Just(">="), Just("<")],
+            word()
+        )
             .prop_map(|(f, op, v)| format!("{f}{op}{v}")),
         (word(), prop::collection::vec(word(), 1..4))
             .prop_map(|(f, vs)| format!("{f} IN ({})", vs.join(", "))),

@@ -421,9 +421,7 @@ impl PartialEq for EvalExpr {
                     name: n2, args: a2, ..
                 },
             ) => name == n2 && args == a2,
-            (E::Field(a), E::Field(b)) | (E::Str(a), E::Str(b)) | (E::Num(a), E::Num(b)) => {
-                a == b
-            }
+            (E::Field(a), E::Field(b)) | (E::Str(a), E::Str(b)) | (E::Num(a), E::Num(b)) => a == b,
             (E::Macro(a), E::Macro(b)) => a == b,
             _ => false,
         }

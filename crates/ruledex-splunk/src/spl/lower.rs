@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use ruledex_diag::Span;
 use ruledex_model::pattern::Pattern;
 use ruledex_model::{
-    Aggregation, AggregationKind, Comparison, Expr, Field, Logic, Metric, MetricFunction, Op,
-    Pred, Transform, Value, Window,
+    Aggregation, AggregationKind, Comparison, Expr, Field, Logic, Metric, MetricFunction, Op, Pred,
+    Transform, Value, Window,
 };
 
 use super::ast::{
-    Agg, Arg, BinOp, CmpOp, Command, CommandKind, EvalExpr, MacroCall, Pipeline, SearchExpr,
-    Stats, Tstats, TstatsItem, Word,
+    Agg, Arg, BinOp, CmpOp, Command, CommandKind, EvalExpr, MacroCall, Pipeline, SearchExpr, Stats,
+    Tstats, TstatsItem, Word,
 };
 use crate::context::Context;
 
@@ -453,11 +453,7 @@ impl Lowerer<'_> {
                     "appendpipe" | "appendcols" | "union" | "multisearch" => reason::APPEND,
                     _ => reason::COMMAND,
                 };
-                let x = self.opaque(
-                    format!("{r} ({lower})"),
-                    format!("{name} {raw}"),
-                    c.span,
-                );
+                let x = self.opaque(format!("{r} ({lower})"), format!("{name} {raw}"), c.span);
                 self.conds.push(x);
             }
         }
@@ -479,7 +475,9 @@ impl Lowerer<'_> {
                         && p.transforms.is_empty()
                         && matches!(p.op, Op::Eq | Op::Gt | Op::Gte | Op::Lt | Op::Lte) =>
                 {
-                    let cmp = p.values[0].as_f64().map(|value| Comparison { op: p.op, value });
+                    let cmp = p.values[0]
+                        .as_f64()
+                        .map(|value| Comparison { op: p.op, value });
                     let metric = s
                         .agg
                         .metrics
@@ -558,13 +556,13 @@ impl Lowerer<'_> {
                         self.event_refs += 1;
                         if matches!(c.op, CmpOp::Eq | CmpOp::EqEq | CmpOp::Ne) {
                             let l = self.lookup_pred(&table, &inputs, c.span);
-                            return self.negate_if(c.op == CmpOp::Ne, l);
+                            return Self::negate_if(c.op == CmpOp::Ne, l);
                         }
                         self.opaque(reason::LOOKUP_VALUE, e.to_string(), c.span)
                     }
                     Def::Opaque(r) => self.opaque(r, e.to_string(), c.span),
                 };
-                self.negate_if(c.op == CmpOp::Ne, x)
+                Self::negate_if(c.op == CmpOp::Ne, x)
             }
             SearchExpr::In {
                 field,
@@ -612,7 +610,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn negate_if(&self, neg: bool, x: Expr) -> Expr {
+    fn negate_if(neg: bool, x: Expr) -> Expr {
         if neg { Expr::not(x) } else { x }
     }
 
@@ -700,8 +698,13 @@ impl Lowerer<'_> {
             inputs
                 .iter()
                 .map(|f| {
-                    let mut p =
-                        self.pred(f, Op::Lookup, vec![Value::Str(table.to_owned())], cased, span);
+                    let mut p = self.pred(
+                        f,
+                        Op::Lookup,
+                        vec![Value::Str(table.to_owned())],
+                        cased,
+                        span,
+                    );
                     p.within = within;
                     Expr::Pred(p)
                 })
@@ -734,7 +737,8 @@ impl Lowerer<'_> {
         for c in rest {
             match &c.kind {
                 CommandKind::Args { name, args }
-                    if name.eq_ignore_ascii_case("fields") || name.eq_ignore_ascii_case("table") =>
+                    if name.eq_ignore_ascii_case("fields")
+                        || name.eq_ignore_ascii_case("table") =>
                 {
                     let list: Vec<String> = args
                         .iter()
@@ -1113,7 +1117,7 @@ impl Lowerer<'_> {
             self.event_refs += 1;
             if matches!(op, CmpOp::Eq | CmpOp::EqEq | CmpOp::Ne) {
                 let l = self.lookup_pred(table, inputs, span);
-                return self.negate_if(neg, l);
+                return Self::negate_if(neg, l);
             }
             return self.opaque(reason::LOOKUP_VALUE, text, span);
         }
@@ -1141,7 +1145,7 @@ impl Lowerer<'_> {
         }
         let mut p = self.pred(&f, cmp_op(op), vec![lit], cased, span);
         p.transforms = t;
-        self.negate_if(neg, Expr::Pred(p))
+        Self::negate_if(neg, Expr::Pred(p))
     }
 
     /// `a == b` between two columns.
@@ -1161,7 +1165,7 @@ impl Lowerer<'_> {
                     CmpOp::Ge => Some(Op::Gte),
                     _ => None,
                 };
-                self.negate_if(op == CmpOp::Ne, Expr::Pred(p))
+                Self::negate_if(op == CmpOp::Ne, Expr::Pred(p))
             }
             _ => self.opaque(reason::EXPRESSION, whole.to_string(), span),
         }
@@ -1198,7 +1202,9 @@ impl Lowerer<'_> {
             l.pred(name, op, vec![Value::Str(v)], true, span)
         });
         match x {
-            Expr::Pred(mut p) if p.transforms.last() == Some(&Transform::Lower) && pat == pat.to_lowercase() => {
+            Expr::Pred(mut p)
+                if p.transforms.last() == Some(&Transform::Lower) && pat == pat.to_lowercase() =>
+            {
                 p.transforms.pop();
                 p.case_sensitive = false;
                 Expr::Pred(p)
@@ -1219,7 +1225,13 @@ impl Lowerer<'_> {
             Some(rest) => (rest, false),
             None => (re, true),
         };
-        self.pred(field, Op::Regex, vec![Value::Str(re.to_owned())], cased, span)
+        self.pred(
+            field,
+            Op::Regex,
+            vec![Value::Str(re.to_owned())],
+            cased,
+            span,
+        )
     }
 
     fn in_list(&mut self, f: &EvalExpr, list: &[EvalExpr], whole: &EvalExpr) -> Expr {
@@ -1237,10 +1249,12 @@ impl Lowerer<'_> {
         if let Ok(Subject::Lookup { table, inputs }) = self.subject(f) {
             self.event_refs += 1;
             let l = self.lookup_pred(&table, &inputs, whole.span());
-            return self.negate_if(null, l);
+            return Self::negate_if(null, l);
         }
         let op = if null { Op::IsNull } else { Op::IsNotNull };
-        self.column_test(f, whole, |l, name, span| l.pred(name, op, Vec::new(), false, span))
+        self.column_test(f, whole, |l, name, span| {
+            l.pred(name, op, Vec::new(), false, span)
+        })
     }
 
     // ------------------------------------------------------------ other commands
@@ -1277,26 +1291,30 @@ impl Lowerer<'_> {
                 }
             }
             "spath" => {
-                if let Some(o) = opt("output").or_else(|| opt("path")).or_else(|| {
-                    words.first().map(|w| w.text())
-                }) {
+                if let Some(o) = opt("output")
+                    .or_else(|| opt("path"))
+                    .or_else(|| words.first().map(|w| w.text()))
+                {
                     let d = self.extracted(&o);
                     self.env.insert(o, d);
                 }
             }
             "iplocation" => {
                 for f in ["City", "Country", "Region", "lat", "lon"] {
-                    self.env.insert(f.to_owned(), Def::Opaque(reason::EXTRACTED));
+                    self.env
+                        .insert(f.to_owned(), Def::Opaque(reason::EXTRACTED));
                 }
             }
             "transaction" => {
                 for f in ["duration", "eventcount", "closed_txn"] {
-                    self.env.insert(f.to_owned(), Def::Opaque(reason::RUNNING_AGGREGATE));
+                    self.env
+                        .insert(f.to_owned(), Def::Opaque(reason::RUNNING_AGGREGATE));
                 }
             }
             "top" | "rare" => {
                 for f in ["count", "percent"] {
-                    self.env.insert(f.to_owned(), Def::Opaque(reason::RUNNING_AGGREGATE));
+                    self.env
+                        .insert(f.to_owned(), Def::Opaque(reason::RUNNING_AGGREGATE));
                 }
             }
             "bin" | "bucket" => {
@@ -1327,7 +1345,7 @@ impl Lowerer<'_> {
                                 Def::Opaque(r) => self.opaque(r, c.to_string(), c.span),
                                 _ => self.opaque(reason::EXPRESSION, c.to_string(), c.span),
                             };
-                            let x = self.negate_if(*negated, x);
+                            let x = Self::negate_if(*negated, x);
                             self.conds.push(x);
                         }
                         Arg::Word(w) => {
@@ -1445,10 +1463,7 @@ fn threshold_form(mut agg: Aggregation, conds: Vec<(Expr, Bound)>) -> Aggregatio
         agg.condition = counts;
         return agg;
     }
-    if others == 0
-        && counts.is_empty()
-        && distinct.iter().all(|(f, _)| *f == distinct[0].0)
-    {
+    if others == 0 && counts.is_empty() && distinct.iter().all(|(f, _)| *f == distinct[0].0) {
         agg.kind = AggregationKind::ValueCount {
             field: distinct[0].0.clone(),
             rules: Vec::new(),
@@ -1576,12 +1591,18 @@ mod tests {
 
     #[test]
     fn named_groups_are_found() {
-        assert_eq!(named_groups(r"(?<user>\w+)@(?P<dom>[^ ]+)(?<=x)"), ["user", "dom"]);
+        assert_eq!(
+            named_groups(r"(?<user>\w+)@(?P<dom>[^ ]+)(?<=x)"),
+            ["user", "dom"]
+        );
     }
 
     #[test]
     fn like_pattern_reduces() {
         assert_eq!(like_pattern("%x%").reduce(), (Op::Contains, "x".to_owned()));
-        assert_eq!(like_pattern("a_b").reduce(), (Op::Wildcard, "a?b".to_owned()));
+        assert_eq!(
+            like_pattern("a_b").reduce(),
+            (Op::Wildcard, "a?b".to_owned())
+        );
     }
 }

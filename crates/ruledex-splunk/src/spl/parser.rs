@@ -58,7 +58,11 @@ const STRUCTURAL: &[&str] = &[
 
 /// Parse a search: a pipeline of commands.
 pub fn parse(text: &str) -> Result<Pipeline, QueryError> {
-    Parser { src: text, depth: 0 }.pipeline(0, text.len())
+    Parser {
+        src: text,
+        depth: 0,
+    }
+    .pipeline(0, text.len())
 }
 
 /// Parse text that stands where a command would (a macro called as a
@@ -73,10 +77,14 @@ pub fn parse_command_position(text: &str) -> Result<Pipeline, QueryError> {
         .collect::<String>()
         .to_ascii_lowercase();
     let rest = text.trim_start()[first.len()..].chars().next();
-    let is_command = (STRUCTURAL.contains(&first.as_str()) || ARG_COMMANDS.contains(&first.as_str()))
+    let is_command = (STRUCTURAL.contains(&first.as_str())
+        || ARG_COMMANDS.contains(&first.as_str()))
         && rest.is_none_or(char::is_whitespace);
     if is_command && first != "search" {
-        let mut p = Parser { src: text, depth: 0 };
+        let mut p = Parser {
+            src: text,
+            depth: 0,
+        };
         let mut out = p.pipeline(0, text.len())?;
         // Re-read the first part as a command rather than an implicit search.
         let parts = split_commands(text, 0, text.len())?;
@@ -584,7 +592,10 @@ impl<'a> Parser<'a> {
             let start = c.pos;
             c.bump();
             if let Some(n) = c.number() {
-                return Ok(EvalExpr::Num(word(self.src, Span::new(start, n.end as usize))));
+                return Ok(EvalExpr::Num(word(
+                    self.src,
+                    Span::new(start, n.end as usize),
+                )));
             }
             self.enter(start)?;
             let inner = self.eval_unary(c)?;
@@ -685,8 +696,7 @@ impl<'a> Parser<'a> {
                 // Wildcards and odd characters are allowed in names here.
                 loop {
                     match c.peek() {
-                        Some(ch) if ch.is_whitespace() || matches!(ch, ',' | '=' | '"' | '|') =>
-                        {
+                        Some(ch) if ch.is_whitespace() || matches!(ch, ',' | '=' | '"' | '|') => {
                             break;
                         }
                         None => break,
@@ -914,7 +924,8 @@ impl<'a> Parser<'a> {
             }
             if c.peek() == Some('`') {
                 let (name, args, span) = c.macro_call()?;
-                t.items.push(TstatsItem::Macro(MacroCall { name, args, span }));
+                t.items
+                    .push(TstatsItem::Macro(MacroCall { name, args, span }));
                 continue;
             }
             if let Some(o) = self.option(c)? {
@@ -959,10 +970,11 @@ impl<'a> Parser<'a> {
                     let save = c.pos;
                     c.skip_ws();
                     let negated = c.rest().starts_with("!=");
-                    if !negated && !(c.peek() == Some('=') && c.peek2() != Some('=')) {
+                    let is_opt = negated || (c.peek() == Some('=') && c.peek2() != Some('='));
+                    if !is_opt {
                         c.pos = save;
                     }
-                    if negated || (c.peek() == Some('=') && c.peek2() != Some('=')) {
+                    if is_opt {
                         c.pos += if negated { 2 } else { 1 };
                         c.skip_ws();
                         let Some(v) = c.arg_word()? else {
@@ -981,4 +993,3 @@ impl<'a> Parser<'a> {
         }
     }
 }
-

@@ -238,9 +238,7 @@ impl<'a> Cursor<'a> {
                     }
                 }
                 Some('!') if self.peek2() == Some('=') => break,
-                Some(c)
-                    if c.is_whitespace() || matches!(c, ',' | '=' | '[' | ']' | '|' | '`') =>
-                {
+                Some(c) if c.is_whitespace() || matches!(c, ',' | '=' | '[' | ']' | '|' | '`') => {
                     break;
                 }
                 Some(_) => {
@@ -257,7 +255,9 @@ impl<'a> Cursor<'a> {
         let start = self.pos;
         loop {
             match self.peek() {
-                Some(c) if c.is_alphanumeric() || matches!(c, '_' | '{' | '}' | '@' | '$' | ':') => {
+                Some(c)
+                    if c.is_alphanumeric() || matches!(c, '_' | '{' | '}' | '@' | '$' | ':') =>
+                {
                     self.bump();
                 }
                 Some('.')
@@ -317,9 +317,7 @@ impl<'a> Cursor<'a> {
 
     /// A macro call at the cursor (which is on a backtick); returns the name,
     /// the raw arguments and the span.
-    pub(crate) fn macro_call(
-        &mut self,
-    ) -> Result<(String, Option<Vec<String>>, Span), QueryError> {
+    pub(crate) fn macro_call(&mut self) -> Result<(String, Option<Vec<String>>, Span), QueryError> {
         let start = self.pos;
         self.bump();
         let body_start = self.pos;
@@ -468,6 +466,9 @@ mod tests {
 
     #[test]
     fn macro_arguments_split_at_top_level_commas() {
-        assert_eq!(split_macro_args(r#"a, "b,c", f(x,y)"#), ["a", r#""b,c""#, "f(x,y)"]);
+        assert_eq!(
+            split_macro_args(r#"a, "b,c", f(x,y)"#),
+            ["a", r#""b,c""#, "f(x,y)"]
+        );
     }
 }
