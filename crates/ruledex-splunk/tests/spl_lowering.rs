@@ -78,7 +78,7 @@ expr_cases! {
     eval_lower_of_lowercase_is_case_insensitive: r#"x=1 | eval b=lower(a) | where b="v""#
         => r#"x eq 1 and a eq "v""#;
     eval_len_is_a_transform: "x=1 | eval n=len(a) | where n > 10" => "x eq 1 and length(a) gt 10";
-    eval_if_is_opaque: r#"x=1 | eval b=if(a=1, "y", "n") | where b="y""#
+    eval_mvindex_is_opaque: r#"x=1 | eval b=mvindex(a, 0) | where b="y""#
         => r#"x eq 1 and opaque("condition on a value computed by eval": b = "y")"#;
     rex_fields_are_opaque: r#"x=1 | rex field=a "(?<u>\w+)" | where u="v""#
         => r#"x eq 1 and opaque("condition on a field extracted at search time": u = "v")"#;
@@ -98,6 +98,10 @@ expr_cases! {
     tstats_where_and_drop_dm_object_name:
         r#"| tstats count from datamodel=Endpoint.Processes where `process_cmd` Processes.process="*/c*" by Processes.dest Processes.process | `drop_dm_object_name(Processes)` | where like(process, "%whoami%")"#
         => r#"(Processes.process_name eq "cmd.exe" or Processes.original_file_name eq "Cmd.Exe") and Processes.process contains "/c" and Processes.process contains:cased "whoami""#;
+    if_with_literal_results_is_its_condition: r#"x=1 | eval hit=if(like(a, "%b%"), 1, 0) | where hit=1"#
+        => r#"x eq 1 and a contains:cased "b""#;
+    case_branches_exclude_the_earlier_ones: r#"x=1 | eval k=case(a="p", "one", b="q", "two", true(), "other") | search k=two"#
+        => r#"x eq 1 and not a eq:cased "p" and b eq:cased "q""#;
     condition_on_dropped_field_is_opaque: r#"x=1 | stats count by a | where b="v""#
         => r#"x eq 1 and opaque("condition on a field not kept by stats": b = "v")"#;
     condition_on_group_key_stays_an_event_condition: r#"x=1 | stats count by a | where a="v""#

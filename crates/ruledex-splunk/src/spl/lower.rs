@@ -1,6 +1,7 @@
 //! Lowering a parsed SPL pipeline into the model. See [`lower`].
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use ruledex_diag::Span;
 use ruledex_model::pattern::Pattern;
@@ -79,6 +80,13 @@ enum Def {
     Lookup { table: String, inputs: Vec<String> },
     /// An aggregate of the (first) stats.
     Metric(usize),
+    /// `if(c, a, b)` / `case(c1, v1, …)` with literal results: each branch's
+    /// condition (already lowered, and holding only when the earlier ones do
+    /// not) with its value. `metric` when the conditions test aggregates.
+    Case {
+        branches: Rc<Vec<(Expr, Value)>>,
+        metric: bool,
+    },
     /// Something the model cannot trace, with the reason.
     Opaque(&'static str),
 }
@@ -86,6 +94,7 @@ enum Def {
 enum Subject {
     Field(String, Vec<Transform>),
     Metric(usize, Vec<Transform>),
+    Case(Rc<Vec<(Expr, Value)>>, bool),
     Lookup { table: String, inputs: Vec<String> },
 }
 
@@ -374,6 +383,7 @@ impl Lowerer<'_> {
                 Def::Transformed(f, t) => Ok(Subject::Field(f, t)),
                 Def::Metric(i) => Ok(Subject::Metric(i, Vec::new())),
                 Def::Lookup { table, inputs } => Ok(Subject::Lookup { table, inputs }),
+                Def::Case { branches, metric } => Ok(Subject::Case(branches, metric)),
                 Def::Opaque(r) => Err(r),
             },
             EvalExpr::Call { name, args, .. } => {
@@ -390,7 +400,7 @@ impl Lowerer<'_> {
                         ts.push(t);
                         Ok(Subject::Metric(i, ts))
                     }
-                    Subject::Lookup { .. } => Err(reason::EXPRESSION),
+                    Subject::Lookup { .. } | Subject::Case(..) => Err(reason::EXPRESSION),
                 }
             }
             _ => Err(reason::EXPRESSION),
@@ -559,6 +569,14 @@ impl Lowerer<'_> {
                             return Self::negate_if(c.op == CmpOp::Ne, l);
                         }
                         self.opaque(reason::LOOKUP_VALUE, e.to_string(), c.span)
+                    }
+                    Def::Case { branches, metric } => {
+                        if matches!(c.op, CmpOp::Eq | CmpOp::EqEq | CmpOp::Ne) {
+                            let t = c.value.text();
+                            let lit = number_value(&t).unwrap_or(Value::Str(t));
+                            return self.case_eq(&branches, metric, &lit, c.op == CmpOp::Ne);
+                        }
+                        self.opaque(reason::EVAL_COMPUTED, e.to_string(), c.span)
                     }
                     Def::Opaque(r) => self.opaque(r, e.to_string(), c.span),
                 };
@@ -994,12 +1012,15 @@ impl Lowerer<'_> {
 
     // ------------------------------------------------------------ eval
 
-    fn eval_def(&self, name: &str, e: &EvalExpr) -> Def {
+    fn eval_def(&mut self, name: &str, e: &EvalExpr) -> Def {
         if self.at.is_some() && !matches!(strip_group(e), EvalExpr::Field(_)) {
             // Inside a macro: input macros are the site's normalization layer
             // (security_content asks users to replace them), and what they
             // compute is the field the detection means by that name.
             return Def::Field(name.to_owned());
+        }
+        if let Some(branches) = case_branches(e) {
+            return self.case_def(&branches);
         }
         match self.subject(e) {
             Ok(Subject::Field(f, t)) if t.is_empty() => Def::Field(f),
@@ -1012,7 +1033,50 @@ impl Lowerer<'_> {
                 }
             }
             Ok(Subject::Lookup { table, inputs }) => Def::Lookup { table, inputs },
+            Ok(Subject::Case(branches, metric)) => Def::Case { branches, metric },
             Err(_) => Def::Opaque(reason::EVAL_COMPUTED),
+        }
+    }
+
+    /// The definition of an `if`/`case` value with literal results.
+    fn case_def(&mut self, branches: &[(Option<&EvalExpr>, &EvalExpr)]) -> Def {
+        let saved = (self.metric_refs, self.event_refs);
+        self.metric_refs = 0;
+        self.event_refs = 0;
+        let mut out: Vec<(Expr, Value)> = Vec::new();
+        let mut earlier: Vec<Expr> = Vec::new();
+        let mut failed = None;
+        for (c, r) in branches {
+            let Some(v) = Self::literal(r) else {
+                failed = Some(reason::EVAL_COMPUTED);
+                break;
+            };
+            let cond = c.map_or_else(|| Expr::and(Vec::new()), |c| self.cond(c));
+            if cond.has_opaque() {
+                failed = Some(reason::EVAL_COMPUTED);
+                break;
+            }
+            let mut parts: Vec<Expr> = earlier.iter().map(|e| Expr::not(e.clone())).collect();
+            parts.push(cond.clone());
+            if v != Value::Null {
+                out.push((Expr::and(parts), v));
+            }
+            earlier.push(cond);
+            if c.is_none() {
+                break;
+            }
+        }
+        let (metric, event) = (self.metric_refs, self.event_refs);
+        (self.metric_refs, self.event_refs) = saved;
+        if let Some(r) = failed {
+            return Def::Opaque(r);
+        }
+        if metric > 0 && event > 0 {
+            return Def::Opaque(reason::MIXED);
+        }
+        Def::Case {
+            branches: Rc::new(out),
+            metric: metric > 0,
         }
     }
 
@@ -1028,6 +1092,14 @@ impl Lowerer<'_> {
 
     fn literal(e: &EvalExpr) -> Option<Value> {
         match strip_group(e) {
+            EvalExpr::Call { name, args, .. } if args.is_empty() => {
+                match name.to_ascii_lowercase().as_str() {
+                    "null" => Some(Value::Null),
+                    "true" => Some(Value::Bool(true)),
+                    "false" => Some(Value::Bool(false)),
+                    _ => None,
+                }
+            }
             EvalExpr::Str(w) => Some(Value::Str(w.text())),
             EvalExpr::Num(w) => {
                 let t = w.raw.to_ascii_lowercase();
@@ -1095,8 +1167,39 @@ impl Lowerer<'_> {
                     .map_or(String::new(), |s| s.agg.metrics[i].name.clone());
                 Some((name, t, true))
             }
-            Subject::Lookup { .. } => None,
+            Subject::Lookup { .. } | Subject::Case(..) => None,
         }
+    }
+
+    /// `x = lit` where `x` is an `if`/`case` value: the branches giving `lit`.
+    fn case_eq(
+        &mut self,
+        branches: &[(Expr, Value)],
+        metric: bool,
+        lit: &Value,
+        neg: bool,
+    ) -> Expr {
+        if metric {
+            self.metric_refs += 1;
+        } else {
+            self.event_refs += 1;
+        }
+        let same = |a: &Value, b: &Value| {
+            let (x, y) = (a.to_string(), b.to_string());
+            x == y
+                || x.parse::<f64>()
+                    .ok()
+                    .zip(y.parse::<f64>().ok())
+                    .is_some_and(|(p, q)| (p - q).abs() < f64::EPSILON)
+        };
+        let x = Expr::or(
+            branches
+                .iter()
+                .filter(|(_, v)| same(v, lit))
+                .map(|(c, _)| c.clone())
+                .collect(),
+        );
+        Self::negate_if(neg, x)
     }
 
     fn compare(&mut self, lhs: &EvalExpr, op: CmpOp, rhs: &EvalExpr, whole: &EvalExpr) -> Expr {
@@ -1113,6 +1216,12 @@ impl Lowerer<'_> {
             Err(r) => return self.opaque(r, text, span),
         };
         let neg = op == CmpOp::Ne;
+        if let Subject::Case(branches, metric) = &s {
+            if matches!(op, CmpOp::Eq | CmpOp::EqEq | CmpOp::Ne) {
+                return self.case_eq(branches, *metric, &lit, neg);
+            }
+            return self.opaque(reason::EVAL_COMPUTED, text, span);
+        }
         if let Subject::Lookup { table, inputs } = &s {
             self.event_refs += 1;
             if matches!(op, CmpOp::Eq | CmpOp::EqEq | CmpOp::Ne) {
@@ -1494,6 +1603,28 @@ fn threshold_form(mut agg: Aggregation, conds: Vec<(Expr, Bound)>) -> Aggregatio
     }
     agg.having = Some(Expr::and(conds.into_iter().map(|(e, _)| e).collect()));
     agg
+}
+
+/// The branches of `if(c, a, b)` or `case(c1, v1, …)`; `None` for the
+/// condition that always holds (`true()`, or the `else` of `if`).
+fn case_branches(e: &EvalExpr) -> Option<Vec<(Option<&EvalExpr>, &EvalExpr)>> {
+    let EvalExpr::Call { name, args, .. } = strip_group(e) else {
+        return None;
+    };
+    let always = |c: &EvalExpr| match strip_group(c) {
+        EvalExpr::Call { name, args, .. } => name.eq_ignore_ascii_case("true") && args.is_empty(),
+        EvalExpr::Num(w) => w.raw.eq_ignore_ascii_case("true") || w.raw == "1",
+        _ => false,
+    };
+    match (name.to_ascii_lowercase().as_str(), args.as_slice()) {
+        ("if", [c, a, b]) => Some(vec![(Some(c), a), (None, b)]),
+        ("case", list) if !list.is_empty() && list.len() % 2 == 0 => Some(
+            list.chunks(2)
+                .map(|p| (if always(&p[0]) { None } else { Some(&p[0]) }, &p[1]))
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 fn strip_group(e: &EvalExpr) -> &EvalExpr {
