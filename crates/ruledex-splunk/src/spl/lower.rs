@@ -356,14 +356,13 @@ impl Lowerer<'_> {
         if let Some(d) = self.env.get(name) {
             return d.clone();
         }
+        // The latest wildcard rename whose new name matches; one step back
+        // each time, so a chain of renames resolves in linear time.
         for i in (0..upto).rev() {
             let (new, old) = &self.wild[i];
             if let Some(mid) = star_match(new, name) {
                 let orig = old.replacen('*', mid, 1);
-                let d = self.resolve_upto(&orig, i);
-                if !matches!(d, Def::Opaque(reason::DROPPED)) {
-                    return d;
-                }
+                return self.resolve_upto(&orig, i);
             }
         }
         if self.stats.is_some() {
