@@ -253,6 +253,24 @@ mod tests {
     }
 
     #[test]
+    fn splunk_events_come_from_data_sources() {
+        let expr = Expr::and(vec![
+            pred("Processes.process_name", Op::Eq, "cmd.exe".into()),
+            pred("TargetImage", Op::EndsWith, "lsass.exe".into()),
+        ]);
+        let mut r = Rule::new(Vendor::Splunk, "x", "x", Language::Spl, Logic::new(expr));
+        r.data_sources = vec!["Sysmon EventID 10".into()];
+        let e = enrich(&mut r);
+        assert_eq!(r.events, vec!["windows/process_access"]);
+        assert!(e.unresolved.is_empty(), "{:?}", e.unresolved);
+        let preds = r.logic.expr.preds();
+        // A data-model field resolves through its qualifier …
+        assert_eq!(preds[0].field.canonical.as_deref(), Some("process.name"));
+        // … and a raw Sysmon field as Sigma names it.
+        assert!(preds[1].field.canonical.is_some());
+    }
+
+    #[test]
     fn negated_event_ids_are_not_pinned() {
         let expr = Expr::and(vec![
             pred("EventID", Op::Eq, Value::Int(1)),
