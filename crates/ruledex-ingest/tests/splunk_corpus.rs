@@ -12,16 +12,16 @@ use std::sync::OnceLock;
 use ruledex_ingest::{Report, ingest_dir};
 use ruledex_model::{AggregationKind, Language, Op, Rule, RuleKind, Severity, Vendor};
 
-/// Rules whose logic has no opaque part. Measured 1,406 of 1,711; the rest
+/// Rules whose logic has no opaque part. Measured 1,413 of 1,711; the rest
 /// are conditions on values the model cannot state (eval-computed values,
 /// `rex`-extracted fields, `mvindex`), joins and appends of second searches,
 /// eventstats and second-stats aggregates, and ML models (see `opaque_reasons`).
-const EXPECTED_FULLY_PARSED_AT_LEAST: usize = 1406;
+const EXPECTED_FULLY_PARSED_AT_LEAST: usize = 1413;
 /// Fully parsed among the detections that are not ML or statistical-baseline
-/// searches, in per mille. Measured 850‰ (1,404 of 1,651).
-const EXPECTED_FULLY_PARSED_NON_ML_PER_MILLE: usize = 850;
+/// searches, in per mille. Measured 854‰ (1,411 of 1,651).
+const EXPECTED_FULLY_PARSED_NON_ML_PER_MILLE: usize = 854;
 /// Field references that resolve to a canonical field, in per mille (measured
-/// 845‰: 16,777 of 19,848).
+/// 845‰: 16,781 of 19,857).
 const EXPECTED_RESOLVED_PER_MILLE: usize = 845;
 
 fn corpus() -> Option<PathBuf> {
@@ -152,7 +152,7 @@ fn opaque_reasons() {
     );
     // Measured; these only move down as the lowering learns more.
     assert!(get("join with a subsearch") <= 58);
-    assert!(get("condition on a value computed by eval") <= 133);
+    assert!(get("condition on a value computed by eval") <= 123);
     assert!(get("machine learning model (apply)") == 14);
 }
 
@@ -217,7 +217,7 @@ fn metadata_over_the_corpus() {
     );
     assert!(with_techniques >= 1650, "{with_techniques}");
     assert!(with_platform >= 1400, "{with_platform}");
-    assert!(with_events >= 1200, "{with_events}");
+    assert!(with_events >= 1504, "{with_events}");
 }
 
 #[test]

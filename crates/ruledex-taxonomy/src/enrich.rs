@@ -3,7 +3,7 @@
 //!
 //! Front-ends read syntax; this module adds meaning, the same way for every
 //! vendor: the events come from the rule's log source (Sigma), its
-//! `data_source` names (Splunk) or data sources (set by the vendor's
+//! `data_source` names or `tstats` data model (Splunk) or data sources (set by the vendor's
 //! front-end), and each field is resolved in the
 //! vendor's schema within the context of those events. A field that resolves
 //! to nothing keeps `canonical: None` and is reported, never dropped.
@@ -86,6 +86,37 @@ pub fn enrich(rule: &mut Rule) -> Enrichment {
             for e in events.for_splunk(ds) {
                 if !out.iter().any(|x| x == e) {
                     out.push(e.to_owned());
+                }
+            }
+        }
+        // No event from the data sources: the data model a `tstats` reads
+        // (`Endpoint.Processes`) names one, on the rule's platforms.
+        if out.is_empty()
+            && let Some(models) = rule.extra.get("datamodels").and_then(|m| m.as_array())
+        {
+            for model in models.iter().filter_map(|m| m.as_str()) {
+                let Some(q) = fields
+                    .qualifiers(Schema::SplunkCim)
+                    .find(|q| q.prefix().eq_ignore_ascii_case(model))
+                else {
+                    continue;
+                };
+                let found: Vec<&str> = if q.event().starts_with("any/") {
+                    rule.platforms
+                        .iter()
+                        .filter_map(|p| events.on_platform(q.event(), p))
+                        .collect()
+                } else {
+                    events
+                        .get(q.event())
+                        .map(|e| e.id.as_str())
+                        .into_iter()
+                        .collect()
+                };
+                for e in found {
+                    if !out.iter().any(|x| x == e) {
+                        out.push(e.to_owned());
+                    }
                 }
             }
         }
