@@ -60,6 +60,9 @@ round_trips! {
     unknown_command_kept: "x | foreach * [eval <<FIELD>>=1] | mvexpand y" => "x | foreach * [eval <<FIELD>>=1] | mvexpand y";
     command_macros: "x | `security_content_ctime(firstTime)` | `f_filter`" => "x | `security_content_ctime(firstTime)` | `f_filter`";
     value_macro: "x | where t > relative_time(now(), `window`)" => "x | where t > relative_time(now(), `window`)";
+    // Found by fuzzing: a second `from` after `by` was read as a field.
+    fuzz_from_after_by: "| tstats count from datamodel=A by B.c from datamodel=D"
+        => "| tstats count from datamodel=D by B.c";
 }
 
 #[test]
@@ -108,6 +111,9 @@ errors! {
     empty_command: "a=1 | | stats count" => QueryErrorKind::Unexpected { .. }, 6;
     bad_eval: "x | where a = = 1" => QueryErrorKind::Unexpected { .. }, 14;
     rename_without_as: "x | rename a b" => QueryErrorKind::Unexpected { .. }, 13;
+    // Found by fuzzing: a backtick glued to a `by` field was part of its name,
+    // and the printed search opened a macro there.
+    fuzz_backtick_after_by_field: "| tstats count from datamodel=A by B.c`x`" => QueryErrorKind::Unexpected { .. }, 38;
     too_deep: &format!("{}a{}", "(".repeat(100), ")".repeat(100)) => QueryErrorKind::TooDeep { .. }, 63;
 }
 

@@ -696,7 +696,10 @@ impl<'a> Parser<'a> {
                 // Wildcards and odd characters are allowed in names here.
                 loop {
                     match c.peek() {
-                        Some(ch) if ch.is_whitespace() || matches!(ch, ',' | '=' | '"' | '|') => {
+                        Some(ch)
+                            if ch.is_whitespace()
+                                || matches!(ch, ',' | '=' | '"' | '|' | '`' | '[' | ']') =>
+                        {
                             break;
                         }
                         None => break,
@@ -819,7 +822,7 @@ impl<'a> Parser<'a> {
             if c.eat(",") {
                 continue;
             }
-            if c.at_end() || c.at_keyword("where", true) {
+            if c.at_end() || c.at_keyword("where", true) || c.at_keyword("from", true) {
                 return Ok((by, opts));
             }
             if let Some(o) = self.option(c)? {
