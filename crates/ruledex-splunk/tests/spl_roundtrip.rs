@@ -114,6 +114,8 @@ errors! {
     // Found by fuzzing: a backtick glued to a `by` field was part of its name,
     // and the printed search opened a macro there.
     fuzz_backtick_after_by_field: "| tstats count from datamodel=A by B.c`x`" => QueryErrorKind::Unexpected { .. }, 38;
+    // Found by fuzzing: `as` after a comma was read as an aggregate named `as`.
+    fuzz_as_after_comma: "x | stats dc(a),as n" => QueryErrorKind::Unexpected { .. }, 16;
     too_deep: &format!("{}a{}", "(".repeat(100), ")".repeat(100)) => QueryErrorKind::TooDeep { .. }, 63;
 }
 

@@ -790,6 +790,11 @@ impl<'a> Parser<'a> {
             return Err(c.error("an aggregate function"));
         };
         let function = id.slice(self.src).unwrap_or_default().to_owned();
+        if function.eq_ignore_ascii_case("as") || function.eq_ignore_ascii_case("by") {
+            // `dc(x),as n`: a keyword is no aggregate (it would print as an alias).
+            c.pos = start;
+            return Err(c.error("an aggregate function"));
+        }
         let args = if c.peek() == Some('(') {
             c.bump();
             Some(self.eval_list(c)?)
