@@ -63,6 +63,8 @@ round_trips! {
     // Found by fuzzing: a second `from` after `by` was read as a field.
     fuzz_from_after_by: "| tstats count from datamodel=A by B.c from datamodel=D"
         => "| tstats count from datamodel=D by B.c";
+    // Found by fuzzing: options after an empty `by` printed before `from`.
+    fuzz_options_after_empty_by: "| tstats count by span=1s" => "| tstats count by span=1s";
 }
 
 #[test]

@@ -732,6 +732,10 @@ impl fmt::Display for Tstats {
         if !self.by.is_empty() {
             f.write_str(" by ")?;
             join(f, &self.by, " ")?;
+        } else if !self.options.is_empty() {
+            // Options read after `by` (or `from`) print after a bare `by`, so
+            // that they read back as such.
+            f.write_str(" by")?;
         }
         for o in &self.options {
             write!(f, " {o}")?;
