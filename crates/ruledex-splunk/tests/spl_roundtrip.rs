@@ -118,6 +118,8 @@ errors! {
     fuzz_backtick_after_by_field: "| tstats count from datamodel=A by B.c`x`" => QueryErrorKind::Unexpected { .. }, 38;
     // Found by fuzzing: `as` after a comma was read as an aggregate named `as`.
     fuzz_as_after_comma: "x | stats dc(a),as n" => QueryErrorKind::Unexpected { .. }, 16;
+    // Found by fuzzing: a second `AND` was read as a term named `AND`.
+    fuzz_keyword_as_term: "a AND AND b" => QueryErrorKind::Unexpected { .. }, 6;
     too_deep: &format!("{}a{}", "(".repeat(100), ")".repeat(100)) => QueryErrorKind::TooDeep { .. }, 63;
 }
 

@@ -401,6 +401,11 @@ impl<'a> Parser<'a> {
             return Err(c.error("a search term"));
         };
         let field = word(self.src, span);
+        if matches!(field.raw.as_str(), "AND" | "OR" | "NOT") {
+            // A keyword where a term should be (`a AND AND b`).
+            c.pos = start;
+            return Err(c.error("a search term"));
+        }
         let save = c.pos;
         c.skip_ws();
         let op = if c.eat("==") {
