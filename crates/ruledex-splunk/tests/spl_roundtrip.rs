@@ -32,7 +32,7 @@ round_trips! {
     spaces_around_operator: "ScriptBlockText = \"*x*\"" => "ScriptBlockText=\"*x*\"";
     in_list: "f IN (\"a\",b*, c)" => "f IN (\"a\", b*, c)";
     lowercase_or_is_a_term: "a or b" => "a or b";
-    macro_term_and_call: "`sysmon` `m(a, \"b,c\")` x>=5" => "`sysmon` `m(a,\"b,c\")` x>=5";
+    macro_term_and_call: "`sysmon` `m(a, \"b,c\")` x>=5" => "`sysmon` `m(a, \"b,c\")` x>=5";
     // A word that starts quoted ends at its closing quote; an unquoted one
     // glues a quoted piece on.
     glued_quotes_in_a_list: "q IN (\"\"*x*\"\")" => "q IN (\"\", *x*\"\")";
@@ -60,6 +60,9 @@ round_trips! {
     unknown_command_kept: "x | foreach * [eval <<FIELD>>=1] | mvexpand y" => "x | foreach * [eval <<FIELD>>=1] | mvexpand y";
     command_macros: "x | `security_content_ctime(firstTime)` | `f_filter`" => "x | `security_content_ctime(firstTime)` | `f_filter`";
     value_macro: "x | where t > relative_time(now(), `window`)" => "x | where t > relative_time(now(), `window`)";
+    // Found by fuzzing: a macro body with spaces and parentheses printed
+    // differently from how it was written; a call now prints as written.
+    fuzz_macro_body_printed_as_written: "x | ` (a) b ` | `m( x , y )`" => "x | ` (a) b ` | `m( x , y )`";
     // Found by fuzzing: a second `from` after `by` was read as a field.
     fuzz_from_after_by: "| tstats count from datamodel=A by B.c from datamodel=D"
         => "| tstats count from datamodel=D by B.c";

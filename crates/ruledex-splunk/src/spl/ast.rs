@@ -173,23 +173,21 @@ pub struct MacroCall {
     pub name: String,
     /// The arguments as written (trimmed); `None` without parentheses.
     pub args: Option<Vec<String>>,
+    /// Everything between the backticks, exactly as written.
+    pub raw: String,
     /// From backtick to backtick.
     pub span: Span,
 }
 
 impl PartialEq for MacroCall {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && self.args == other.args
+        self.raw == other.raw
     }
 }
 
 impl fmt::Display for MacroCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}", self.name)?;
-        if let Some(args) = &self.args {
-            write!(f, "({})", args.join(","))?;
-        }
-        f.write_str("`")
+        write!(f, "`{}`", self.raw)
     }
 }
 

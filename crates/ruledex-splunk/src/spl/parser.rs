@@ -4,8 +4,8 @@
 use ruledex_diag::Span;
 
 use super::ast::{
-    Agg, Arg, Assign, BinOp, CmpOp, Command, CommandKind, Compare, EvalExpr, MacroCall, Opt,
-    Pipeline, SearchExpr, Stats, Tstats, TstatsItem, Word,
+    Agg, Arg, Assign, BinOp, CmpOp, Command, CommandKind, Compare, EvalExpr, Opt, Pipeline,
+    SearchExpr, Stats, Tstats, TstatsItem, Word,
 };
 use super::tokenizer::{Cursor, split_commands};
 use crate::error::{QueryError, QueryErrorKind};
@@ -191,15 +191,11 @@ impl<'a> Parser<'a> {
             });
         }
         if c.peek() == Some('`') {
-            let (name, args, mspan) = c.macro_call()?;
+            let m = c.macro_call()?;
             c.skip_ws();
             if c.at_end() {
                 return Ok(Command {
-                    kind: CommandKind::Macro(MacroCall {
-                        name,
-                        args,
-                        span: mspan,
-                    }),
+                    kind: CommandKind::Macro(m),
                     span,
                 });
             }
@@ -343,10 +339,7 @@ impl<'a> Parser<'a> {
                 let p = self.subsearch(c)?;
                 Ok(SearchExpr::Subsearch(Box::new(p)))
             }
-            Some('`') => {
-                let (name, args, span) = c.macro_call()?;
-                Ok(SearchExpr::Macro(MacroCall { name, args, span }))
-            }
+            Some('`') => Ok(SearchExpr::Macro(c.macro_call()?)),
             _ => self.search_term(c),
         }
     }
@@ -428,7 +421,7 @@ impl<'a> Parser<'a> {
         if let Some(op) = op {
             c.skip_ws();
             let vspan = if c.peek() == Some('`') {
-                c.macro_call()?.2
+                c.macro_call()?.span
             } else {
                 match c.search_word(false)? {
                     Some(v) => v,
@@ -458,9 +451,8 @@ impl<'a> Parser<'a> {
                         continue;
                     }
                     if probe.peek() == Some('`') {
-                        let (name, args, span) = probe.macro_call()?;
-                        let _ = (name, args);
-                        values.push(word(self.src, span));
+                        let m = probe.macro_call()?;
+                        values.push(word(self.src, m.span));
                         continue;
                     }
                     match probe.search_word(true)? {
@@ -631,10 +623,7 @@ impl<'a> Parser<'a> {
                 let s = c.single_quoted()?;
                 Ok(EvalExpr::Field(word(self.src, s)))
             }
-            Some('`') => {
-                let (name, args, span) = c.macro_call()?;
-                Ok(EvalExpr::Macro(MacroCall { name, args, span }))
-            }
+            Some('`') => Ok(EvalExpr::Macro(c.macro_call()?)),
             Some('.') if c.peek2().is_some_and(|d| d.is_ascii_digit()) => {
                 let n = c.number().expect("digit");
                 Ok(EvalExpr::Num(word(self.src, n)))
@@ -777,8 +766,7 @@ impl<'a> Parser<'a> {
         let key = k.slice(self.src).unwrap_or_default().to_owned();
         c.skip_ws();
         let value = if c.peek() == Some('`') {
-            let (_, _, s) = c.macro_call()?;
-            word(self.src, s)
+            word(self.src, c.macro_call()?.span)
         } else {
             match c.arg_word()? {
                 Some(v) => word(self.src, v),
@@ -936,9 +924,7 @@ impl<'a> Parser<'a> {
                 continue;
             }
             if c.peek() == Some('`') {
-                let (name, args, span) = c.macro_call()?;
-                t.items
-                    .push(TstatsItem::Macro(MacroCall { name, args, span }));
+                t.items.push(TstatsItem::Macro(c.macro_call()?));
                 continue;
             }
             if let Some(o) = self.option(c)? {
@@ -971,8 +957,7 @@ impl<'a> Parser<'a> {
                 }
                 Some('[') => out.push(Arg::Subsearch(Box::new(self.subsearch(c)?))),
                 Some('`') => {
-                    let (name, args, span) = c.macro_call()?;
-                    out.push(Arg::Macro(MacroCall { name, args, span }));
+                    out.push(Arg::Macro(c.macro_call()?));
                 }
                 Some(_) => {
                     let Some(k) = c.arg_word()? else {

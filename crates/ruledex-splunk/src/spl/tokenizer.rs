@@ -9,6 +9,7 @@
 
 use ruledex_diag::Span;
 
+use super::ast::MacroCall;
 use crate::error::{QueryError, QueryErrorKind};
 
 /// A cursor over `src[..end]`, positions are byte offsets into `src`.
@@ -315,9 +316,8 @@ impl<'a> Cursor<'a> {
         Some(Span::new(start, self.pos))
     }
 
-    /// A macro call at the cursor (which is on a backtick); returns the name,
-    /// the raw arguments and the span.
-    pub(crate) fn macro_call(&mut self) -> Result<(String, Option<Vec<String>>, Span), QueryError> {
+    /// A macro call at the cursor (which is on a backtick).
+    pub(crate) fn macro_call(&mut self) -> Result<MacroCall, QueryError> {
         let start = self.pos;
         self.bump();
         let body_start = self.pos;
@@ -328,7 +328,8 @@ impl<'a> Cursor<'a> {
                 Some(_) => {}
             }
         }
-        let body = self.src[body_start..self.pos - 1].trim();
+        let raw = self.src[body_start..self.pos - 1].to_owned();
+        let body = raw.trim();
         let span = Span::new(start, self.pos);
         if let Some(open) = body.find('(')
             && body.ends_with(')')
@@ -336,9 +337,19 @@ impl<'a> Cursor<'a> {
             let name = body[..open].trim().to_owned();
             let inner = &body[open + 1..body.len() - 1];
             let args = split_macro_args(inner);
-            return Ok((name, Some(args), span));
+            return Ok(MacroCall {
+                name,
+                args: Some(args),
+                raw,
+                span,
+            });
         }
-        Ok((body.to_owned(), None, span))
+        Ok(MacroCall {
+            name: body.to_owned(),
+            args: None,
+            raw,
+            span,
+        })
     }
 }
 
