@@ -128,7 +128,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
                 .map(|f| (f.path.to_owned(), f.text.to_owned()))
                 .collect(),
             Source::Dir { vendor, path } => {
-                if parser(*vendor).is_none() {
+                if parser(*vendor, None).is_none() {
                     bail!("no front-end for {vendor} yet");
                 }
                 ruledex_ingest::rule_files(*vendor, path)
@@ -139,7 +139,11 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
                     .collect()
             }
         };
-        let parse = parser(source.vendor()).expect("checked above");
+        let dir = match &source {
+            Source::Dir { path, .. } => Some(path.as_path()),
+            Source::Samples => None,
+        };
+        let parse = parser(source.vendor(), dir).expect("checked above");
         let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
         let mut best = f64::INFINITY;
         let mut rules = 0;
@@ -173,16 +177,31 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The front-end of a vendor, as "rules read from one file".
-fn parser(vendor: Vendor) -> Option<fn(&str, &str) -> usize> {
+type Parser = Box<dyn Fn(&str, &str) -> usize>;
+
+/// The front-end of a vendor, as "rules read from one file". Splunk's macros
+/// and lookups are read once, before timing, from the corpus under `dir`.
+fn parser(vendor: Vendor, dir: Option<&std::path::Path>) -> Option<Parser> {
     match vendor {
-        Vendor::Sigma => Some(|path, text| ruledex_sigma::parse_sigma(path, text).rules.len()),
-        Vendor::Elastic => {
-            Some(|path, text| ruledex_elastic::rule::parse_elastic(path, text).rules.len())
+        Vendor::Sigma => Some(Box::new(|path, text| {
+            ruledex_sigma::parse_sigma(path, text).rules.len()
+        })),
+        Vendor::Elastic => Some(Box::new(|path, text| {
+            ruledex_elastic::rule::parse_elastic(path, text).rules.len()
+        })),
+        Vendor::Splunk => {
+            let cx = dir.map_or_else(ruledex_splunk::Context::new, |d| {
+                ruledex_splunk::Context::load(&ruledex_ingest::splunk_root(d))
+            });
+            Some(Box::new(move |path, text| {
+                ruledex_splunk::parse_splunk_with(path, text, &cx)
+                    .rules
+                    .len()
+            }))
         }
-        Vendor::Sentinel => {
-            Some(|path, text| ruledex_sentinel::parse_sentinel(path, text).rules.len())
-        }
-        Vendor::Splunk | Vendor::Panther => None,
+        Vendor::Sentinel => Some(Box::new(|path, text| {
+            ruledex_sentinel::parse_sentinel(path, text).rules.len()
+        })),
+        Vendor::Panther => None,
     }
 }

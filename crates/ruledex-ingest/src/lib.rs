@@ -378,18 +378,69 @@ fn read_sentinel(path: &str, text: &str) -> FileResult {
     .enrich()
 }
 
+fn splunk_errors(
+    errors: &[ruledex_splunk::Error],
+) -> impl ExactSizeIterator<Item = (ruledex_diag::Span, &'static str, String)> + '_ {
+    errors
+        .iter()
+        .map(|e| (e.span, e.kind.code(), e.kind.to_string()))
+}
+
+/// Read one Splunk detection's text, with the corpus's macros and lookups.
+/// A detection whose search does not parse is kept (opaque logic) and its
+/// error is a failure.
+fn read_splunk(path: &str, text: &str, cx: &ruledex_splunk::Context) -> FileResult {
+    let parsed = ruledex_splunk::parse_splunk_with(path, text, cx);
+    FileResult {
+        failures: locate(path, text, splunk_errors(&parsed.errors)),
+        warnings: locate(path, text, splunk_errors(&parsed.warnings)),
+        rules: parsed.rules,
+        occurrences: 0,
+        unresolved: Vec::new(),
+    }
+    .enrich()
+}
+
+/// The security_content root of a Splunk corpus directory: the directory
+/// itself or the nearest parent holding `macros/` (for `…/detections/endpoint`).
+pub fn splunk_root(dir: &Path) -> PathBuf {
+    let mut at = Some(dir);
+    while let Some(d) = at {
+        if d.join("macros").is_dir() {
+            return d.to_path_buf();
+        }
+        at = d.parent();
+    }
+    dir.to_path_buf()
+}
+
+type Reader = Box<dyn Fn(&str, &str) -> FileResult + Sync>;
+
 /// The front-end of a vendor, when there is one.
-fn reader(vendor: Vendor) -> Option<fn(&str, &str) -> FileResult> {
+fn reader(vendor: Vendor, dir: &Path) -> Option<Reader> {
     match vendor {
-        Vendor::Sigma => Some(read_sigma),
-        Vendor::Elastic => Some(read_elastic),
-        Vendor::Sentinel => Some(read_sentinel),
-        Vendor::Splunk | Vendor::Panther => None,
+        Vendor::Sigma => Some(Box::new(read_sigma)),
+        Vendor::Elastic => Some(Box::new(read_elastic)),
+        Vendor::Sentinel => Some(Box::new(read_sentinel)),
+        Vendor::Splunk => {
+            let cx = ruledex_splunk::Context::load(&splunk_root(dir));
+            Some(Box::new(move |path, text| read_splunk(path, text, &cx)))
+        }
+        Vendor::Panther => None,
     }
 }
 
-/// The rule files of a vendor under `dir`, sorted.
+/// The rule files of a vendor under `dir`, sorted. For Splunk, a
+/// security_content checkout's rules are its `detections/` (macros, lookups,
+/// stories and data sources are not rules).
 pub fn rule_files(vendor: Vendor, dir: &Path) -> Vec<PathBuf> {
+    if vendor == Vendor::Splunk && dir.join("detections").is_dir() && dir.join("macros").is_dir() {
+        return rule_files_in(vendor, &dir.join("detections"));
+    }
+    rule_files_in(vendor, dir)
+}
+
+fn rule_files_in(vendor: Vendor, dir: &Path) -> Vec<PathBuf> {
     let wanted: &[&str] = match vendor {
         Vendor::Sigma | Vendor::Splunk | Vendor::Sentinel | Vendor::Panther => &["yml", "yaml"],
         Vendor::Elastic => &["toml"],
@@ -443,7 +494,7 @@ pub fn ingest_samples() -> Report {
 /// Read every rule file of `vendor` under `dir`.
 pub fn ingest_dir(vendor: Vendor, dir: &Path) -> Report {
     let files = rule_files(vendor, dir);
-    let Some(read) = reader(vendor) else {
+    let Some(read) = reader(vendor, dir) else {
         return Report {
             vendor,
             root: dir.display().to_string(),

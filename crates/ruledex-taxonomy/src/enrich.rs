@@ -2,8 +2,9 @@
 //! and the canonical name of every field it tests.
 //!
 //! Front-ends read syntax; this module adds meaning, the same way for every
-//! vendor: the events come from the rule's log source (Sigma) or data sources
-//! (set by the vendor's front-end), and each field is resolved in the
+//! vendor: the events come from the rule's log source (Sigma), its
+//! `data_source` names or `tstats` data model (Splunk) or data sources (set by the vendor's
+//! front-end), and each field is resolved in the
 //! vendor's schema within the context of those events. A field that resolves
 //! to nothing keeps `canonical: None` and is reported, never dropped.
 
@@ -143,11 +144,57 @@ pub fn enrich(rule: &mut Rule) -> Enrichment {
             .map(str::to_owned)
             .collect();
     }
+    if rule.vendor == Vendor::Splunk && rule.events.is_empty() {
+        let mut out: Vec<String> = Vec::new();
+        for ds in &rule.data_sources {
+            for e in events.for_splunk(ds) {
+                if !out.iter().any(|x| x == e) {
+                    out.push(e.to_owned());
+                }
+            }
+        }
+        // No event from the data sources: the data model a `tstats` reads
+        // (`Endpoint.Processes`) names one, on the rule's platforms.
+        if out.is_empty()
+            && let Some(models) = rule.extra.get("datamodels").and_then(|m| m.as_array())
+        {
+            for model in models.iter().filter_map(|m| m.as_str()) {
+                let Some(q) = fields
+                    .qualifiers(Schema::SplunkCim)
+                    .find(|q| q.prefix().eq_ignore_ascii_case(model))
+                else {
+                    continue;
+                };
+                let found: Vec<&str> = if q.event().starts_with("any/") {
+                    rule.platforms
+                        .iter()
+                        .filter_map(|p| events.on_platform(q.event(), p))
+                        .collect()
+                } else {
+                    events
+                        .get(q.event())
+                        .map(|e| e.id.as_str())
+                        .into_iter()
+                        .collect()
+                };
+                for e in found {
+                    if !out.iter().any(|x| x == e) {
+                        out.push(e.to_owned());
+                    }
+                }
+            }
+        }
+        rule.events = out;
+    }
     if rule.vendor == Vendor::Sentinel && rule.events.is_empty() {
         rule.events = sentinel_events(events, rule);
     }
     let schemas = match rule.vendor {
         Vendor::Sentinel => sentinel_schemas(&rule.data_sources),
+        // Splunk searches on raw Windows logs (`sysmon`, `wineventlog_security`)
+        // test the event's own field names, which are Sigma's: a name the CIM
+        // table does not know is read as Sigma reads it.
+        Vendor::Splunk => vec![Schema::SplunkCim, Schema::Sigma],
         v => vec![schema_of(v)],
     };
     // Field names follow the channel that carries the event: Security 4688 is a
@@ -348,6 +395,24 @@ mod tests {
             when.preds()[0].field.canonical.as_deref(),
             Some("process.executable")
         );
+    }
+
+    #[test]
+    fn splunk_events_come_from_data_sources() {
+        let expr = Expr::and(vec![
+            pred("Processes.process_name", Op::Eq, "cmd.exe".into()),
+            pred("TargetImage", Op::EndsWith, "lsass.exe".into()),
+        ]);
+        let mut r = Rule::new(Vendor::Splunk, "x", "x", Language::Spl, Logic::new(expr));
+        r.data_sources = vec!["Sysmon EventID 10".into()];
+        let e = enrich(&mut r);
+        assert_eq!(r.events, vec!["windows/process_access"]);
+        assert!(e.unresolved.is_empty(), "{:?}", e.unresolved);
+        let preds = r.logic.expr.preds();
+        // A data-model field resolves through its qualifier …
+        assert_eq!(preds[0].field.canonical.as_deref(), Some("process.name"));
+        // … and a raw Sysmon field as Sigma names it.
+        assert!(preds[1].field.canonical.is_some());
     }
 
     #[test]
