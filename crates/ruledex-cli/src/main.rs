@@ -11,8 +11,10 @@ mod feed;
 mod fields;
 mod guide;
 mod ingest;
+mod lint;
 mod search;
 mod show;
+mod similar;
 mod sync;
 
 use std::process::ExitCode;
@@ -91,6 +93,16 @@ enum Command {
     /// conversion was unsupported (or some rule could not be read), 2 on usage
     /// errors.
     Convert(convert::Args),
+    /// Check draft rules against the catalog: unknown or misspelled fields,
+    /// noisy lone indicators, exclusions most rules of the technique have,
+    /// technique tags, log source, near-duplicates of catalog rules.
+    ///
+    /// Exit status: 0 when no finding is an error, 1 otherwise, 2 on usage
+    /// errors.
+    Lint(lint::Args),
+    /// Rules of other vendors whose normalized logic overlaps a rule's most
+    /// (Jaccard index over positive indicators).
+    Similar(similar::Args),
 }
 
 /// Exit quietly when stdout is closed early (`ruledex events | head`), as
@@ -127,6 +139,8 @@ fn main() -> ExitCode {
         Command::Attack(a) => attack::run(&a),
         Command::Bench(a) => bench::run(&a),
         Command::Convert(a) => convert::run(&a),
+        Command::Lint(a) => lint::run(&a),
+        Command::Similar(a) => similar::run(&a),
     };
     match result {
         Ok(code) => code,
