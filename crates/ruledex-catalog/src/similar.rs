@@ -17,6 +17,21 @@ use crate::Catalog;
 use crate::error::Result;
 use crate::predicates::{Polarity, rule_predicates};
 
+/// Fields that say which events a rule reads rather than what it looks for
+/// (Sigma says that in its log source): left out of indicator sets, or every
+/// Elastic rule would share `event.type: start` with every other.
+pub const CONTEXT_FIELDS: &[&str] = &[
+    "event.category",
+    "event.type",
+    "event.kind",
+    "event.dataset",
+    "event.module",
+    "data_stream.dataset",
+    "host.os.type",
+    "host.os.family",
+    "host.os.platform",
+];
+
 /// One indicator: (guide row, op, normalized value).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Indicator {
@@ -70,7 +85,7 @@ impl<'a> From<&'a Rule> for SimilarTo<'a> {
 pub fn rule_indicators(rule: &Rule) -> BTreeSet<Indicator> {
     rule_predicates(rule)
         .into_iter()
-        .filter(|p| p.polarity == Polarity::Pos)
+        .filter(|p| p.polarity == Polarity::Pos && !CONTEXT_FIELDS.contains(&p.row_key.as_str()))
         .map(|p| Indicator {
             field: p.row_key,
             op: p.op,
@@ -110,7 +125,9 @@ impl Catalog {
                 rule.vendor.as_str().to_owned(),
                 rule_predicates(rule)
                     .into_iter()
-                    .filter(|p| p.polarity == Polarity::Pos)
+                    .filter(|p| {
+                        p.polarity == Polarity::Pos && !CONTEXT_FIELDS.contains(&p.row_key.as_str())
+                    })
                     .map(|p| {
                         (
                             p.field,
@@ -194,7 +211,14 @@ impl Catalog {
                 },
             ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<BTreeSet<(String, Indicator)>>>()?)
+        let mut out = BTreeSet::new();
+        for row in rows {
+            let (field, ind) = row?;
+            if !CONTEXT_FIELDS.contains(&ind.field.as_str()) {
+                out.insert((field, ind));
+            }
+        }
+        Ok(out)
     }
 
     /// The indicator set of a stored rule.
@@ -209,6 +233,42 @@ impl Catalog {
                 value: r.get(2)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<BTreeSet<Indicator>>>()?)
+        let mut out = BTreeSet::new();
+        for ind in rows {
+            let ind = ind?;
+            if !CONTEXT_FIELDS.contains(&ind.field.as_str()) {
+                out.insert(ind);
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ruledex_model::{Expr, Field, Language, Logic, Op, Pred, Value, Vendor};
+
+    use super::*;
+
+    fn pred(raw: &str, canonical: &str, op: Op, v: &str) -> Expr {
+        let mut f = Field::raw(raw);
+        f.canonical = Some(canonical.into());
+        Expr::Pred(Pred::new(f, op, vec![Value::from(v)]))
+    }
+
+    #[test]
+    fn context_fields_and_exclusions_are_not_indicators() {
+        let expr = Expr::and(vec![
+            pred("host.os.type", "host.os.type", Op::Eq, "windows"),
+            pred("event.type", "event.type", Op::Eq, "start"),
+            pred("process.name", "process.name", Op::Eq, "whoami.exe"),
+            Expr::not(pred("user.id", "user.id", Op::Eq, "S-1-5-18")),
+        ]);
+        let rule = Rule::new(Vendor::Elastic, "a", "a", Language::Kql, Logic::new(expr));
+        let got: Vec<String> = rule_indicators(&rule)
+            .into_iter()
+            .map(|i| format!("{} {} {}", i.field, i.op, i.value))
+            .collect();
+        assert_eq!(got, vec!["process.name eq whoami.exe".to_owned()]);
     }
 }
