@@ -49,6 +49,9 @@ pub enum Error {
     /// A technique id is malformed.
     #[error("`{0}` is not an ATT&CK technique id (expected T1234 or T1234.001)")]
     BadTechnique(String),
+    /// No rule with this uid in the catalog.
+    #[error("no rule `{0}` in the catalog")]
+    UnknownRule(String),
     /// A remote source could not be fetched.
     #[error("cannot reach {url}: {reason}")]
     Unreachable {

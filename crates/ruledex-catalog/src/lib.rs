@@ -20,7 +20,9 @@
 //! - [`Catalog::search`]: full text over titles, descriptions, fields and
 //!   values (FTS5, bm25);
 //! - [`Catalog::rule`], [`Catalog::rules_for_value`], [`Catalog::events`],
-//!   [`Catalog::event`], [`Catalog::stats`]: browsing ([`browse`]).
+//!   [`Catalog::event`], [`Catalog::stats`]: browsing ([`browse`]);
+//! - [`Catalog::lint`]: a draft rule checked against the catalog ([`lint`]);
+//! - [`Catalog::similar`]: rules of other vendors with overlapping logic ([`similar`]).
 //!
 //! Every result type is `Serialize`, so the CLI's `--json` and the web API
 //! print them as they are.
@@ -42,9 +44,11 @@ mod error;
 pub mod feed;
 pub mod fetch;
 pub mod guide;
+pub mod lint;
 pub mod predicates;
 pub mod schema;
 pub mod search;
+pub mod similar;
 pub mod store;
 pub mod util;
 
@@ -57,8 +61,10 @@ pub use coverage::{Coverage, CoverageQuery, TacticCoverage, TechniqueCoverage};
 pub use error::{Error, Result};
 pub use feed::{ChangeKind, FeedItem, FeedQuery, Page};
 pub use guide::{Guide, GuideQuery};
+pub use lint::{Finding, Level, LintOptions, LintRule};
 pub use predicates::{Polarity, PredicateRow};
 pub use search::SearchHit;
+pub use similar::{Indicator, Similar, SimilarTo};
 pub use store::{SourceBatch, SourceMeta, SourceSummary, SyncReport};
 
 /// A catalog: one SQLite database.

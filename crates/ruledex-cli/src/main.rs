@@ -11,9 +11,11 @@ mod feed;
 mod fields;
 mod guide;
 mod ingest;
+mod lint;
 mod search;
 mod serve;
 mod show;
+mod similar;
 mod sync;
 
 use std::process::ExitCode;
@@ -95,6 +97,16 @@ enum Command {
     /// Serve the catalog as a website and a JSON API (feed, rules with
     /// conversions, technique guides, coverage, events, search).
     Serve(serve::Args),
+    /// Check draft rules against the catalog: unknown or misspelled fields,
+    /// noisy lone indicators, exclusions most rules of the technique have,
+    /// technique tags, log source, near-duplicates of catalog rules.
+    ///
+    /// Exit status: 0 when no finding is an error, 1 otherwise, 2 on usage
+    /// errors.
+    Lint(lint::Args),
+    /// Rules of other vendors whose normalized logic overlaps a rule's most
+    /// (Jaccard index over positive indicators).
+    Similar(similar::Args),
 }
 
 /// Exit quietly when stdout is closed early (`ruledex events | head`), as
@@ -132,6 +144,8 @@ fn main() -> ExitCode {
         Command::Bench(a) => bench::run(&a),
         Command::Convert(a) => convert::run(&a),
         Command::Serve(a) => serve::run(&a),
+        Command::Lint(a) => lint::run(&a),
+        Command::Similar(a) => similar::run(&a),
     };
     match result {
         Ok(code) => code,

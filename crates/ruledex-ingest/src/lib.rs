@@ -482,6 +482,21 @@ pub fn ingest(source: &Source) -> Report {
     }
 }
 
+/// Read one document's `text` (shown as `path`) with `vendor`'s front-end,
+/// as a one-file report: for linting a draft. A vendor without a front-end
+/// gives an `unsupported` report. A Splunk draft's macros and lookups are
+/// looked up from the draft's directory upwards (see [`splunk_root`]).
+pub fn ingest_text(vendor: Vendor, path: &str, text: &str) -> Report {
+    let dir = Path::new(path).parent().unwrap_or(Path::new("."));
+    let Some(read) = reader(vendor, dir) else {
+        let mut r = merge(vendor, path.to_owned(), Vec::new());
+        r.files = 1;
+        r.unsupported = true;
+        return r;
+    };
+    merge(vendor, path.to_owned(), vec![read(path, text)])
+}
+
 /// Read the embedded Sigma sample corpus.
 pub fn ingest_samples() -> Report {
     let results: Vec<FileResult> = ruledex_samples::sigma()
