@@ -210,12 +210,16 @@ async fn technique_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::GUIDE_PARAMS)?;
-    page(
-        &ix,
-        "technique.html",
-        "coverage",
-        &views::guide(&ix, &id, &p)?,
-    )
+    let guide = blocking_guide(&ix, id, p).await?;
+    page(&ix, "technique.html", "coverage", &guide)
+}
+
+/// The guide, from a catalog query run off the async workers.
+async fn blocking_guide(ix: &AppState, id: String, p: Params) -> Result<views::Guide, AppError> {
+    let ix = Arc::clone(ix);
+    tokio::task::spawn_blocking(move || views::guide(&ix, &id, &p))
+        .await
+        .map_err(|e| AppError::internal(format!("guide task: {e}")))?
 }
 
 async fn platform_page(
@@ -313,7 +317,9 @@ async fn api_technique(
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::GUIDE_PARAMS).map_err(AppError::as_json)?;
     Ok(json(
-        &views::guide(&ix, &id, &p).map_err(AppError::as_json)?,
+        &blocking_guide(&ix, id, p)
+            .await
+            .map_err(AppError::as_json)?,
     ))
 }
 

@@ -889,32 +889,23 @@ pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
 
 // ---------------------------------------------------------------- technique
 
-/// A field row of the authoring guide.
-#[derive(Clone, Debug, Serialize)]
-pub struct FieldRow {
-    /// Canonical field.
-    pub field: String,
-    /// Rules filtering on it.
-    pub rules: usize,
-    /// Operator counts, most used first.
-    pub how: Vec<(&'static str, usize)>,
-    /// Sample values.
-    pub samples: Vec<String>,
-}
-
 /// An indicator or exclusion row of the authoring guide.
 #[derive(Clone, Debug, Serialize)]
 pub struct ValueRow {
     /// Canonical field.
     pub field: String,
     /// Operator.
-    pub op: &'static str,
+    pub op: String,
     /// Value.
     pub value: String,
     /// Rules under this technique.
     pub rules: usize,
-    /// Rules catalog-wide (indicators only).
-    pub reach: u32,
+    /// Rules catalog-wide looking for it (indicators only).
+    pub reach: usize,
+    /// Of the rules excluding it, those excluding it rule-wide (exclusions only).
+    pub rule_level: usize,
+    /// Of the rules excluding it, those excluding it in one `or` branch (exclusions only).
+    pub branch_scoped: usize,
     /// The rules under this technique that use it.
     pub rule_refs: Vec<RuleRef>,
 }
@@ -923,7 +914,7 @@ pub struct ValueRow {
 #[derive(Clone, Debug, Serialize)]
 pub struct VendorGroup {
     /// Vendor name.
-    pub vendor: &'static str,
+    pub vendor: String,
     /// Display name.
     pub title: &'static str,
     /// Rules.
@@ -941,14 +932,15 @@ pub struct EventCount {
     pub rules: usize,
 }
 
-/// The technique page (authoring guide).
+/// The technique page: the catalog's authoring guide ([`ruledex_catalog::Guide`],
+/// the numbers `ruledex guide` prints) with the ATT&CK text around it.
 #[derive(Debug, Serialize)]
 pub struct Guide {
     /// The technique.
     pub technique: TechniqueRef,
     /// Full description (markdown rendered safely).
     pub description_html: String,
-    /// Sub-techniques with rule counts.
+    /// Sub-techniques with their rules among this page's rules.
     pub subtechniques: Vec<(String, String, usize)>,
     /// Parent technique, for a sub-technique.
     pub parent: Option<TechniqueRef>,
@@ -960,11 +952,13 @@ pub struct Guide {
     pub domain_options: Vec<String>,
     /// Rules under the technique (after filters).
     pub rule_count: usize,
+    /// Of which tagged with a sub-technique only.
+    pub subtechnique_rules: usize,
     /// Events covered.
     pub events: Vec<EventCount>,
-    /// Fields filtered most.
-    pub fields: Vec<FieldRow>,
-    /// Distinct fields.
+    /// Fields filtered most (row key, members, how, samples, per vendor).
+    pub fields: Vec<ruledex_catalog::guide::FieldRow>,
+    /// Distinct field rows.
     pub fields_total: usize,
     /// Top indicator values.
     pub indicators: Vec<ValueRow>,
@@ -982,6 +976,9 @@ pub struct Guide {
 
 /// Query parameters of the technique page.
 pub const GUIDE_PARAMS: &[&str] = &["platform", "domain", "vendor"];
+
+/// Rows per guide section on the page.
+const GUIDE_ROWS: usize = 25;
 
 /// A normalized technique id from a path segment.
 pub fn technique_id(raw: &str) -> Result<String, AppError> {
@@ -1003,42 +1000,55 @@ fn technique_exists(index: &Index, id: &str) -> bool {
     known || index.technique_rules(id).next().is_some()
 }
 
-fn rows(
-    map: HashMap<&Indicator, Vec<&Entry>>,
+/// A rule of a catalog answer as listed on the pages (date and platforms
+/// from the index when it holds the rule).
+fn catalog_rule_ref(
     index: &Index,
-    with_reach: bool,
-    limit: usize,
-) -> (usize, Vec<ValueRow>) {
-    let total = map.len();
-    let mut rows: Vec<ValueRow> = map
-        .into_iter()
-        .map(|(ind, rules)| ValueRow {
-            field: ind.field.clone(),
-            op: ind.op.as_str(),
-            value: ind.value.clone(),
-            rules: rules.len(),
-            reach: if with_reach { index.reach(ind) } else { 0 },
-            rule_refs: rules.into_iter().take(25).map(RuleRef::of).collect(),
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        b.rules
-            .cmp(&a.rules)
-            .then_with(|| a.field.cmp(&b.field))
-            .then_with(|| a.value.cmp(&b.value))
-    });
-    rows.truncate(limit);
-    (total, rows)
+    uid: &str,
+    title: &str,
+    vendor: &str,
+    severity: Option<&str>,
+) -> RuleRef {
+    if let Some(e) = index.rule(uid) {
+        return RuleRef::of(e);
+    }
+    let vendor = Vendor::ALL.iter().find(|v| v.as_str() == vendor).copied();
+    RuleRef {
+        uid: uid.to_owned(),
+        title: title.to_owned(),
+        vendor: vendor.map_or("unknown", Vendor::as_str),
+        severity: severity
+            .and_then(|s| s.parse::<Severity>().ok())
+            .map(Severity::as_str),
+        date: String::new(),
+        techniques: Vec::new(),
+        platforms: Vec::new(),
+    }
 }
 
-/// Per field: rules using it, operator counts, sample values.
-type FieldAcc<'a> = (
-    BTreeSet<&'a str>,
-    BTreeMap<&'static str, usize>,
-    Vec<&'a str>,
-);
+fn catalog_error(e: &ruledex_catalog::Error) -> AppError {
+    AppError::internal(format!("catalog query: {e}"))
+}
 
-/// The authoring guide of a technique.
+/// The rules under `technique` testing (field, op, value), for the
+/// click-a-value expansion.
+fn value_rules(
+    index: &Index,
+    catalog: &ruledex_catalog::Catalog,
+    technique: &str,
+    (field, op, value): (&str, &str, &str),
+) -> Result<Vec<RuleRef>, AppError> {
+    Ok(catalog
+        .rules_for_value(technique, field, op, value)
+        .map_err(|e| catalog_error(&e))?
+        .iter()
+        .take(25)
+        .map(|r| catalog_rule_ref(index, &r.uid, &r.title, &r.vendor, r.severity.as_deref()))
+        .collect())
+}
+
+/// The authoring guide of a technique, from [`ruledex_catalog::Catalog::guide`].
+/// Blocking (a catalog query): call it from `spawn_blocking`.
 pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError> {
     let id = technique_id(raw_id)?;
     if !technique_exists(index, &id) {
@@ -1046,95 +1056,73 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
             "no technique `{id}` in ATT&CK or the catalog"
         )));
     }
+    if let Some(e) = &index.catalog_error {
+        return Err(AppError::internal(e.clone()));
+    }
     let platform = p.word("platform")?;
     let domain = p.word("domain")?;
     let vendor = p.vendor()?;
-    let all: Vec<&Entry> = index.technique_rules(&id).collect();
-    let mut platform_options = BTreeSet::new();
-    let mut domain_options = BTreeSet::new();
-    for e in &all {
-        platform_options.extend(e.rule.platforms.iter().map(|p| p.to_ascii_lowercase()));
-        domain_options.extend(e.rule.domains.iter().map(|p| p.to_ascii_lowercase()));
-    }
-    let rules: Vec<&Entry> = all
-        .into_iter()
-        .filter(|e| {
-            platform
-                .as_ref()
-                .is_none_or(|pl| e.rule.platforms.iter().any(|x| x.eq_ignore_ascii_case(pl)))
-        })
-        .filter(|e| {
-            domain
-                .as_ref()
-                .is_none_or(|d| e.rule.domains.iter().any(|x| x.eq_ignore_ascii_case(d)))
-        })
-        .filter(|e| vendor.is_none_or(|v| e.rule.vendor == v))
-        .collect();
+    let query = ruledex_catalog::GuideQuery {
+        technique: id.clone(),
+        platform: platform.clone(),
+        domain: domain.clone(),
+        vendor,
+        limit: GUIDE_ROWS,
+        samples: 5,
+    };
+    let catalog = index.catalog();
+    let g = catalog.guide(&query).map_err(|e| catalog_error(&e))?;
+    // The filter choices are those of the technique's rules before filtering.
+    let unfiltered = if platform.is_some() || domain.is_some() || vendor.is_some() {
+        let mut q = ruledex_catalog::GuideQuery::new(id.clone());
+        q.limit = 1;
+        q.samples = 0;
+        Some(catalog.guide(&q).map_err(|e| catalog_error(&e))?)
+    } else {
+        None
+    };
+    let options = unfiltered.as_ref().unwrap_or(&g);
+    let mut platform_options: Vec<String> =
+        options.platforms.iter().map(|v| v.value.clone()).collect();
+    platform_options.sort();
+    let mut domain_options: Vec<String> = options.domains.iter().map(|v| v.value.clone()).collect();
+    domain_options.sort();
 
-    let mut events: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut fields: HashMap<&str, FieldAcc<'_>> = HashMap::new();
-    let mut inds: HashMap<&Indicator, Vec<&Entry>> = HashMap::new();
-    let mut excl: HashMap<&Indicator, Vec<&Entry>> = HashMap::new();
-    for e in &rules {
-        for ev in &e.rule.events {
-            *events.entry(ev).or_default() += 1;
-        }
-        let mut ops_seen: BTreeSet<(&str, &str)> = BTreeSet::new();
-        for ind in &e.positive {
-            let row = fields.entry(&ind.field).or_default();
-            row.0.insert(&e.rule.uid);
-            if ops_seen.insert((&ind.field, ind.op.as_str())) {
-                *row.1.entry(ind.op.as_str()).or_default() += 1;
-            }
-            if !ind.value.is_empty() && row.2.len() < 5 && !row.2.contains(&ind.value.as_str()) {
-                row.2.push(&ind.value);
-            }
-            if !ind.value.is_empty() {
-                inds.entry(ind).or_default().push(e);
-            }
-        }
-        for ind in &e.excluded {
-            excl.entry(ind).or_default().push(e);
+    let mut indicators = Vec::with_capacity(g.indicators.len());
+    for i in &g.indicators {
+        indicators.push(ValueRow {
+            field: i.field.clone(),
+            op: i.op.clone(),
+            value: i.value.clone(),
+            rules: i.rules,
+            reach: i.corpus_reach,
+            rule_level: 0,
+            branch_scoped: 0,
+            rule_refs: value_rules(index, &catalog, &id, (&i.field, &i.op, &i.value))?,
+        });
+    }
+    let mut exclusions = Vec::with_capacity(g.exclusions.len());
+    for x in &g.exclusions {
+        exclusions.push(ValueRow {
+            field: x.field.clone(),
+            op: x.op.clone(),
+            value: x.value.clone(),
+            rules: x.rules,
+            reach: 0,
+            rule_level: x.rule_level,
+            branch_scoped: x.branch_scoped,
+            rule_refs: value_rules(index, &catalog, &id, (&x.field, &x.op, &x.value))?,
+        });
+    }
+    drop(catalog);
+
+    // Sub-technique roll-up: each sub-technique with its rules among this page's.
+    let mut sub_counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in g.rules_by_vendor.iter().flat_map(|v| &v.rules) {
+        for s in &r.subtechniques {
+            *sub_counts.entry(s).or_default() += 1;
         }
     }
-    let fields_total = fields.len();
-    let mut field_rows: Vec<FieldRow> = fields
-        .into_iter()
-        .map(|(f, (uids, how, samples))| {
-            let mut how: Vec<(&'static str, usize)> = how.into_iter().collect();
-            how.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-            FieldRow {
-                field: f.to_owned(),
-                rules: uids.len(),
-                how,
-                samples: samples.into_iter().map(str::to_owned).collect(),
-            }
-        })
-        .collect();
-    field_rows.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| a.field.cmp(&b.field)));
-    field_rows.truncate(25);
-    let (indicators_total, indicators) = rows(inds, index, true, 60);
-    let (exclusions_total, exclusions) = rows(excl, index, false, 40);
-
-    let mut by_vendor: BTreeMap<Vendor, Vec<RuleRef>> = BTreeMap::new();
-    for e in &rules {
-        by_vendor
-            .entry(e.rule.vendor)
-            .or_default()
-            .push(RuleRef::of(e));
-    }
-    let mut event_rows: Vec<EventCount> = events
-        .into_iter()
-        .map(|(id, n)| EventCount {
-            id: id.to_owned(),
-            title: CatalogEvents::global()
-                .get(id)
-                .map_or_else(|| id.to_owned(), |e| e.title.clone()),
-            rules: n,
-        })
-        .collect();
-    event_rows.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| a.id.cmp(&b.id)));
-
     let tid = id.parse::<TechniqueId>().ok();
     let tech = tid.and_then(|t| index.attack().technique(t));
     let subtechniques = tech
@@ -1148,7 +1136,7 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
                         .map(|x| x.name.clone())
                         .unwrap_or_default();
                     let sid = s.to_string();
-                    let n = index.technique_rules(&sid).count();
+                    let n = sub_counts.get(sid.as_str()).copied().unwrap_or(0);
                     (sid, name, n)
                 })
                 .collect()
@@ -1164,6 +1152,24 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
     if let Some(v) = vendor {
         filters.insert("vendor", v.as_str().to_owned());
     }
+    let vendors = g
+        .rules_by_vendor
+        .iter()
+        .map(|v| {
+            let known = Vendor::ALL.iter().find(|x| x.as_str() == v.vendor).copied();
+            VendorGroup {
+                vendor: v.vendor.clone(),
+                title: known.map_or("Other", vendor_title),
+                rules: v
+                    .rules
+                    .iter()
+                    .map(|r| {
+                        catalog_rule_ref(index, &r.uid, &r.title, &v.vendor, r.severity.as_deref())
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
     Ok(Guide {
         technique: technique_ref(index, &id),
         description_html: tech.map_or_else(String::new, |t| {
@@ -1174,24 +1180,26 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
             .and_then(TechniqueId::parent)
             .map(|p| technique_ref(index, &p.to_string())),
         filters,
-        platform_options: platform_options.into_iter().collect(),
-        domain_options: domain_options.into_iter().collect(),
-        rule_count: rules.len(),
-        events: event_rows,
-        fields: field_rows,
-        fields_total,
-        indicators,
-        indicators_total,
-        exclusions,
-        exclusions_total,
-        vendors: by_vendor
-            .into_iter()
-            .map(|(v, rules)| VendorGroup {
-                vendor: v.as_str(),
-                title: vendor_title(v),
-                rules,
+        platform_options,
+        domain_options,
+        rule_count: g.rules,
+        subtechnique_rules: g.subtechnique_rules,
+        events: g
+            .events
+            .iter()
+            .map(|e| EventCount {
+                id: e.id.clone(),
+                title: e.title.clone().unwrap_or_else(|| e.id.clone()),
+                rules: e.rules,
             })
             .collect(),
+        fields: g.fields,
+        fields_total: g.fields_total,
+        indicators,
+        indicators_total: g.indicators_total,
+        exclusions,
+        exclusions_total: g.exclusions_total,
+        vendors,
         siem_platforms: SIEMS.iter().map(SiemRef::of).collect(),
     })
 }
