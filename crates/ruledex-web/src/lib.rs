@@ -192,7 +192,20 @@ async fn feed_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::FEED_PARAMS)?;
-    page(&ix, "feed.html", "feed", &views::feed(&ix, &p)?)
+    let feed = blocking(&ix, move |ix| views::feed(ix, &p)).await?;
+    page(&ix, "feed.html", "feed", &feed)
+}
+
+/// A view built from catalog queries, run off the async workers.
+async fn blocking<T, F>(ix: &AppState, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Index) -> Result<T, AppError> + Send + 'static,
+{
+    let ix = Arc::clone(ix);
+    tokio::task::spawn_blocking(move || f(&ix))
+        .await
+        .map_err(|e| AppError::internal(format!("catalog task: {e}")))?
 }
 
 async fn rule_page(
@@ -298,7 +311,10 @@ async fn openapi_doc() -> Response {
 
 async fn api_feed(State(ix): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::FEED_PARAMS).map_err(AppError::as_json)?;
-    Ok(json(&views::feed(&ix, &p).map_err(AppError::as_json)?))
+    let feed = blocking(&ix, move |ix| views::feed(ix, &p))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&feed))
 }
 
 async fn api_rule(

@@ -200,16 +200,41 @@ fn decode(s: &str) -> Option<String> {
 
 // ---------------------------------------------------------------- feed
 
+/// A feed entry: a rule a sync added, changed or removed.
+#[derive(Clone, Debug, Serialize)]
+pub struct FeedEntry {
+    /// Rule uid.
+    pub uid: String,
+    /// Title.
+    pub title: String,
+    /// Vendor name.
+    pub vendor: String,
+    /// Severity name.
+    pub severity: Option<String>,
+    /// The rule's own date, when it has one.
+    pub date: String,
+    /// Technique ids.
+    pub techniques: Vec<String>,
+    /// Platforms.
+    pub platforms: Vec<String>,
+    /// `added`, `changed` or `removed`.
+    pub kind: &'static str,
+    /// When the sync retrieved it (RFC 3339).
+    pub retrieved_at: String,
+    /// Still in the catalog (a removed rule's page is gone).
+    pub present: bool,
+}
+
 /// The feed page.
 #[derive(Debug, Serialize)]
 pub struct Feed {
-    /// Rules on this page.
-    pub items: Vec<RuleRef>,
-    /// Rules matching the filters.
+    /// Entries on this page.
+    pub items: Vec<FeedEntry>,
+    /// Entries matching the filters.
     pub total: usize,
     /// 1-based page.
     pub page: usize,
-    /// Rules per page.
+    /// Entries per page.
     pub per_page: usize,
     /// Number of pages.
     pub pages: usize,
@@ -228,6 +253,8 @@ pub struct FeedOptions {
     pub severities: Vec<&'static str>,
     /// Platforms present in the index.
     pub platforms: Vec<String>,
+    /// Change kinds.
+    pub kinds: Vec<&'static str>,
 }
 
 /// Query parameters of the feed.
@@ -236,37 +263,68 @@ pub const FEED_PARAMS: &[&str] = &[
     "severity",
     "technique",
     "platform",
+    "kind",
     "page",
     "per_page",
 ];
 
-/// The feed: newest rules first, filtered and paged.
+/// The feed, from [`ruledex_catalog::Catalog::feed`]: what the syncs added,
+/// changed and removed, newest sync first and, within a sync, the rule's own
+/// date newest first; `severity` keeps that severity and above. Blocking.
 pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
+    use ruledex_catalog::ChangeKind;
     let vendor = p.vendor()?;
     let severity = p.severity()?;
     let technique = p.technique()?;
     let platform = p.word("platform")?;
+    let kind = p
+        .get("kind")
+        .map(|k| match k {
+            "added" => Ok(ChangeKind::Added),
+            "changed" => Ok(ChangeKind::Changed),
+            "removed" => Ok(ChangeKind::Removed),
+            other => Err(bad(
+                "kind",
+                format!("`{other}` is not added, changed or removed"),
+            )),
+        })
+        .transpose()?;
     let page = p.number("page", 1, 1, 100_000)?;
     let per_page = p.number("per_page", 25, 1, 100)?;
-    let matching: Vec<&Entry> = index
-        .entries()
-        .iter()
-        .filter(|e| vendor.is_none_or(|v| e.rule.vendor == v))
-        .filter(|e| severity.is_none_or(|s| e.rule.severity == Some(s)))
-        .filter(|e| technique.as_ref().is_none_or(|t| e.techniques.contains(t)))
-        .filter(|e| {
-            platform
-                .as_ref()
-                .is_none_or(|pl| e.rule.platforms.iter().any(|x| x.eq_ignore_ascii_case(pl)))
-        })
-        .collect();
-    let total = matching.len();
+    if let Some(e) = &index.catalog_error {
+        return Err(AppError::internal(e.clone()));
+    }
+    let query = ruledex_catalog::FeedQuery {
+        vendor,
+        min_severity: severity,
+        technique: technique.clone(),
+        platform: platform.clone(),
+        kind,
+        sync: None,
+        offset: (page - 1) * per_page,
+        limit: per_page,
+    };
+    let answer = index
+        .catalog()
+        .feed(&query)
+        .map_err(|e| catalog_error(&e))?;
+    let total = answer.total;
     let pages = total.div_ceil(per_page).max(1);
-    let items = matching
+    let items = answer
+        .items
         .into_iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .map(RuleRef::of)
+        .map(|i| FeedEntry {
+            uid: i.uid,
+            title: i.title,
+            vendor: i.vendor,
+            severity: i.severity,
+            date: i.rule_date.unwrap_or_default(),
+            techniques: i.techniques,
+            platforms: i.platforms,
+            kind: i.kind.as_str(),
+            retrieved_at: i.retrieved_at,
+            present: i.present,
+        })
         .collect();
     let mut filters = BTreeMap::new();
     if let Some(v) = vendor {
@@ -280,6 +338,9 @@ pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
     }
     if let Some(pl) = platform {
         filters.insert("platform", pl);
+    }
+    if let Some(k) = kind {
+        filters.insert("kind", k.as_str().to_owned());
     }
     let platforms: BTreeSet<String> = index
         .entries()
@@ -297,6 +358,7 @@ pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
             vendors: Vendor::ALL.iter().map(|v| v.as_str()).collect(),
             severities: ["informational", "low", "medium", "high", "critical"].into(),
             platforms: platforms.into_iter().collect(),
+            kinds: vec!["added", "changed", "removed"],
         },
     })
 }

@@ -559,3 +559,32 @@ async fn technique_numbers_are_the_catalogs_numbers() {
         assert_eq!(got["branch_scoped"], want.branch_scoped);
     }
 }
+
+#[tokio::test]
+async fn feed_is_the_catalogs_change_history() {
+    let index = common::index();
+    let expected = index
+        .catalog()
+        .feed(&ruledex_catalog::FeedQuery::default())
+        .expect("catalog feed");
+    let app = ruledex_web::app(index);
+    let v = json(&get(&app, "/api/v1/feed?per_page=100").await);
+    assert_eq!(v["total"], expected.total);
+    let items = v["items"].as_array().unwrap();
+    let uids: Vec<&str> = items.iter().map(|i| i["uid"].as_str().unwrap()).collect();
+    let want: Vec<&str> = expected.items.iter().map(|i| i.uid.as_str()).collect();
+    assert_eq!(uids, want);
+    // One sync of fresh rules: every entry was added, with a retrieval time.
+    assert!(items.iter().all(|i| i["kind"] == "added"));
+    assert!(
+        items
+            .iter()
+            .all(|i| !i["retrieved_at"].as_str().unwrap().is_empty())
+    );
+    let got = get(&app, "/?kind=removed").await;
+    assert!(got.body.contains("No rule matches these filters."));
+    assert_eq!(
+        get(&app, "/api/v1/feed?kind=renamed").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
