@@ -30,8 +30,6 @@ pub struct Entry {
     pub techniques: BTreeSet<String>,
     /// The rule's own date (modified, else created), for the feed order.
     pub date: String,
-    /// Lowercase text searched by `/search`.
-    haystack: String,
 }
 
 /// The read-only index behind every page.
@@ -118,27 +116,12 @@ impl Entry {
             .clone()
             .or_else(|| rule.created.clone())
             .unwrap_or_default();
-        let mut haystack = format!(
-            "{}\n{}\n{}\n{}\n",
-            rule.title, rule.description, rule.uid, rule.vendor
-        );
-        for t in &rule.techniques {
-            haystack.push_str(t);
-            haystack.push('\n');
-        }
-        for i in &positive {
-            haystack.push_str(&i.field);
-            haystack.push(' ');
-            haystack.push_str(&i.value);
-            haystack.push('\n');
-        }
         Entry {
             rule,
             positive,
             excluded,
             techniques,
             date,
-            haystack: haystack.to_lowercase(),
         }
     }
 }
@@ -288,34 +271,5 @@ impl Index {
     /// Whether an Atomic Red Team corpus was loaded.
     pub fn has_atomics(&self) -> bool {
         self.atomics.loaded()
-    }
-
-    /// Entries whose text contains every word of `query` (case-insensitive),
-    /// title matches first.
-    pub fn search(&self, query: &str, limit: usize) -> (usize, Vec<&Entry>) {
-        let words: Vec<String> = query
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .filter(|w| !w.is_empty())
-            .collect();
-        if words.is_empty() {
-            return (0, Vec::new());
-        }
-        let mut hits: Vec<(usize, &Entry)> = self
-            .entries
-            .iter()
-            .filter(|e| words.iter().all(|w| e.haystack.contains(w.as_str())))
-            .map(|e| {
-                let title = e.rule.title.to_lowercase();
-                let score = words.iter().filter(|w| title.contains(w.as_str())).count();
-                (score, e)
-            })
-            .collect();
-        hits.sort_by_key(|h| std::cmp::Reverse(h.0));
-        let total = hits.len();
-        (
-            total,
-            hits.into_iter().take(limit).map(|(_, e)| e).collect(),
-        )
     }
 }

@@ -293,7 +293,8 @@ async fn search_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::SEARCH_PARAMS)?;
-    page(&ix, "search.html", "search", &views::search(&ix, &p)?)
+    let found = blocking(&ix, move |ix| views::search(ix, &p)).await?;
+    page(&ix, "search.html", "search", &found)
 }
 
 // ---------------------------------------------------------------- API
@@ -390,7 +391,10 @@ async fn api_search(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::SEARCH_PARAMS).map_err(AppError::as_json)?;
-    Ok(json(&views::search(&ix, &p).map_err(AppError::as_json)?))
+    let found = blocking(&ix, move |ix| views::search(ix, &p))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&found))
 }
 
 /// Serves `router` on `addr` until Ctrl-C.

@@ -2008,9 +2008,9 @@ pub fn event(index: &Index, id: &str) -> Result<EventPage, AppError> {
 pub struct SearchPage {
     /// The query.
     pub q: String,
-    /// Matching rules (first `limit`).
+    /// Matching rules, best first (bm25), at most `limit`.
     pub results: Vec<RuleRef>,
-    /// Matching rules.
+    /// Rules listed (the catalog's ranking stops at `limit`).
     pub total: usize,
     /// Techniques whose id or name matches.
     pub techniques: Vec<TechniqueRef>,
@@ -2019,14 +2019,22 @@ pub struct SearchPage {
 /// Query parameters of search.
 pub const SEARCH_PARAMS: &[&str] = &["q", "limit"];
 
-/// Full-text search over rules and technique names.
+/// Full-text search over rules ([`ruledex_catalog::Catalog::search`], FTS5
+/// over titles, descriptions, fields and values) and technique names. Blocking.
 pub fn search(index: &Index, p: &Params) -> Result<SearchPage, AppError> {
     let q = p.get("q").unwrap_or("").to_owned();
     if q.chars().count() > 200 {
         return Err(bad("q", "longer than 200 characters"));
     }
     let limit = p.number("limit", 50, 1, 500)?;
-    let (total, hits) = index.search(&q, limit);
+    if let Some(e) = &index.catalog_error {
+        return Err(AppError::internal(e.clone()));
+    }
+    let hits = index
+        .catalog()
+        .search(&q, limit)
+        .map_err(|e| catalog_error(&e))?;
+    let total = hits.len();
     let lower = q.to_lowercase();
     let techniques = if lower.trim().is_empty() {
         Vec::new()
@@ -2045,7 +2053,10 @@ pub fn search(index: &Index, p: &Params) -> Result<SearchPage, AppError> {
     };
     Ok(SearchPage {
         q,
-        results: hits.into_iter().map(RuleRef::of).collect(),
+        results: hits
+            .iter()
+            .map(|h| catalog_rule_ref(index, &h.uid, &h.title, &h.vendor, h.severity.as_deref()))
+            .collect(),
         total,
         techniques,
     })
