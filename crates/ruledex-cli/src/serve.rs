@@ -56,6 +56,9 @@ fn atomics(path: Option<&Path>) -> Atomics {
 pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     let mut rules = Vec::new();
     let mut failures = 0;
+    // The catalog the guide is answered from: the file itself, or the sample
+    // catalog, when nothing else is served; otherwise one built in memory.
+    let mut catalog_db = None;
     let mut origin = Vec::new();
     if let Some(catalog) = &args.catalog {
         let loaded = ruledex_web::load::from_catalog(catalog)?;
@@ -71,6 +74,12 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         failures += loaded.failures.len();
         origin.push(catalog.display().to_string());
         rules.extend(loaded.rules);
+        if args.sources.is_empty() {
+            catalog_db = Some(
+                ruledex_catalog::Catalog::open_read_only(catalog)
+                    .with_context(|| format!("opening catalog {}", catalog.display()))?,
+            );
+        }
     }
     if args.catalog.is_none() && args.sources.is_empty() {
         // No catalog given: build one in memory from the embedded samples.
@@ -83,6 +92,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         failures += loaded.failures.len();
         origin.push("the embedded samples".to_owned());
         rules.extend(loaded.rules);
+        catalog_db = Some(catalog);
     }
     if !args.sources.is_empty() {
         for source in &crate::ingest::sources(&args.sources)? {
@@ -106,7 +116,13 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         attack.version(),
         atomics.failures
     );
-    let mut index = Index::build(rules, attack, atomics, origin.join(", "));
+    let mut index = match catalog_db {
+        Some(db) => Index::build_on(rules, attack, atomics, origin.join(", "), db),
+        None => Index::build(rules, attack, atomics, origin.join(", ")),
+    };
+    if let Some(e) = &index.catalog_error {
+        eprintln!("ruledex: {e}");
+    }
     index.failures = failures;
     let router = ruledex_web::app(index);
     let runtime = tokio::runtime::Builder::new_multi_thread()

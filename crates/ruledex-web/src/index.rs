@@ -2,12 +2,16 @@
 //!
 //! It is built once at start from normalized rules (the embedded samples, rule
 //! directories, or a catalog), the ATT&CK release and the Atomic Red Team
-//! tests, and is read-only afterwards: every request is a lookup or a walk over
-//! the rules of one technique, so no lock is taken while serving.
+//! tests, and is read-only afterwards. It holds the catalog (a catalog file
+//! opened read-only, or one built in memory from the same rules) behind a
+//! mutex: the technique guide is the catalog's own query, answered in
+//! `spawn_blocking` and cached, so the site and `ruledex guide` agree.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use ruledex_attack::{Attack, TechniqueId};
+use ruledex_catalog::{Catalog, SourceBatch};
 use ruledex_model::{Expr, Rule, Vendor};
 use ruledex_taxonomy::values::{Indicator, indicators};
 
@@ -26,8 +30,6 @@ pub struct Entry {
     pub techniques: BTreeSet<String>,
     /// The rule's own date (modified, else created), for the feed order.
     pub date: String,
-    /// Lowercase text searched by `/search`.
-    haystack: String,
 }
 
 /// The read-only index behind every page.
@@ -39,6 +41,10 @@ pub struct Index {
     by_technique: BTreeMap<String, Vec<usize>>,
     reach: HashMap<Indicator, u32>,
     atomics: Atomics,
+    catalog: Mutex<Catalog>,
+    /// Why the in-memory catalog could not be built, when it could not (its
+    /// pages then answer with this error).
+    pub catalog_error: Option<String>,
     /// Where the rules came from (shown in the footer).
     pub origin: String,
     /// Documents that could not be read while building (counted, never dropped silently).
@@ -110,38 +116,74 @@ impl Entry {
             .clone()
             .or_else(|| rule.created.clone())
             .unwrap_or_default();
-        let mut haystack = format!(
-            "{}\n{}\n{}\n{}\n",
-            rule.title, rule.description, rule.uid, rule.vendor
-        );
-        for t in &rule.techniques {
-            haystack.push_str(t);
-            haystack.push('\n');
-        }
-        for i in &positive {
-            haystack.push_str(&i.field);
-            haystack.push(' ');
-            haystack.push_str(&i.value);
-            haystack.push('\n');
-        }
         Entry {
             rule,
             positive,
             excluded,
             techniques,
             date,
-            haystack: haystack.to_lowercase(),
         }
     }
 }
 
+/// An in-memory catalog of `rules` (one source per vendor), built by the
+/// catalog's own ingest so its queries answer exactly as `ruledex` does.
+fn memory_catalog(rules: &[Rule], attack: &Attack) -> Result<Catalog, ruledex_catalog::Error> {
+    let mut by_vendor: BTreeMap<Vendor, Vec<Rule>> = BTreeMap::new();
+    for r in rules {
+        by_vendor.entry(r.vendor).or_default().push(r.clone());
+    }
+    let batches: Vec<SourceBatch> = by_vendor
+        .into_iter()
+        .map(|(vendor, rules)| {
+            SourceBatch::local(ruledex_ingest::Report {
+                vendor,
+                root: format!("memory:{vendor}"),
+                files: rules.len(),
+                unsupported: false,
+                rules,
+                failed_files: 0,
+                failures: Vec::new(),
+                warnings: Vec::new(),
+                field_occurrences: 0,
+                unresolved_fields: BTreeMap::new(),
+            })
+        })
+        .collect();
+    let mut catalog = Catalog::open_in_memory()?;
+    catalog.ingest(&batches, attack)?;
+    Ok(catalog)
+}
+
 impl Index {
-    /// Builds the index from rules, an ATT&CK release and Atomic Red Team tests.
+    /// Builds the index from rules, an ATT&CK release and Atomic Red Team
+    /// tests, with an in-memory catalog of the same rules.
     pub fn build(
         rules: Vec<Rule>,
         attack: Attack,
         atomics: Atomics,
         origin: impl Into<String>,
+    ) -> Index {
+        let (catalog, error) = match memory_catalog(&rules, &attack) {
+            Ok(c) => (c, None),
+            Err(e) => (
+                Catalog::open_in_memory().expect("an empty in-memory SQLite database opens"),
+                Some(format!("building the in-memory catalog: {e}")),
+            ),
+        };
+        let mut index = Index::build_on(rules, attack, atomics, origin, catalog);
+        index.catalog_error = error;
+        index
+    }
+
+    /// Builds the index over an open catalog holding the same `rules` (a
+    /// catalog file opened read-only, or the sample catalog).
+    pub fn build_on(
+        rules: Vec<Rule>,
+        attack: Attack,
+        atomics: Atomics,
+        origin: impl Into<String>,
+        catalog: Catalog,
     ) -> Index {
         let mut entries: Vec<Entry> = rules.into_iter().map(Entry::new).collect();
         // Newest first: the rule's own date, then retrieval time, then uid for stability.
@@ -174,9 +216,17 @@ impl Index {
             by_technique,
             reach,
             atomics,
+            catalog: Mutex::new(catalog),
+            catalog_error: None,
             origin: origin.into(),
             failures: 0,
         }
+    }
+
+    /// The catalog the guide, feed, search and coverage are answered from.
+    /// Hold the guard only inside blocking code (`spawn_blocking`).
+    pub fn catalog(&self) -> MutexGuard<'_, Catalog> {
+        self.catalog.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The ATT&CK release.
@@ -221,34 +271,5 @@ impl Index {
     /// Whether an Atomic Red Team corpus was loaded.
     pub fn has_atomics(&self) -> bool {
         self.atomics.loaded()
-    }
-
-    /// Entries whose text contains every word of `query` (case-insensitive),
-    /// title matches first.
-    pub fn search(&self, query: &str, limit: usize) -> (usize, Vec<&Entry>) {
-        let words: Vec<String> = query
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .filter(|w| !w.is_empty())
-            .collect();
-        if words.is_empty() {
-            return (0, Vec::new());
-        }
-        let mut hits: Vec<(usize, &Entry)> = self
-            .entries
-            .iter()
-            .filter(|e| words.iter().all(|w| e.haystack.contains(w.as_str())))
-            .map(|e| {
-                let title = e.rule.title.to_lowercase();
-                let score = words.iter().filter(|w| title.contains(w.as_str())).count();
-                (score, e)
-            })
-            .collect();
-        hits.sort_by_key(|h| std::cmp::Reverse(h.0));
-        let total = hits.len();
-        (
-            total,
-            hits.into_iter().take(limit).map(|(_, e)| e).collect(),
-        )
     }
 }

@@ -192,7 +192,20 @@ async fn feed_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::FEED_PARAMS)?;
-    page(&ix, "feed.html", "feed", &views::feed(&ix, &p)?)
+    let feed = blocking(&ix, move |ix| views::feed(ix, &p)).await?;
+    page(&ix, "feed.html", "feed", &feed)
+}
+
+/// A view built from catalog queries, run off the async workers.
+async fn blocking<T, F>(ix: &AppState, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Index) -> Result<T, AppError> + Send + 'static,
+{
+    let ix = Arc::clone(ix);
+    tokio::task::spawn_blocking(move || f(&ix))
+        .await
+        .map_err(|e| AppError::internal(format!("catalog task: {e}")))?
 }
 
 async fn rule_page(
@@ -210,12 +223,16 @@ async fn technique_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::GUIDE_PARAMS)?;
-    page(
-        &ix,
-        "technique.html",
-        "coverage",
-        &views::guide(&ix, &id, &p)?,
-    )
+    let guide = blocking_guide(&ix, id, p).await?;
+    page(&ix, "technique.html", "coverage", &guide)
+}
+
+/// The guide, from a catalog query run off the async workers.
+async fn blocking_guide(ix: &AppState, id: String, p: Params) -> Result<views::Guide, AppError> {
+    let ix = Arc::clone(ix);
+    tokio::task::spawn_blocking(move || views::guide(&ix, &id, &p))
+        .await
+        .map_err(|e| AppError::internal(format!("guide task: {e}")))?
 }
 
 async fn platform_page(
@@ -276,7 +293,8 @@ async fn search_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::SEARCH_PARAMS)?;
-    page(&ix, "search.html", "search", &views::search(&ix, &p)?)
+    let found = blocking(&ix, move |ix| views::search(ix, &p)).await?;
+    page(&ix, "search.html", "search", &found)
 }
 
 // ---------------------------------------------------------------- API
@@ -294,7 +312,10 @@ async fn openapi_doc() -> Response {
 
 async fn api_feed(State(ix): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::FEED_PARAMS).map_err(AppError::as_json)?;
-    Ok(json(&views::feed(&ix, &p).map_err(AppError::as_json)?))
+    let feed = blocking(&ix, move |ix| views::feed(ix, &p))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&feed))
 }
 
 async fn api_rule(
@@ -313,7 +334,9 @@ async fn api_technique(
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::GUIDE_PARAMS).map_err(AppError::as_json)?;
     Ok(json(
-        &views::guide(&ix, &id, &p).map_err(AppError::as_json)?,
+        &blocking_guide(&ix, id, p)
+            .await
+            .map_err(AppError::as_json)?,
     ))
 }
 
@@ -368,7 +391,10 @@ async fn api_search(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::SEARCH_PARAMS).map_err(AppError::as_json)?;
-    Ok(json(&views::search(&ix, &p).map_err(AppError::as_json)?))
+    let found = blocking(&ix, move |ix| views::search(ix, &p))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&found))
 }
 
 /// Serves `router` on `addr` until Ctrl-C.

@@ -3,8 +3,8 @@
 //!
 //! A catalog is read once at start: every stored rule's normalized model, with
 //! the source facts the catalog recorded (repository, commit, link, retrieval
-//! time). Pages are then answered from the in-memory [`Index`](crate::Index),
-//! so serving takes no database lock and no SQL on the request path.
+//! time). The rule, platform, events pages are answered from the in-memory
+//! [`Index`](crate::Index); the technique guide from the catalog itself.
 
 use std::path::Path;
 

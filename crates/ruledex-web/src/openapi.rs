@@ -61,9 +61,10 @@ pub(crate) fn document() -> Value {
         },
         "servers": [{"url": "/"}],
         "paths": {
-            "/api/v1/feed": op("Newest rules first, filtered and paged", vec![
+            "/api/v1/feed": op("What catalog syncs added, changed and removed, newest first, filtered and paged", vec![
                 query("vendor", "Only this vendor", &vendor),
-                query("severity", "Only this severity", &severity),
+                query("severity", "This severity and above", &severity),
+                query("kind", "Only this change kind", &json!({"type": "string", "enum": ["added", "changed", "removed"]})),
                 query("technique", "Only rules tagged with this technique (sub-techniques roll up)", &technique),
                 query("platform", "Only this platform (windows, linux, macos, aws, …)", &word),
                 query("page", "1-based page", &json!({"type": "integer", "minimum": 1, "maximum": 100_000})),

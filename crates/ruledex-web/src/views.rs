@@ -200,16 +200,41 @@ fn decode(s: &str) -> Option<String> {
 
 // ---------------------------------------------------------------- feed
 
+/// A feed entry: a rule a sync added, changed or removed.
+#[derive(Clone, Debug, Serialize)]
+pub struct FeedEntry {
+    /// Rule uid.
+    pub uid: String,
+    /// Title.
+    pub title: String,
+    /// Vendor name.
+    pub vendor: String,
+    /// Severity name.
+    pub severity: Option<String>,
+    /// The rule's own date, when it has one.
+    pub date: String,
+    /// Technique ids.
+    pub techniques: Vec<String>,
+    /// Platforms.
+    pub platforms: Vec<String>,
+    /// `added`, `changed` or `removed`.
+    pub kind: &'static str,
+    /// When the sync retrieved it (RFC 3339).
+    pub retrieved_at: String,
+    /// Still in the catalog (a removed rule's page is gone).
+    pub present: bool,
+}
+
 /// The feed page.
 #[derive(Debug, Serialize)]
 pub struct Feed {
-    /// Rules on this page.
-    pub items: Vec<RuleRef>,
-    /// Rules matching the filters.
+    /// Entries on this page.
+    pub items: Vec<FeedEntry>,
+    /// Entries matching the filters.
     pub total: usize,
     /// 1-based page.
     pub page: usize,
-    /// Rules per page.
+    /// Entries per page.
     pub per_page: usize,
     /// Number of pages.
     pub pages: usize,
@@ -228,6 +253,8 @@ pub struct FeedOptions {
     pub severities: Vec<&'static str>,
     /// Platforms present in the index.
     pub platforms: Vec<String>,
+    /// Change kinds.
+    pub kinds: Vec<&'static str>,
 }
 
 /// Query parameters of the feed.
@@ -236,37 +263,68 @@ pub const FEED_PARAMS: &[&str] = &[
     "severity",
     "technique",
     "platform",
+    "kind",
     "page",
     "per_page",
 ];
 
-/// The feed: newest rules first, filtered and paged.
+/// The feed, from [`ruledex_catalog::Catalog::feed`]: what the syncs added,
+/// changed and removed, newest sync first and, within a sync, the rule's own
+/// date newest first; `severity` keeps that severity and above. Blocking.
 pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
+    use ruledex_catalog::ChangeKind;
     let vendor = p.vendor()?;
     let severity = p.severity()?;
     let technique = p.technique()?;
     let platform = p.word("platform")?;
+    let kind = p
+        .get("kind")
+        .map(|k| match k {
+            "added" => Ok(ChangeKind::Added),
+            "changed" => Ok(ChangeKind::Changed),
+            "removed" => Ok(ChangeKind::Removed),
+            other => Err(bad(
+                "kind",
+                format!("`{other}` is not added, changed or removed"),
+            )),
+        })
+        .transpose()?;
     let page = p.number("page", 1, 1, 100_000)?;
     let per_page = p.number("per_page", 25, 1, 100)?;
-    let matching: Vec<&Entry> = index
-        .entries()
-        .iter()
-        .filter(|e| vendor.is_none_or(|v| e.rule.vendor == v))
-        .filter(|e| severity.is_none_or(|s| e.rule.severity == Some(s)))
-        .filter(|e| technique.as_ref().is_none_or(|t| e.techniques.contains(t)))
-        .filter(|e| {
-            platform
-                .as_ref()
-                .is_none_or(|pl| e.rule.platforms.iter().any(|x| x.eq_ignore_ascii_case(pl)))
-        })
-        .collect();
-    let total = matching.len();
+    if let Some(e) = &index.catalog_error {
+        return Err(AppError::internal(e.clone()));
+    }
+    let query = ruledex_catalog::FeedQuery {
+        vendor,
+        min_severity: severity,
+        technique: technique.clone(),
+        platform: platform.clone(),
+        kind,
+        sync: None,
+        offset: (page - 1) * per_page,
+        limit: per_page,
+    };
+    let answer = index
+        .catalog()
+        .feed(&query)
+        .map_err(|e| catalog_error(&e))?;
+    let total = answer.total;
     let pages = total.div_ceil(per_page).max(1);
-    let items = matching
+    let items = answer
+        .items
         .into_iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .map(RuleRef::of)
+        .map(|i| FeedEntry {
+            uid: i.uid,
+            title: i.title,
+            vendor: i.vendor,
+            severity: i.severity,
+            date: i.rule_date.unwrap_or_default(),
+            techniques: i.techniques,
+            platforms: i.platforms,
+            kind: i.kind.as_str(),
+            retrieved_at: i.retrieved_at,
+            present: i.present,
+        })
         .collect();
     let mut filters = BTreeMap::new();
     if let Some(v) = vendor {
@@ -280,6 +338,9 @@ pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
     }
     if let Some(pl) = platform {
         filters.insert("platform", pl);
+    }
+    if let Some(k) = kind {
+        filters.insert("kind", k.as_str().to_owned());
     }
     let platforms: BTreeSet<String> = index
         .entries()
@@ -297,6 +358,7 @@ pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
             vendors: Vendor::ALL.iter().map(|v| v.as_str()).collect(),
             severities: ["informational", "low", "medium", "high", "critical"].into(),
             platforms: platforms.into_iter().collect(),
+            kinds: vec!["added", "changed", "removed"],
         },
     })
 }
@@ -889,32 +951,23 @@ pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
 
 // ---------------------------------------------------------------- technique
 
-/// A field row of the authoring guide.
-#[derive(Clone, Debug, Serialize)]
-pub struct FieldRow {
-    /// Canonical field.
-    pub field: String,
-    /// Rules filtering on it.
-    pub rules: usize,
-    /// Operator counts, most used first.
-    pub how: Vec<(&'static str, usize)>,
-    /// Sample values.
-    pub samples: Vec<String>,
-}
-
 /// An indicator or exclusion row of the authoring guide.
 #[derive(Clone, Debug, Serialize)]
 pub struct ValueRow {
     /// Canonical field.
     pub field: String,
     /// Operator.
-    pub op: &'static str,
+    pub op: String,
     /// Value.
     pub value: String,
     /// Rules under this technique.
     pub rules: usize,
-    /// Rules catalog-wide (indicators only).
-    pub reach: u32,
+    /// Rules catalog-wide looking for it (indicators only).
+    pub reach: usize,
+    /// Of the rules excluding it, those excluding it rule-wide (exclusions only).
+    pub rule_level: usize,
+    /// Of the rules excluding it, those excluding it in one `or` branch (exclusions only).
+    pub branch_scoped: usize,
     /// The rules under this technique that use it.
     pub rule_refs: Vec<RuleRef>,
 }
@@ -923,7 +976,7 @@ pub struct ValueRow {
 #[derive(Clone, Debug, Serialize)]
 pub struct VendorGroup {
     /// Vendor name.
-    pub vendor: &'static str,
+    pub vendor: String,
     /// Display name.
     pub title: &'static str,
     /// Rules.
@@ -941,14 +994,15 @@ pub struct EventCount {
     pub rules: usize,
 }
 
-/// The technique page (authoring guide).
+/// The technique page: the catalog's authoring guide ([`ruledex_catalog::Guide`],
+/// the numbers `ruledex guide` prints) with the ATT&CK text around it.
 #[derive(Debug, Serialize)]
 pub struct Guide {
     /// The technique.
     pub technique: TechniqueRef,
     /// Full description (markdown rendered safely).
     pub description_html: String,
-    /// Sub-techniques with rule counts.
+    /// Sub-techniques with their rules among this page's rules.
     pub subtechniques: Vec<(String, String, usize)>,
     /// Parent technique, for a sub-technique.
     pub parent: Option<TechniqueRef>,
@@ -960,11 +1014,13 @@ pub struct Guide {
     pub domain_options: Vec<String>,
     /// Rules under the technique (after filters).
     pub rule_count: usize,
+    /// Of which tagged with a sub-technique only.
+    pub subtechnique_rules: usize,
     /// Events covered.
     pub events: Vec<EventCount>,
-    /// Fields filtered most.
-    pub fields: Vec<FieldRow>,
-    /// Distinct fields.
+    /// Fields filtered most (row key, members, how, samples, per vendor).
+    pub fields: Vec<ruledex_catalog::guide::FieldRow>,
+    /// Distinct field rows.
     pub fields_total: usize,
     /// Top indicator values.
     pub indicators: Vec<ValueRow>,
@@ -982,6 +1038,9 @@ pub struct Guide {
 
 /// Query parameters of the technique page.
 pub const GUIDE_PARAMS: &[&str] = &["platform", "domain", "vendor"];
+
+/// Rows per guide section on the page.
+const GUIDE_ROWS: usize = 25;
 
 /// A normalized technique id from a path segment.
 pub fn technique_id(raw: &str) -> Result<String, AppError> {
@@ -1003,42 +1062,55 @@ fn technique_exists(index: &Index, id: &str) -> bool {
     known || index.technique_rules(id).next().is_some()
 }
 
-fn rows(
-    map: HashMap<&Indicator, Vec<&Entry>>,
+/// A rule of a catalog answer as listed on the pages (date and platforms
+/// from the index when it holds the rule).
+fn catalog_rule_ref(
     index: &Index,
-    with_reach: bool,
-    limit: usize,
-) -> (usize, Vec<ValueRow>) {
-    let total = map.len();
-    let mut rows: Vec<ValueRow> = map
-        .into_iter()
-        .map(|(ind, rules)| ValueRow {
-            field: ind.field.clone(),
-            op: ind.op.as_str(),
-            value: ind.value.clone(),
-            rules: rules.len(),
-            reach: if with_reach { index.reach(ind) } else { 0 },
-            rule_refs: rules.into_iter().take(25).map(RuleRef::of).collect(),
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        b.rules
-            .cmp(&a.rules)
-            .then_with(|| a.field.cmp(&b.field))
-            .then_with(|| a.value.cmp(&b.value))
-    });
-    rows.truncate(limit);
-    (total, rows)
+    uid: &str,
+    title: &str,
+    vendor: &str,
+    severity: Option<&str>,
+) -> RuleRef {
+    if let Some(e) = index.rule(uid) {
+        return RuleRef::of(e);
+    }
+    let vendor = Vendor::ALL.iter().find(|v| v.as_str() == vendor).copied();
+    RuleRef {
+        uid: uid.to_owned(),
+        title: title.to_owned(),
+        vendor: vendor.map_or("unknown", Vendor::as_str),
+        severity: severity
+            .and_then(|s| s.parse::<Severity>().ok())
+            .map(Severity::as_str),
+        date: String::new(),
+        techniques: Vec::new(),
+        platforms: Vec::new(),
+    }
 }
 
-/// Per field: rules using it, operator counts, sample values.
-type FieldAcc<'a> = (
-    BTreeSet<&'a str>,
-    BTreeMap<&'static str, usize>,
-    Vec<&'a str>,
-);
+fn catalog_error(e: &ruledex_catalog::Error) -> AppError {
+    AppError::internal(format!("catalog query: {e}"))
+}
 
-/// The authoring guide of a technique.
+/// The rules under `technique` testing (field, op, value), for the
+/// click-a-value expansion.
+fn value_rules(
+    index: &Index,
+    catalog: &ruledex_catalog::Catalog,
+    technique: &str,
+    (field, op, value): (&str, &str, &str),
+) -> Result<Vec<RuleRef>, AppError> {
+    Ok(catalog
+        .rules_for_value(technique, field, op, value)
+        .map_err(|e| catalog_error(&e))?
+        .iter()
+        .take(25)
+        .map(|r| catalog_rule_ref(index, &r.uid, &r.title, &r.vendor, r.severity.as_deref()))
+        .collect())
+}
+
+/// The authoring guide of a technique, from [`ruledex_catalog::Catalog::guide`].
+/// Blocking (a catalog query): call it from `spawn_blocking`.
 pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError> {
     let id = technique_id(raw_id)?;
     if !technique_exists(index, &id) {
@@ -1046,95 +1118,73 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
             "no technique `{id}` in ATT&CK or the catalog"
         )));
     }
+    if let Some(e) = &index.catalog_error {
+        return Err(AppError::internal(e.clone()));
+    }
     let platform = p.word("platform")?;
     let domain = p.word("domain")?;
     let vendor = p.vendor()?;
-    let all: Vec<&Entry> = index.technique_rules(&id).collect();
-    let mut platform_options = BTreeSet::new();
-    let mut domain_options = BTreeSet::new();
-    for e in &all {
-        platform_options.extend(e.rule.platforms.iter().map(|p| p.to_ascii_lowercase()));
-        domain_options.extend(e.rule.domains.iter().map(|p| p.to_ascii_lowercase()));
-    }
-    let rules: Vec<&Entry> = all
-        .into_iter()
-        .filter(|e| {
-            platform
-                .as_ref()
-                .is_none_or(|pl| e.rule.platforms.iter().any(|x| x.eq_ignore_ascii_case(pl)))
-        })
-        .filter(|e| {
-            domain
-                .as_ref()
-                .is_none_or(|d| e.rule.domains.iter().any(|x| x.eq_ignore_ascii_case(d)))
-        })
-        .filter(|e| vendor.is_none_or(|v| e.rule.vendor == v))
-        .collect();
+    let query = ruledex_catalog::GuideQuery {
+        technique: id.clone(),
+        platform: platform.clone(),
+        domain: domain.clone(),
+        vendor,
+        limit: GUIDE_ROWS,
+        samples: 5,
+    };
+    let catalog = index.catalog();
+    let g = catalog.guide(&query).map_err(|e| catalog_error(&e))?;
+    // The filter choices are those of the technique's rules before filtering.
+    let unfiltered = if platform.is_some() || domain.is_some() || vendor.is_some() {
+        let mut q = ruledex_catalog::GuideQuery::new(id.clone());
+        q.limit = 1;
+        q.samples = 0;
+        Some(catalog.guide(&q).map_err(|e| catalog_error(&e))?)
+    } else {
+        None
+    };
+    let options = unfiltered.as_ref().unwrap_or(&g);
+    let mut platform_options: Vec<String> =
+        options.platforms.iter().map(|v| v.value.clone()).collect();
+    platform_options.sort();
+    let mut domain_options: Vec<String> = options.domains.iter().map(|v| v.value.clone()).collect();
+    domain_options.sort();
 
-    let mut events: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut fields: HashMap<&str, FieldAcc<'_>> = HashMap::new();
-    let mut inds: HashMap<&Indicator, Vec<&Entry>> = HashMap::new();
-    let mut excl: HashMap<&Indicator, Vec<&Entry>> = HashMap::new();
-    for e in &rules {
-        for ev in &e.rule.events {
-            *events.entry(ev).or_default() += 1;
-        }
-        let mut ops_seen: BTreeSet<(&str, &str)> = BTreeSet::new();
-        for ind in &e.positive {
-            let row = fields.entry(&ind.field).or_default();
-            row.0.insert(&e.rule.uid);
-            if ops_seen.insert((&ind.field, ind.op.as_str())) {
-                *row.1.entry(ind.op.as_str()).or_default() += 1;
-            }
-            if !ind.value.is_empty() && row.2.len() < 5 && !row.2.contains(&ind.value.as_str()) {
-                row.2.push(&ind.value);
-            }
-            if !ind.value.is_empty() {
-                inds.entry(ind).or_default().push(e);
-            }
-        }
-        for ind in &e.excluded {
-            excl.entry(ind).or_default().push(e);
+    let mut indicators = Vec::with_capacity(g.indicators.len());
+    for i in &g.indicators {
+        indicators.push(ValueRow {
+            field: i.field.clone(),
+            op: i.op.clone(),
+            value: i.value.clone(),
+            rules: i.rules,
+            reach: i.corpus_reach,
+            rule_level: 0,
+            branch_scoped: 0,
+            rule_refs: value_rules(index, &catalog, &id, (&i.field, &i.op, &i.value))?,
+        });
+    }
+    let mut exclusions = Vec::with_capacity(g.exclusions.len());
+    for x in &g.exclusions {
+        exclusions.push(ValueRow {
+            field: x.field.clone(),
+            op: x.op.clone(),
+            value: x.value.clone(),
+            rules: x.rules,
+            reach: 0,
+            rule_level: x.rule_level,
+            branch_scoped: x.branch_scoped,
+            rule_refs: value_rules(index, &catalog, &id, (&x.field, &x.op, &x.value))?,
+        });
+    }
+    drop(catalog);
+
+    // Sub-technique roll-up: each sub-technique with its rules among this page's.
+    let mut sub_counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in g.rules_by_vendor.iter().flat_map(|v| &v.rules) {
+        for s in &r.subtechniques {
+            *sub_counts.entry(s).or_default() += 1;
         }
     }
-    let fields_total = fields.len();
-    let mut field_rows: Vec<FieldRow> = fields
-        .into_iter()
-        .map(|(f, (uids, how, samples))| {
-            let mut how: Vec<(&'static str, usize)> = how.into_iter().collect();
-            how.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-            FieldRow {
-                field: f.to_owned(),
-                rules: uids.len(),
-                how,
-                samples: samples.into_iter().map(str::to_owned).collect(),
-            }
-        })
-        .collect();
-    field_rows.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| a.field.cmp(&b.field)));
-    field_rows.truncate(25);
-    let (indicators_total, indicators) = rows(inds, index, true, 60);
-    let (exclusions_total, exclusions) = rows(excl, index, false, 40);
-
-    let mut by_vendor: BTreeMap<Vendor, Vec<RuleRef>> = BTreeMap::new();
-    for e in &rules {
-        by_vendor
-            .entry(e.rule.vendor)
-            .or_default()
-            .push(RuleRef::of(e));
-    }
-    let mut event_rows: Vec<EventCount> = events
-        .into_iter()
-        .map(|(id, n)| EventCount {
-            id: id.to_owned(),
-            title: CatalogEvents::global()
-                .get(id)
-                .map_or_else(|| id.to_owned(), |e| e.title.clone()),
-            rules: n,
-        })
-        .collect();
-    event_rows.sort_by(|a, b| b.rules.cmp(&a.rules).then_with(|| a.id.cmp(&b.id)));
-
     let tid = id.parse::<TechniqueId>().ok();
     let tech = tid.and_then(|t| index.attack().technique(t));
     let subtechniques = tech
@@ -1148,7 +1198,7 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
                         .map(|x| x.name.clone())
                         .unwrap_or_default();
                     let sid = s.to_string();
-                    let n = index.technique_rules(&sid).count();
+                    let n = sub_counts.get(sid.as_str()).copied().unwrap_or(0);
                     (sid, name, n)
                 })
                 .collect()
@@ -1164,6 +1214,24 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
     if let Some(v) = vendor {
         filters.insert("vendor", v.as_str().to_owned());
     }
+    let vendors = g
+        .rules_by_vendor
+        .iter()
+        .map(|v| {
+            let known = Vendor::ALL.iter().find(|x| x.as_str() == v.vendor).copied();
+            VendorGroup {
+                vendor: v.vendor.clone(),
+                title: known.map_or("Other", vendor_title),
+                rules: v
+                    .rules
+                    .iter()
+                    .map(|r| {
+                        catalog_rule_ref(index, &r.uid, &r.title, &v.vendor, r.severity.as_deref())
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
     Ok(Guide {
         technique: technique_ref(index, &id),
         description_html: tech.map_or_else(String::new, |t| {
@@ -1174,24 +1242,26 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
             .and_then(TechniqueId::parent)
             .map(|p| technique_ref(index, &p.to_string())),
         filters,
-        platform_options: platform_options.into_iter().collect(),
-        domain_options: domain_options.into_iter().collect(),
-        rule_count: rules.len(),
-        events: event_rows,
-        fields: field_rows,
-        fields_total,
-        indicators,
-        indicators_total,
-        exclusions,
-        exclusions_total,
-        vendors: by_vendor
-            .into_iter()
-            .map(|(v, rules)| VendorGroup {
-                vendor: v.as_str(),
-                title: vendor_title(v),
-                rules,
+        platform_options,
+        domain_options,
+        rule_count: g.rules,
+        subtechnique_rules: g.subtechnique_rules,
+        events: g
+            .events
+            .iter()
+            .map(|e| EventCount {
+                id: e.id.clone(),
+                title: e.title.clone().unwrap_or_else(|| e.id.clone()),
+                rules: e.rules,
             })
             .collect(),
+        fields: g.fields,
+        fields_total: g.fields_total,
+        indicators,
+        indicators_total: g.indicators_total,
+        exclusions,
+        exclusions_total: g.exclusions_total,
+        vendors,
         siem_platforms: SIEMS.iter().map(SiemRef::of).collect(),
     })
 }
@@ -1938,9 +2008,9 @@ pub fn event(index: &Index, id: &str) -> Result<EventPage, AppError> {
 pub struct SearchPage {
     /// The query.
     pub q: String,
-    /// Matching rules (first `limit`).
+    /// Matching rules, best first (bm25), at most `limit`.
     pub results: Vec<RuleRef>,
-    /// Matching rules.
+    /// Rules listed (the catalog's ranking stops at `limit`).
     pub total: usize,
     /// Techniques whose id or name matches.
     pub techniques: Vec<TechniqueRef>,
@@ -1949,14 +2019,22 @@ pub struct SearchPage {
 /// Query parameters of search.
 pub const SEARCH_PARAMS: &[&str] = &["q", "limit"];
 
-/// Full-text search over rules and technique names.
+/// Full-text search over rules ([`ruledex_catalog::Catalog::search`], FTS5
+/// over titles, descriptions, fields and values) and technique names. Blocking.
 pub fn search(index: &Index, p: &Params) -> Result<SearchPage, AppError> {
     let q = p.get("q").unwrap_or("").to_owned();
     if q.chars().count() > 200 {
         return Err(bad("q", "longer than 200 characters"));
     }
     let limit = p.number("limit", 50, 1, 500)?;
-    let (total, hits) = index.search(&q, limit);
+    if let Some(e) = &index.catalog_error {
+        return Err(AppError::internal(e.clone()));
+    }
+    let hits = index
+        .catalog()
+        .search(&q, limit)
+        .map_err(|e| catalog_error(&e))?;
+    let total = hits.len();
     let lower = q.to_lowercase();
     let techniques = if lower.trim().is_empty() {
         Vec::new()
@@ -1975,7 +2053,10 @@ pub fn search(index: &Index, p: &Params) -> Result<SearchPage, AppError> {
     };
     Ok(SearchPage {
         q,
-        results: hits.into_iter().map(RuleRef::of).collect(),
+        results: hits
+            .iter()
+            .map(|h| catalog_rule_ref(index, &h.uid, &h.title, &h.vendor, h.severity.as_deref()))
+            .collect(),
         total,
         techniques,
     })

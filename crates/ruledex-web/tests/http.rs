@@ -513,3 +513,78 @@ async fn a_cached_answer_is_the_same_answer() {
         (StatusCode::BAD_REQUEST, StatusCode::BAD_REQUEST)
     );
 }
+
+#[tokio::test]
+async fn technique_numbers_are_the_catalogs_numbers() {
+    let index = common::index();
+    let mut q = ruledex_catalog::GuideQuery::new("T1046");
+    q.platform = Some("windows".into());
+    let expected = index.catalog().guide(&q).expect("catalog guide");
+    let app = ruledex_web::app(index);
+    let v = json(&get(&app, "/api/v1/techniques/T1046?platform=windows").await);
+    assert_eq!(v["rule_count"], expected.rules);
+    assert_eq!(v["fields_total"], expected.fields_total);
+    assert_eq!(v["indicators_total"], expected.indicators_total);
+    assert_eq!(v["exclusions_total"], expected.exclusions_total);
+    let fields: Vec<(&str, u64)> = v["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["field"].as_str().unwrap(), f["rules"].as_u64().unwrap()))
+        .collect();
+    let want: Vec<(&str, u64)> = expected
+        .fields
+        .iter()
+        .map(|f| (f.field.as_str(), f.rules as u64))
+        .collect();
+    assert_eq!(fields, want);
+    for (got, want) in v["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&expected.indicators)
+    {
+        assert_eq!(got["value"], want.value.as_str());
+        assert_eq!(got["reach"], want.corpus_reach);
+        // Clicking the value lists exactly the rules the count says.
+        assert_eq!(got["rule_refs"].as_array().unwrap().len(), want.rules);
+    }
+    for (got, want) in v["exclusions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&expected.exclusions)
+    {
+        assert_eq!(got["rule_level"], want.rule_level);
+        assert_eq!(got["branch_scoped"], want.branch_scoped);
+    }
+}
+
+#[tokio::test]
+async fn feed_is_the_catalogs_change_history() {
+    let index = common::index();
+    let expected = index
+        .catalog()
+        .feed(&ruledex_catalog::FeedQuery::default())
+        .expect("catalog feed");
+    let app = ruledex_web::app(index);
+    let v = json(&get(&app, "/api/v1/feed?per_page=100").await);
+    assert_eq!(v["total"], expected.total);
+    let items = v["items"].as_array().unwrap();
+    let uids: Vec<&str> = items.iter().map(|i| i["uid"].as_str().unwrap()).collect();
+    let want: Vec<&str> = expected.items.iter().map(|i| i.uid.as_str()).collect();
+    assert_eq!(uids, want);
+    // One sync of fresh rules: every entry was added, with a retrieval time.
+    assert!(items.iter().all(|i| i["kind"] == "added"));
+    assert!(
+        items
+            .iter()
+            .all(|i| !i["retrieved_at"].as_str().unwrap().is_empty())
+    );
+    let got = get(&app, "/?kind=removed").await;
+    assert!(got.body.contains("No rule matches these filters."));
+    assert_eq!(
+        get(&app, "/api/v1/feed?kind=renamed").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
