@@ -154,6 +154,13 @@ VERDICTS = {
         "as `true`; ECS (and Winlogbeat) store `egress`/`ingress` there, as pySigma writes. "
         "ruledex's query never matches.",
     ),
+    "pySigma: Sysmon `Initiated` value not translated to ECS network.direction": (
+        "theirs_wrong",
+        "Sysmon's `Initiated: 'true'` (the local process opened the connection) is ECS "
+        "`network.direction: egress` (`false`: `ingress`), as Winlogbeat stores it; pySigma's "
+        "ecs_windows keeps the value `true` in most rules, which ECS never holds. ruledex writes "
+        "`egress`/`ingress`.",
+    ),
     "ruledex reads a number with leading zeros as an integer": (
         "ours_wrong",
         "`registry_set_susp_keyboard_layout_load`: `Details|contains: 00000429` is the string "
