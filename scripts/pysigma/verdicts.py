@@ -203,9 +203,11 @@ VERDICTS = {
         "`contains` pieces (see the class above); ruledex writes anchored regular expressions.",
     ),
     ("kusto-asim", "backslashes in values differ"): (
-        "ours_wrong",
-        "`wmiprvse_spawning_process`: ruledex writes the Sigma field `User` (no ASIM name found "
-        "for it in process_creation) where pySigma writes `TargetUsername`.",
+        "equivalent",
+        "Sysmon `Hashes|contains: 'SHA256=<hash>'`: both sides test the per-algorithm column; "
+        "ruledex compares the whole hash (`TargetProcessSHA256 =~ \"…\"`), pySigma writes "
+        "`startswith` the same full-length hash. A column holding one hash of that length "
+        "matches both alike.",
     ),
     ("lucene", "backslashes in values differ"): (
         "equivalent",
