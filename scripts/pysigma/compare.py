@@ -269,6 +269,10 @@ def known_class(target, theirs, ours, reasons, source):
         p[1] == "network.direction" and p[3] in ("egress", "ingress") for p in only_t
     ):
         return "ruledex: Sysmon `Initiated` value not translated to ECS network.direction"
+    if any(p[1] == "network.direction" and p[3] in ("true", "false") for p in only_t) and any(
+        p[1] == "network.direction" and p[3] in ("egress", "ingress") for p in only_o
+    ):
+        return "pySigma: Sysmon `Initiated` value not translated to ECS network.direction"
     return None
 
 

@@ -154,6 +154,13 @@ VERDICTS = {
         "as `true`; ECS (and Winlogbeat) store `egress`/`ingress` there, as pySigma writes. "
         "ruledex's query never matches.",
     ),
+    "pySigma: Sysmon `Initiated` value not translated to ECS network.direction": (
+        "theirs_wrong",
+        "Sysmon's `Initiated: 'true'` (the local process opened the connection) is ECS "
+        "`network.direction: egress` (`false`: `ingress`), as Winlogbeat stores it; pySigma's "
+        "ecs_windows keeps the value `true` in most rules, which ECS never holds. ruledex writes "
+        "`egress`/`ingress`.",
+    ),
     "ruledex reads a number with leading zeros as an integer": (
         "ours_wrong",
         "`registry_set_susp_keyboard_layout_load`: `Details|contains: 00000429` is the string "
@@ -196,9 +203,11 @@ VERDICTS = {
         "`contains` pieces (see the class above); ruledex writes anchored regular expressions.",
     ),
     ("kusto-asim", "backslashes in values differ"): (
-        "ours_wrong",
-        "`wmiprvse_spawning_process`: ruledex writes the Sigma field `User` (no ASIM name found "
-        "for it in process_creation) where pySigma writes `TargetUsername`.",
+        "equivalent",
+        "Sysmon `Hashes|contains: 'SHA256=<hash>'`: both sides test the per-algorithm column; "
+        "ruledex compares the whole hash (`TargetProcessSHA256 =~ \"…\"`), pySigma writes "
+        "`startswith` the same full-length hash. A column holding one hash of that length "
+        "matches both alike.",
     ),
     ("lucene", "backslashes in values differ"): (
         "equivalent",

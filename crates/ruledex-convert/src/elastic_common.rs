@@ -56,12 +56,48 @@ impl<'r> Cx<'r> {
                 == Some("windows")
     }
 
+    /// The ECS name to write for a field the rule names by value (`fieldref`):
+    /// its canonical field as another predicate of the rule resolved it, or as
+    /// the rule's vendor names it in the rule's event.
+    pub(crate) fn other_field_name(&mut self, raw: &str) -> String {
+        let canonical = self
+            .rule
+            .logic
+            .expr
+            .preds()
+            .iter()
+            .find(|q| q.field.raw == raw)
+            .and_then(|q| q.field.canonical.clone())
+            .or_else(|| {
+                Fields::global()
+                    .resolve(
+                        crate::kusto::vendor_schema(self.rule.vendor),
+                        self.event,
+                        raw,
+                    )
+                    .map(str::to_owned)
+            });
+        self.field_name(&Field {
+            raw: raw.to_owned(),
+            canonical,
+        })
+    }
+
     /// The ECS name to write for `field`.
     pub(crate) fn field_name(&mut self, field: &Field) -> String {
         if self.rule.vendor == Vendor::Elastic {
             return field.raw.clone();
         }
         if let Some(c) = &field.canonical {
+            if c.ends_with(".flattened") {
+                let reason = format!(
+                    "`{}` is one key of the flattened field `{c}`: the query tests every key of it, not only this one",
+                    field.raw
+                );
+                if !self.reasons.contains(&reason) {
+                    self.approx(reason);
+                }
+            }
             return Fields::global()
                 .alias_for(c, Schema::Ecs, self.event)
                 .unwrap_or(c)
@@ -351,11 +387,56 @@ pub(crate) fn write_expr<D: Dialect>(d: &D, cx: &mut Cx<'_>, e: &Expr) -> Result
             let inner = write_expr(d, cx, inner)?;
             Ok(d.not(inner))
         }
-        Expr::Pred(p) => d.pred(cx, p),
+        Expr::Pred(p) => match sysmon_initiated(cx, p)? {
+            Some(direction) => d.pred(cx, &direction),
+            None => d.pred(cx, p),
+        },
         Expr::Keyword(k) => d.keyword(cx, k),
         Expr::Opaque(o) => Err(format!(
             "part of the rule could not be read into the model ({})",
             o.reason
+        )),
+    }
+}
+
+/// Sysmon's `Initiated` (did the local process open the connection) lives in
+/// ECS `network.direction`, where Winlogbeat's Sysmon module stores `egress`
+/// for `true` and `ingress` for `false`: a Sigma test on it is rewritten to
+/// those values. `None` leaves the predicate as it is; `Err` is a test that
+/// has no direction to compare with.
+fn sysmon_initiated(cx: &Cx<'_>, p: &Pred) -> Result<Option<Pred>, String> {
+    if cx.rule.vendor != Vendor::Sigma
+        || !p.field.raw.eq_ignore_ascii_case("Initiated")
+        || p.field.canonical.as_deref() != Some("network.direction")
+    {
+        return Ok(None);
+    }
+    let direction = |v: &Value| match v {
+        Value::Bool(b) => Some(*b),
+        Value::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    };
+    let values: Option<Vec<Value>> = p
+        .values
+        .iter()
+        .map(|v| direction(v).map(|b| Value::Str(if b { "egress" } else { "ingress" }.into())))
+        .collect();
+    match (p.op, values) {
+        (Op::Eq, Some(values)) if !values.is_empty() && p.transforms.is_empty() => {
+            let mut out = p.clone();
+            out.values = values;
+            out.case_sensitive = false;
+            Ok(Some(out))
+        }
+        _ => Err(format!(
+            "Sysmon `Initiated` is compared with {} ({}): only `true`/`false` equality maps to ECS network.direction (egress/ingress)",
+            p.values
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            p.op.as_str()
         )),
     }
 }

@@ -329,19 +329,7 @@ impl Dialect for Eql {
             Op::FieldRef => {
                 let mut parts = Vec::new();
                 for v in &p.values {
-                    let other = quote_field(
-                        &cx.field_name(&ruledex_model::Field {
-                            raw: v.to_string(),
-                            canonical: cx
-                                .rule
-                                .logic
-                                .expr
-                                .preds()
-                                .iter()
-                                .find(|q| q.field.raw == v.to_string())
-                                .and_then(|q| q.field.canonical.clone()),
-                        }),
-                    );
+                    let other = quote_field(&cx.other_field_name(&v.to_string()));
                     let t = if insensitive { "~" } else { "" };
                     parts.push(Out::atom(match p.within {
                         None if insensitive => format!("{f} : {other}"),

@@ -385,16 +385,7 @@ impl Dialect for Esql {
             Op::FieldRef => {
                 let mut parts = Vec::new();
                 for v in &p.values {
-                    let raw = v.to_string();
-                    let canonical = cx
-                        .rule
-                        .logic
-                        .expr
-                        .preds()
-                        .iter()
-                        .find(|q| q.field.raw == raw)
-                        .and_then(|q| q.field.canonical.clone());
-                    let other = quote_field(&cx.field_name(&Field { raw, canonical }));
+                    let other = quote_field(&cx.other_field_name(&v.to_string()));
                     let (lhs, rhs) = if p.case_sensitive {
                         (f.clone(), other)
                     } else {

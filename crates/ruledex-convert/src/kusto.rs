@@ -183,7 +183,18 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
             src.table = format!("union {}", tables.join(", "));
         }
     }
+    // One ASIM parser: a Sigma field it has no column for makes the query
+    // fail, so the rule is not converted (a `union` keeps the raw name,
+    // declared). Other vendors' rules still fall back to the raw name with a
+    // reason (Elastic's `process.name` needs a basename test first).
+    let parser = (target == Target::KustoAsim
+        && rule.vendor == Vendor::Sigma
+        && src.label == "ASIM"
+        && !src.table.starts_with("union"))
+    .then(|| src.table.clone());
     let mut cx = Cx {
+        parser,
+        missing: None,
         time: if target == Target::KustoXdr {
             "Timestamp"
         } else {
@@ -202,6 +213,9 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
     };
     let expr = common::prune_routing(&rule.logic.expr, &cx.namer, &mut cx.reasons);
     let q = common::walk(&expr, &mut |e| cx.leaf(e))?;
+    if let Some(r) = cx.missing.take() {
+        return Err(r);
+    }
     let mut out = src.table.clone();
     match src.event_ids.as_slice() {
         [] => {}
@@ -226,17 +240,42 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
     }
     if let Some(agg) = &rule.logic.aggregation {
         out.push_str(&cx.aggregation(agg)?);
+        if let Some(r) = cx.missing.take() {
+            return Err(r);
+        }
     }
     Ok((out, cx.reasons))
 }
 
 struct Cx<'a> {
     namer: Namer<'a>,
+    /// The ASIM parser the query reads, when it reads exactly one.
+    parser: Option<String>,
+    /// Why the rule cannot be written: a field the parser has no column for.
+    missing: Option<String>,
     /// The event-time column.
     time: &'static str,
     vendor: Vendor,
     event: Option<&'a str>,
     reasons: Vec<String>,
+}
+
+/// Columns that ASIM aliases name in some schema but that `parser`'s schema
+/// lacks (ASIM schema reference, ASimTester column list): the network session
+/// schema has no process columns, the file event schema no parent process.
+fn asim_lacks(parser: &str, column: &str) -> bool {
+    let lacks: &[&str] = match parser {
+        "imNetworkSession" => &[
+            "ActingProcessName",
+            "SrcProcessName",
+            "Process",
+            "ParentProcessName",
+            "TargetProcessName",
+        ],
+        "imFileEvent" => &["ParentProcessName", "TargetProcessName"],
+        _ => &[],
+    };
+    lacks.iter().any(|c| c.eq_ignore_ascii_case(column))
 }
 
 /// A Kusto string literal.
@@ -290,7 +329,35 @@ pub(crate) fn vendor_schema(v: Vendor) -> Schema {
 
 impl Cx<'_> {
     fn field(&mut self, f: &Field) -> String {
-        column(&self.namer.name(f, &mut self.reasons))
+        if self.parser.as_deref() == Some("imRegistry")
+            && f.canonical.as_deref() == Some("registry.path")
+        {
+            let reason = format!(
+                "`{}` (registry.path, key and value name) is written as ASIM `RegistryKey`, which holds the key only (the value name is in `RegistryValue`, hives are spelled out as HKEY_LOCAL_MACHINE, HKEY_USERS): tests on the value name or on abbreviated hives do not match",
+                f.raw
+            );
+            if !self.reasons.contains(&reason) {
+                self.reasons.push(reason);
+            }
+            return "RegistryKey".to_owned();
+        }
+        let name = self.namer.name(f, &mut self.reasons);
+        if let Some(parser) = &self.parser
+            && self.missing.is_none()
+        {
+            let absent = !self.namer.has_name(f) || asim_lacks(parser, &name);
+            if absent {
+                self.missing = Some(format!(
+                    "`{}` has no column in {parser}{}",
+                    f.raw,
+                    f.canonical
+                        .as_deref()
+                        .map(|c| format!(" ({c})"))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+        column(&name)
     }
 
     /// A field named by value (`fieldref`), resolved as the rule's vendor names it.
@@ -300,6 +367,38 @@ impl Cx<'_> {
             .resolve(vendor_schema(self.vendor), self.event, raw)
             .map(str::to_owned);
         self.field(&f)
+    }
+
+    /// Sysmon's `Hashes` (`MD5=…,SHA256=…,IMPHASH=…`) in imProcessCreate: `contains`
+    /// one whole `ALGO=hash` item is equality on that algorithm's column
+    /// (`TargetProcessSHA256`). `None` for anything else (the field then has
+    /// no column and the rule is not converted).
+    fn sysmon_hashes(&self, p: &Pred) -> Option<Q> {
+        if self.parser.as_deref() != Some("imProcessCreate")
+            || self.vendor != Vendor::Sigma
+            || !p.field.raw.eq_ignore_ascii_case("Hashes")
+            || !p.transforms.is_empty()
+            || p.op != Op::Contains
+        {
+            return None;
+        }
+        let mut leaves = Vec::with_capacity(p.values.len());
+        for v in &p.values {
+            let (algo, hash) = v.as_str()?.trim().split_once('=')?;
+            let (column, len) = match algo.to_ascii_uppercase().as_str() {
+                "MD5" => ("TargetProcessMD5", 32),
+                "SHA1" => ("TargetProcessSHA1", 40),
+                "SHA256" => ("TargetProcessSHA256", 64),
+                "IMPHASH" => ("TargetProcessIMPHASH", 32),
+                _ => return None,
+            };
+            let whole = hash.len() == len && hash.bytes().all(|b| b.is_ascii_hexdigit());
+            if !whole {
+                return None;
+            }
+            leaves.push(Q::Leaf(format!("{column} =~ {}", kstr(hash))));
+        }
+        (!leaves.is_empty()).then(|| Q::any_all(leaves, p.all))
     }
 
     fn leaf(&mut self, e: &Expr) -> Result<Q, String> {
@@ -388,6 +487,9 @@ impl Cx<'_> {
     }
 
     fn pred(&mut self, p: &Pred) -> Result<Q, String> {
+        if let Some(q) = self.sysmon_hashes(p) {
+            return Ok(q);
+        }
         let f = self.subject(p)?;
         let cs = p.case_sensitive;
         let each =

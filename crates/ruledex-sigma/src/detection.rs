@@ -543,7 +543,17 @@ fn lower_value(
     warnings: &mut Vec<Error>,
 ) -> Result<Vec<(Op, Value)>, Error> {
     let span = src.span(node);
-    let text = scalar_text(node);
+    // Sigma values are strings: a number keeps the digits as written
+    // (`00000429` stays `00000429`, not 429).
+    let text = match node.data {
+        YamlData::Value(Scalar::Integer(_) | Scalar::FloatingPoint(_)) => span
+            .slice(src.text)
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .or_else(|| scalar_text(node)),
+        _ => scalar_text(node),
+    };
     let invalid = |modifier: &str, expected: &'static str| {
         Error::new(
             ErrorKind::InvalidModifierValue {
@@ -623,6 +633,14 @@ fn lower_value(
             if plain {
                 match node.data {
                     YamlData::Value(Scalar::Integer(i)) => {
+                        // Leading zeros are part of the value: keep it a string.
+                        let digits = text.strip_prefix('-').unwrap_or(&text);
+                        if digits.len() > 1
+                            && digits.starts_with('0')
+                            && digits.bytes().all(|b| b.is_ascii_digit())
+                        {
+                            return Ok(vec![(Op::Eq, Value::Str(text))]);
+                        }
                         return Ok(vec![(Op::Eq, Value::Int(i))]);
                     }
                     YamlData::Value(Scalar::FloatingPoint(f)) => {

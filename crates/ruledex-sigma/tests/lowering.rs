@@ -1341,3 +1341,23 @@ fn spans_index_the_rules_own_document() {
         }
     }
 }
+
+// A number written with leading zeros is a string value: the digits as written.
+lowers! {
+    contains_keeps_leading_zeros: r"
+sel:
+    Details|contains: 00000429
+condition: sel" => r#"Details contains "00000429""#;
+    plain_value_keeps_leading_zeros: r"
+sel:
+    Details: 0429
+condition: sel" => r#"Details eq "0429""#;
+}
+
+#[test]
+fn plain_integer_without_leading_zero_stays_a_number() {
+    let rule = rule_of("sel:\n    EventID: 4688\ncondition: sel\n");
+    let preds = rule.logic.expr.preds();
+    assert_eq!(preds.len(), 1);
+    assert_eq!(preds[0].values, vec![Value::Int(4688)]);
+}
