@@ -37,7 +37,7 @@ pub fn from_open_catalog(catalog: &Catalog) -> Result<Loaded> {
     let conn = catalog.connection();
     let mut stmt = conn
         .prepare(
-            "SELECT r.uid, r.normalized, r.repo, r.commit_id, r.url, r.retrieved_at, s.name
+            "SELECT r.uid, r.normalized, r.repo, r.commit_id, r.url, r.retrieved_at, s.name, r.text
              FROM rules r JOIN sources s ON s.id = r.source_id ORDER BY r.id",
         )
         .context("reading the catalog's rules")?;
@@ -51,16 +51,20 @@ pub fn from_open_catalog(catalog: &Catalog) -> Result<Loaded> {
                 r.get::<_, Option<String>>(4)?,
                 r.get::<_, String>(5)?,
                 r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
             ))
         })
         .context("reading the catalog's rules")?;
     let mut rules = Vec::new();
     let mut failures = Vec::new();
     for row in rows {
-        let (uid, json, repo, commit, url, retrieved_at, source_name) =
+        let (uid, json, repo, commit, url, retrieved_at, source_name, text) =
             row.context("reading a catalog row")?;
         match serde_json::from_str::<Rule>(&json) {
             Ok(mut rule) => {
+                // The catalog keeps the original text in its own column, not
+                // in the normalized JSON: put it back for the rule page.
+                rule.text = text;
                 rule.source.repo = repo.or(rule.source.repo).or(Some(source_name));
                 rule.source.commit = commit.or(rule.source.commit);
                 rule.source.url = url.or(rule.source.url);
@@ -85,6 +89,17 @@ mod tests {
         assert_eq!(loaded.rules.len(), ingested);
         assert!(loaded.failures.is_empty(), "{:?}", loaded.failures);
         assert!(loaded.rules.iter().all(|r| r.source.retrieved_at.is_some()));
+        // The original text comes back too (the rule page shows it).
+        let samples = ruledex_ingest::ingest_samples();
+        for rule in &loaded.rules {
+            let original = samples
+                .rules
+                .iter()
+                .find(|r| r.uid == rule.uid)
+                .expect("every catalog rule is a sample");
+            assert!(!rule.text.is_empty(), "{} lost its text", rule.uid);
+            assert_eq!(rule.text, original.text, "{}", rule.uid);
+        }
     }
 
     #[test]
