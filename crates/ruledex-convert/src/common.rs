@@ -391,6 +391,53 @@ pub(crate) enum Glob {
 }
 
 /// Split a canonical wildcard value (`*`, `?` wildcards; `\*`, `\?`, `\\` literals).
+/// Sysmon's `Initiated` (did the local process open the connection?) is a
+/// direction in the target schema: a Sigma equality test on `true`/`false` is
+/// rewritten to the target's `(outbound, inbound)` values. `None` leaves the
+/// predicate as it is; `Err` is a test that has no direction to compare with.
+pub(crate) fn sysmon_initiated(
+    vendor: Vendor,
+    p: &ruledex_model::Pred,
+    (outbound, inbound): (&str, &str),
+    target: &str,
+) -> Result<Option<ruledex_model::Pred>, String> {
+    use ruledex_model::{Op, Value};
+    if vendor != Vendor::Sigma
+        || !p.field.raw.eq_ignore_ascii_case("Initiated")
+        || p.field.canonical.as_deref() != Some("network.direction")
+    {
+        return Ok(None);
+    }
+    let direction = |v: &Value| match v {
+        Value::Bool(b) => Some(*b),
+        Value::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    };
+    let values: Option<Vec<Value>> = p
+        .values
+        .iter()
+        .map(|v| direction(v).map(|b| Value::Str(if b { outbound } else { inbound }.into())))
+        .collect();
+    match (p.op, values) {
+        (Op::Eq, Some(values)) if !values.is_empty() && p.transforms.is_empty() => {
+            let mut out = p.clone();
+            out.values = values;
+            out.case_sensitive = false;
+            Ok(Some(out))
+        }
+        _ => Err(format!(
+            "Sysmon `Initiated` is compared with {} ({}): only `true`/`false` equality maps to {target} ({outbound}/{inbound})",
+            p.values
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            p.op.as_str()
+        )),
+    }
+}
+
 pub(crate) fn glob(pattern: &str) -> Vec<Glob> {
     let mut out = Vec::new();
     let mut it = pattern.chars().peekable();

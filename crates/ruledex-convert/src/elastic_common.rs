@@ -399,46 +399,15 @@ pub(crate) fn write_expr<D: Dialect>(d: &D, cx: &mut Cx<'_>, e: &Expr) -> Result
     }
 }
 
-/// Sysmon's `Initiated` (did the local process open the connection) lives in
-/// ECS `network.direction`, where Winlogbeat's Sysmon module stores `egress`
-/// for `true` and `ingress` for `false`: a Sigma test on it is rewritten to
-/// those values. `None` leaves the predicate as it is; `Err` is a test that
-/// has no direction to compare with.
+/// Sysmon's `Initiated` lives in ECS `network.direction`, where Winlogbeat's
+/// Sysmon module stores `egress` for `true` and `ingress` for `false`.
 fn sysmon_initiated(cx: &Cx<'_>, p: &Pred) -> Result<Option<Pred>, String> {
-    if cx.rule.vendor != Vendor::Sigma
-        || !p.field.raw.eq_ignore_ascii_case("Initiated")
-        || p.field.canonical.as_deref() != Some("network.direction")
-    {
-        return Ok(None);
-    }
-    let direction = |v: &Value| match v {
-        Value::Bool(b) => Some(*b),
-        Value::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        Value::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
-    };
-    let values: Option<Vec<Value>> = p
-        .values
-        .iter()
-        .map(|v| direction(v).map(|b| Value::Str(if b { "egress" } else { "ingress" }.into())))
-        .collect();
-    match (p.op, values) {
-        (Op::Eq, Some(values)) if !values.is_empty() && p.transforms.is_empty() => {
-            let mut out = p.clone();
-            out.values = values;
-            out.case_sensitive = false;
-            Ok(Some(out))
-        }
-        _ => Err(format!(
-            "Sysmon `Initiated` is compared with {} ({}): only `true`/`false` equality maps to ECS network.direction (egress/ingress)",
-            p.values
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            p.op.as_str()
-        )),
-    }
+    crate::common::sysmon_initiated(
+        cx.rule.vendor,
+        p,
+        ("egress", "ingress"),
+        "ECS network.direction",
+    )
 }
 
 /// A predicate `op` has no equivalent in the dialect `lang`.

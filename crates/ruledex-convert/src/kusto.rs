@@ -490,6 +490,23 @@ impl Cx<'_> {
         if let Some(q) = self.sysmon_hashes(p) {
             return Ok(q);
         }
+        // ASIM's NetworkDirection holds `Outbound`/`Inbound`, not Sysmon's booleans.
+        let rewritten;
+        let p = match self.parser {
+            Some(_) => match crate::common::sysmon_initiated(
+                self.vendor,
+                p,
+                ("Outbound", "Inbound"),
+                "ASIM NetworkDirection",
+            )? {
+                Some(q) => {
+                    rewritten = q;
+                    &rewritten
+                }
+                None => p,
+            },
+            None => p,
+        };
         let f = self.subject(p)?;
         let cs = p.case_sensitive;
         let each =

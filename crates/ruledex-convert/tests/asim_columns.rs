@@ -123,6 +123,32 @@ fn sysmon_initiated_is_network_direction_egress() {
 }
 
 #[test]
+fn sysmon_initiated_is_asim_network_direction_outbound() {
+    let rule = sigma(
+        NETWORK,
+        "sel:\n    Initiated: 'true'\n    DestinationPort: 9389\ncondition: sel",
+    );
+    let c = convert(&rule, Target::KustoAsim);
+    let q = query(&c);
+    assert!(q.contains("NetworkDirection"), "{q}");
+    assert!(q.contains("\"Outbound\""), "{q}");
+    assert!(!q.contains("true"), "{q}");
+    let inbound = sigma(NETWORK, "sel:\n    Initiated: 'false'\ncondition: sel");
+    let q = query(&convert(&inbound, Target::KustoAsim)).to_owned();
+    assert!(q.contains("\"Inbound\""), "{q}");
+    // A test Sysmon's booleans cannot state as a direction is refused, with the reason.
+    let odd = sigma(
+        NETWORK,
+        "sel:\n    Initiated|contains: 'ru'\ncondition: sel",
+    );
+    let c = convert(&odd, Target::KustoAsim);
+    assert!(
+        matches!(&c.fidelity, Fidelity::Unsupported { reason } if reason.contains("ASIM NetworkDirection")),
+        "{c:?}"
+    );
+}
+
+#[test]
 fn fieldref_is_written_as_the_ecs_field() {
     let rule = sigma(
         FILE,
