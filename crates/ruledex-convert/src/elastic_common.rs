@@ -399,6 +399,17 @@ pub(crate) fn write_expr<D: Dialect>(d: &D, cx: &mut Cx<'_>, e: &Expr) -> Result
     }
 }
 
+/// For `exists`, `is_null` and `is_not_null`: whether the predicate asks for
+/// the field to be present (`exists` with anything but `false`, or
+/// `is_not_null`) rather than absent.
+pub(crate) fn tests_presence(p: &Pred) -> bool {
+    match p.op {
+        Op::Exists => !matches!(p.values.first(), Some(Value::Bool(false))),
+        Op::IsNotNull => true,
+        _ => false,
+    }
+}
+
 /// Sysmon's `Initiated` lives in ECS `network.direction`, where Winlogbeat's
 /// Sysmon module stores `egress` for `true` and `ingress` for `false`.
 fn sysmon_initiated(cx: &Cx<'_>, p: &Pred) -> Result<Option<Pred>, String> {

@@ -301,7 +301,7 @@ impl Dialect for Eql {
                 }
             }
             Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
-                let sym = cmp_symbol(p.op);
+                let sym = p.op.ordering_symbol().unwrap_or("<=");
                 let parts = p
                     .values
                     .iter()
@@ -316,11 +316,7 @@ impl Dialect for Eql {
                 Ok(combine(parts, p.all, Self::AND, Self::OR))
             }
             Op::Exists | Op::IsNull | Op::IsNotNull => {
-                let present = match p.op {
-                    Op::Exists => !matches!(p.values.first(), Some(Value::Bool(false))),
-                    Op::IsNotNull => true,
-                    _ => false,
-                };
+                let present = crate::elastic_common::tests_presence(p);
                 Ok(Out::atom(format!(
                     "{f} {} null",
                     if present { "!=" } else { "==" }
@@ -338,7 +334,7 @@ impl Dialect for Eql {
                         Some(Op::StartsWith) => format!("startsWith{t}({f}, {other})"),
                         Some(Op::EndsWith) => format!("endsWith{t}({f}, {other})"),
                         Some(o @ (Op::Gt | Op::Gte | Op::Lt | Op::Lte)) => {
-                            format!("{f} {} {other}", cmp_symbol(o))
+                            format!("{f} {} {other}", o.ordering_symbol().unwrap_or("<="))
                         }
                         Some(o) => return Err(no_op("EQL", o)),
                     }));
@@ -385,15 +381,6 @@ fn single(f: &str, v: &str, insensitive: bool, exact: bool) -> String {
         format!("{f} == {}", string(v))
     } else {
         format!("{f} like {}", string(v))
-    }
-}
-
-fn cmp_symbol(op: Op) -> &'static str {
-    match op {
-        Op::Gt => ">",
-        Op::Gte => ">=",
-        Op::Lt => "<",
-        _ => "<=",
     }
 }
 

@@ -108,13 +108,7 @@ fn metric_call(cx: &mut Cx<'_>, m: &Metric) -> Result<String, String> {
 fn comparisons(name: &str, cond: &[Comparison]) -> Vec<String> {
     cond.iter()
         .map(|c| {
-            let sym = match c.op {
-                Op::Gt => ">",
-                Op::Gte => ">=",
-                Op::Lt => "<",
-                Op::Lte => "<=",
-                _ => "==",
-            };
+            let sym = c.op.ordering_symbol().unwrap_or("==");
             let v = if c.value.fract() == 0.0 && c.value.abs() < 1e15 {
                 format!("{}", c.value as i64)
             } else {
@@ -357,7 +351,7 @@ impl Dialect for Esql {
                 }
             }
             Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
-                let sym = cmp_symbol(p.op);
+                let sym = p.op.ordering_symbol().unwrap_or("<=");
                 let parts = p
                     .values
                     .iter()
@@ -372,11 +366,7 @@ impl Dialect for Esql {
                 Ok(combine(parts, p.all, Self::AND, Self::OR))
             }
             Op::Exists | Op::IsNull | Op::IsNotNull => {
-                let present = match p.op {
-                    Op::Exists => !matches!(p.values.first(), Some(Value::Bool(false))),
-                    Op::IsNotNull => true,
-                    _ => false,
-                };
+                let present = crate::elastic_common::tests_presence(p);
                 Ok(Out::atom(format!(
                     "{f} IS {}NULL",
                     if present { "NOT " } else { "" }
@@ -397,7 +387,11 @@ impl Dialect for Esql {
                         Some(Op::EndsWith) => format!("ENDS_WITH({lhs}, {rhs})"),
                         Some(Op::Contains) => format!("LOCATE({lhs}, {rhs}) > 0"),
                         Some(o @ (Op::Gt | Op::Gte | Op::Lt | Op::Lte)) => {
-                            format!("{f} {} {}", cmp_symbol(o), quote_field(&v.to_string()))
+                            format!(
+                                "{f} {} {}",
+                                o.ordering_symbol().unwrap_or("<="),
+                                quote_field(&v.to_string())
+                            )
                         }
                         Some(o) => return Err(no_op("ES|QL", o)),
                     }));
@@ -427,15 +421,6 @@ impl Dialect for Esql {
             return Err("a keyword search with no value".to_owned());
         }
         Ok(combine(parts, k.all, Self::AND, Self::OR))
-    }
-}
-
-fn cmp_symbol(op: Op) -> &'static str {
-    match op {
-        Op::Gt => ">",
-        Op::Gte => ">=",
-        Op::Lt => "<",
-        _ => "<=",
     }
 }
 

@@ -222,12 +222,7 @@ impl Dialect for Kql {
             }
             Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
                 let f = escape_unquoted(&field, true, true);
-                let sym = match p.op {
-                    Op::Gt => ">",
-                    Op::Gte => ">=",
-                    Op::Lt => "<",
-                    _ => "<=",
-                };
+                let sym = p.op.ordering_symbol().unwrap_or("<=");
                 let parts = p
                     .values
                     .iter()
@@ -237,11 +232,7 @@ impl Dialect for Kql {
             }
             Op::Exists | Op::IsNull | Op::IsNotNull => {
                 let f = escape_unquoted(&field, true, true);
-                let present = match p.op {
-                    Op::Exists => !matches!(p.values.first(), Some(Value::Bool(false))),
-                    Op::IsNotNull => true,
-                    _ => false,
-                };
+                let present = crate::elastic_common::tests_presence(p);
                 Ok(Out::atom(if present {
                     format!("{f}:*")
                 } else {

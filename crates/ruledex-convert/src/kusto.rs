@@ -588,12 +588,7 @@ impl Cx<'_> {
                 Ok(format!("{func}({f}, {})", kstr(&net)))
             }),
             Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
-                let sym = match p.op {
-                    Op::Gt => ">",
-                    Op::Gte => ">=",
-                    Op::Lt => "<",
-                    _ => "<=",
-                };
+                let sym = p.op.ordering_symbol().unwrap_or("<=");
                 each(self, &mut |_, v| {
                     Ok(match number(v) {
                         Some(n) => format!("{f} {sym} {n}"),
@@ -815,13 +810,7 @@ impl Cx<'_> {
 
 /// `name op value` for an aggregate condition.
 pub(crate) fn cmp(name: &str, c: &Comparison) -> String {
-    let sym = match c.op {
-        Op::Gt => ">",
-        Op::Gte => ">=",
-        Op::Lt => "<",
-        Op::Lte => "<=",
-        _ => "==",
-    };
+    let sym = c.op.ordering_symbol().unwrap_or("==");
     format!("{name} {sym} {}", fmt_num(c.value))
 }
 

@@ -199,12 +199,7 @@ impl Dialect for Lucene {
             }
             Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
                 let f = escape_field(&field);
-                let sym = match p.op {
-                    Op::Gt => ">",
-                    Op::Gte => ">=",
-                    Op::Lt => "<",
-                    _ => "<=",
-                };
+                let sym = p.op.ordering_symbol().unwrap_or("<=");
                 let parts = p
                     .values
                     .iter()
@@ -214,11 +209,7 @@ impl Dialect for Lucene {
             }
             Op::Exists | Op::IsNull | Op::IsNotNull => {
                 let f = escape_field(&field);
-                let present = match p.op {
-                    Op::Exists => !matches!(p.values.first(), Some(Value::Bool(false))),
-                    Op::IsNotNull => true,
-                    _ => false,
-                };
+                let present = crate::elastic_common::tests_presence(p);
                 Ok(if present {
                     Out::atom(format!("_exists_:{f}"))
                 } else {

@@ -305,12 +305,7 @@ impl Cx<'_> {
                 Ok(Q::any_all(leaves, p.all))
             }
             Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
-                let sym = match p.op {
-                    Op::Gt => ">",
-                    Op::Gte => ">=",
-                    Op::Lt => "<",
-                    _ => "<=",
-                };
+                let sym = p.op.ordering_symbol().unwrap_or("<=");
                 let leaves = p
                     .values
                     .iter()

@@ -347,12 +347,7 @@ impl Cx<'_> {
                 }
             }
             Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
-                let sym = match p.op {
-                    Op::Gt => ">",
-                    Op::Gte => ">=",
-                    Op::Lt => "<",
-                    _ => "<=",
-                };
+                let sym = p.op.ordering_symbol().unwrap_or("<=");
                 for v in &p.values {
                     leaves.push(Q::Leaf(match v {
                         Value::Int(_) | Value::Float(_) => format!("{f} {sym} {v}"),
@@ -469,13 +464,7 @@ impl Cx<'_> {
             .condition
             .iter()
             .map(|c| {
-                let sym = match c.op {
-                    Op::Gt => ">",
-                    Op::Gte => ">=",
-                    Op::Lt => "<",
-                    Op::Lte => "<=",
-                    _ => "=",
-                };
+                let sym = c.op.ordering_symbol().unwrap_or("=");
                 format!("{func} {sym} {}", fmt_num(c.value))
             })
             .collect();

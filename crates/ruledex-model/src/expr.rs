@@ -387,6 +387,18 @@ impl Op {
         }
     }
 
+    /// The comparison symbol of an ordering (`>`, `>=`, `<`, `<=`), which most
+    /// query languages share; `None` for every other operator.
+    pub fn ordering_symbol(self) -> Option<&'static str> {
+        match self {
+            Op::Gt => Some(">"),
+            Op::Gte => Some(">="),
+            Op::Lt => Some("<"),
+            Op::Lte => Some("<="),
+            _ => None,
+        }
+    }
+
     /// Every operator, in declaration order.
     pub const ALL: [Op; 17] = [
         Op::Eq,
