@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use ruledex_model::{Expr, Field, Rule, Vendor};
+use ruledex_model::{Expr, Field, Op, Pred, Rule, Value, Vendor};
 use ruledex_taxonomy::fields::{Fields, Schema};
 
 /// A boolean query in a target language: the printers decide parentheses.
@@ -456,6 +456,49 @@ pub(crate) fn glob(pattern: &str) -> Vec<Glob> {
         }
     }
     out
+}
+
+/// Whether an empty value passes the predicate's test (`is null`, `== ""`,
+/// `contains ""`, a glob of stars, a regex that can match nothing), `None`
+/// when that cannot be told (orderings, lookups, field references, transforms).
+pub(crate) fn matches_empty(p: &Pred) -> Option<bool> {
+    if !p.transforms.is_empty() {
+        return None;
+    }
+    let each = |v: &Value| -> Option<bool> {
+        let s = v.as_str();
+        Some(match p.op {
+            Op::Eq | Op::In => s == Some(""),
+            Op::Contains | Op::StartsWith | Op::EndsWith => s?.is_empty(),
+            Op::Wildcard => glob(s?).iter().all(|g| matches!(g, Glob::Star)),
+            Op::Regex => {
+                regex_syntax::ParserBuilder::new()
+                    .build()
+                    .parse(s?)
+                    .ok()?
+                    .properties()
+                    .minimum_len()
+                    == Some(0)
+            }
+            Op::Exists => matches!(v, Value::Bool(false)),
+            _ => return None,
+        })
+    };
+    match p.op {
+        Op::IsNull => Some(true),
+        Op::IsNotNull => Some(false),
+        _ => {
+            let mut results = Vec::with_capacity(p.values.len());
+            for v in &p.values {
+                results.push(each(v)?);
+            }
+            Some(if p.all {
+                results.iter().all(|b| *b)
+            } else {
+                results.iter().any(|b| *b)
+            })
+        }
+    }
 }
 
 /// A glob as an anchored regular expression (`.*`, `.`, literals escaped).

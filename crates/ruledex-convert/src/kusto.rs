@@ -195,6 +195,7 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
     let mut cx = Cx {
         parser,
         missing: None,
+        forced: None,
         time: if target == Target::KustoXdr {
             "Timestamp"
         } else {
@@ -253,6 +254,9 @@ struct Cx<'a> {
     parser: Option<String>,
     /// Why the rule cannot be written: a field the parser has no column for.
     missing: Option<String>,
+    /// The column the next predicate's subject is written as (an
+    /// `[[asim_column]]` entry), instead of the field's alias.
+    forced: Option<String>,
     /// The event-time column.
     time: &'static str,
     vendor: Vendor,
@@ -437,7 +441,10 @@ impl Cx<'_> {
     }
 
     fn subject(&mut self, p: &Pred) -> Result<String, String> {
-        let mut s = self.field(&p.field);
+        let mut s = match self.forced.take() {
+            Some(c) => column(&c),
+            None => self.field(&p.field),
+        };
         for t in &p.transforms {
             s = match t {
                 Transform::Lower => format!("tolower({s})"),
@@ -507,6 +514,63 @@ impl Cx<'_> {
             },
             None => p,
         };
+        if let Some(q) = self.asim_columns(p)? {
+            return Ok(q);
+        }
+        self.pred_on(p)
+    }
+
+    /// A predicate on a field the parser fills under other columns
+    /// (`[[asim_column]]` in data/tables.toml): the test on each column, or'ed.
+    fn asim_columns(&mut self, p: &Pred) -> Result<Option<Q>, String> {
+        let (Some(parser), Some(canonical)) =
+            (self.parser.as_deref(), p.field.canonical.as_deref())
+        else {
+            return Ok(None);
+        };
+        let Some(entry) = crate::tables::asim_column(parser, canonical, p.op) else {
+            return Ok(None);
+        };
+        // The columns are alternatives: one holds the value, the others are
+        // empty. A test an empty value fails holds when it holds on one column;
+        // a test an empty value passes (`is null`, `== ""`) must hold on all.
+        let empty_passes = if entry.columns.len() > 1 {
+            match common::matches_empty(p) {
+                Some(b) => b,
+                None => {
+                    return Err(format!(
+                        "`{}` is split over {} in {parser}, and this `{}` test cannot be written on both",
+                        p.field.raw,
+                        entry.columns.join(" and "),
+                        p.op
+                    ));
+                }
+            }
+        } else {
+            false
+        };
+        if let Some(note) = &entry.note {
+            let reason = note.replace("{field}", &p.field.raw);
+            if !self.reasons.contains(&reason) {
+                self.reasons.push(reason);
+            }
+        }
+        let mut alternatives = Vec::with_capacity(entry.columns.len());
+        for c in &entry.columns {
+            self.forced = Some(c.clone());
+            let q = self.pred_on(p);
+            self.forced = None;
+            alternatives.push(q?);
+        }
+        Ok(Some(if empty_passes {
+            Q::and(alternatives)
+        } else {
+            Q::or(alternatives)
+        }))
+    }
+
+    /// A predicate, its subject written as the field's alias (or the forced column).
+    fn pred_on(&mut self, p: &Pred) -> Result<Q, String> {
         let f = self.subject(p)?;
         let cs = p.case_sensitive;
         let each =

@@ -8,6 +8,7 @@
 
 use std::sync::OnceLock;
 
+use ruledex_model::Op;
 use ruledex_taxonomy::events::CatalogEvents;
 use ruledex_taxonomy::fields::EventPattern;
 use serde::Deserialize;
@@ -41,11 +42,27 @@ struct Channel {
     name: Vec<String>,
 }
 
+/// A field an ASIM parser fills although no ASIM alias names it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AsimColumn {
+    parser: String,
+    field: String,
+    /// The column(s); with several, the test is written on each, joined by `or`.
+    pub(crate) columns: Vec<String>,
+    /// The only operators (model names) written this way; empty is all.
+    #[serde(default)]
+    ops: Vec<String>,
+    /// Why the column only approximates the field (`{field}`: the raw name).
+    pub(crate) note: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Data {
     table: Vec<TableEntry>,
     channel: Vec<Channel>,
+    asim_column: Vec<AsimColumn>,
 }
 
 fn data() -> &'static Data {
@@ -106,6 +123,16 @@ pub(crate) fn sentinel_table(event: &str) -> Option<String> {
     None
 }
 
+/// The column(s) `parser` fills for the canonical `field`, when an
+/// `[[asim_column]]` entry names them for the operator `op`.
+pub(crate) fn asim_column(parser: &str, field: &str, op: Op) -> Option<&'static AsimColumn> {
+    data().asim_column.iter().find(|c| {
+        c.parser == parser
+            && c.field == field
+            && (c.ops.is_empty() || c.ops.iter().any(|o| o == op.as_str()))
+    })
+}
+
 /// The Windows event-log channel names of a Sigma logsource service.
 pub(crate) fn channels(service: &str) -> Option<&'static [String]> {
     data()
@@ -134,6 +161,66 @@ mod tests {
             "patterns matching no catalog event: {unmatched:?}"
         );
         assert!(channels("security").is_some());
+    }
+
+    #[test]
+    fn asim_columns_name_known_fields_operators_and_parsers() {
+        let fields = ruledex_taxonomy::fields::Fields::global();
+        let parsers: Vec<&str> = data()
+            .table
+            .iter()
+            .filter_map(|t| t.asim.as_deref())
+            .collect();
+        let ops = [
+            Op::Eq,
+            Op::In,
+            Op::Contains,
+            Op::StartsWith,
+            Op::EndsWith,
+            Op::Wildcard,
+            Op::Regex,
+            Op::Cidr,
+            Op::Gt,
+            Op::Gte,
+            Op::Lt,
+            Op::Lte,
+            Op::Exists,
+            Op::IsNull,
+            Op::IsNotNull,
+            Op::Lookup,
+            Op::FieldRef,
+        ];
+        for c in &data().asim_column {
+            assert!(
+                parsers.contains(&c.parser.as_str()),
+                "{}: unknown parser",
+                c.parser
+            );
+            assert!(
+                fields.canonical(&c.field).is_some(),
+                "{}: not a canonical field",
+                c.field
+            );
+            assert!(!c.columns.is_empty(), "{}: no column", c.field);
+            for o in &c.ops {
+                assert!(
+                    ops.iter().any(|k| k.as_str() == o),
+                    "{}: unknown operator {o}",
+                    c.field
+                );
+            }
+        }
+        assert_eq!(
+            asim_column("imNetworkSession", "process.executable", Op::EndsWith)
+                .map(|c| c.columns.clone()),
+            Some(vec![
+                "SrcProcessName".to_owned(),
+                "DstProcessName".to_owned()
+            ])
+        );
+        assert!(asim_column("imWebSession", "url.query", Op::Contains).is_some());
+        assert!(asim_column("imWebSession", "url.query", Op::Eq).is_none());
+        assert!(asim_column("imProcessCreate", "process.executable", Op::Eq).is_none());
     }
 
     #[test]

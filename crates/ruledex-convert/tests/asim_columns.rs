@@ -30,25 +30,128 @@ fn query(c: &Conversion) -> &str {
     c.query.as_deref().unwrap_or_default()
 }
 
+const LOGON: &str = "    product: windows\n    service: security\n";
+const WEB: &str = "    category: webserver\n";
+
+fn reasons(c: &Conversion) -> Vec<String> {
+    match &c.fidelity {
+        Fidelity::Approximate { reasons } => reasons.clone(),
+        other => panic!("expected approximate, got {other:?}"),
+    }
+}
+
+/// The `where` clause of a one-table query.
+fn condition(c: &Conversion) -> &str {
+    query(c).split_once("| where ").map_or("", |(_, w)| w)
+}
+
 #[test]
-fn image_in_network_events_has_no_asim_column() {
+fn image_in_network_events_is_the_source_or_destination_process() {
+    // The ASIM network-session parsers put the host's process in
+    // SrcProcessName (outbound) or DstProcessName (inbound); the other is empty.
     let rule = sigma(
         NETWORK,
         "sel:\n    Image|endswith: '\\rundll32.exe'\ncondition: sel",
     );
     let c = convert(&rule, Target::KustoAsim);
+    assert_eq!(
+        condition(&c),
+        r#"SrcProcessName endswith "\\rundll32.exe" or DstProcessName endswith "\\rundll32.exe""#
+    );
+    assert!(query(&c).starts_with("imNetworkSession\n"), "{}", query(&c));
     assert!(
-        matches!(&c.fidelity, Fidelity::Unsupported { reason } if reason.contains("`Image` has no column in imNetworkSession")),
+        reasons(&c)
+            .iter()
+            .any(|r| r.contains("SrcProcessName on outbound")),
         "{c:?}"
     );
 }
 
 #[test]
-fn parent_image_in_file_events_has_no_asim_column() {
+fn an_empty_image_test_must_hold_on_both_process_columns() {
+    // `Image: null` / `Image: ''` pass on the empty column, so they are and'ed;
+    // an `or` would hold on every event.
+    let rule = sigma(
+        NETWORK,
+        "sel:\n    DestinationPort: 443\nfilter_null:\n    Image: null\nfilter_empty:\n    Image: ''\ncondition: sel and not 1 of filter_*",
+    );
+    let c = convert(&rule, Target::KustoAsim);
+    let w = condition(&c);
+    assert!(
+        w.contains("isempty(SrcProcessName) and isempty(DstProcessName)"),
+        "{w}"
+    );
+    assert!(
+        w.contains(r#"SrcProcessName =~ "" and DstProcessName =~ """#),
+        "{w}"
+    );
+    assert!(!w.contains("isempty(SrcProcessName) or"), "{w}");
+}
+
+#[test]
+fn an_image_test_on_both_columns_that_cannot_be_split_is_refused() {
+    let rule = sigma(
+        NETWORK,
+        "sel:\n    Image|fieldref: CommandLine\ncondition: sel",
+    );
+    let c = convert(&rule, Target::KustoAsim);
+    assert!(
+        matches!(&c.fidelity, Fidelity::Unsupported { reason } if reason.contains("SrcProcessName and DstProcessName")),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn windows_logon_columns_the_parser_keeps_are_written_and_declared() {
+    let rule = sigma(
+        LOGON,
+        "sel:\n    EventID: 4624\n    LogonType: 10\n    SubjectUserSid: 'S-1-5-18'\ncondition: sel",
+    );
+    let c = convert(&rule, Target::KustoAsim);
+    assert!(query(&c).starts_with("imAuthentication\n"), "{}", query(&c));
+    let w = condition(&c);
+    assert!(w.contains("LogonType == 10"), "{w}");
+    // A column the parser renames is the ASIM name, without a reason.
+    assert!(w.contains(r#"ActorUserId =~ "S-1-5-18""#), "{w}");
+    let r = reasons(&c);
+    assert!(r.iter().any(|r| r.contains("`LogonType`")), "{r:?}");
+    assert!(!r.iter().any(|r| r.contains("SubjectUserSid")), "{r:?}");
+}
+
+#[test]
+fn a_query_string_is_searched_in_the_url_only_by_substring_or_suffix() {
+    let rule = sigma(WEB, "sel:\n    cs-uri-query|contains: '~1'\ncondition: sel");
+    let c = convert(&rule, Target::KustoAsim);
+    assert_eq!(condition(&c), r#"Url contains "~1""#);
+    // Equality with the query string cannot be said of the whole URL.
+    let rule = sigma(WEB, "sel:\n    cs-uri-query: '?id=1'\ncondition: sel");
+    let c = convert(&rule, Target::KustoAsim);
+    assert!(
+        matches!(&c.fidelity, Fidelity::Unsupported { reason } if reason.contains("`cs-uri-query` has no column in imWebSession")),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn parent_image_in_file_events_is_the_defender_parent_file_name() {
     let rule = sigma(
         FILE,
         "sel:\n    ParentImage|endswith: '\\cmd.exe'\ncondition: sel",
     );
+    let c = convert(&rule, Target::KustoAsim);
+    assert_eq!(
+        condition(&c),
+        r#"ActingProcessParentFileName endswith "\\cmd.exe""#
+    );
+    assert!(
+        reasons(&c).iter().any(|r| r.contains("file name only")),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn a_field_no_parser_fills_is_still_refused() {
+    let rule = sigma(FILE, "sel:\n    ObjectType: 'File'\ncondition: sel");
     let c = convert(&rule, Target::KustoAsim);
     assert!(!c.fidelity.is_converted(), "{c:?}");
 }

@@ -85,9 +85,10 @@ fn sigmahq_rules_convert_to_kusto_asim_and_spl() {
     assert!(rules.len() >= 3141, "{} rules", rules.len());
     let t = tally(&rules, "sigma");
     let n = rules.len();
-    // kusto-asim: a Sigma field with no column in the ASIM parser is not
-    // converted (measured 3,024 of 3,141, 96.3%).
-    for (target, floor) in [(Target::KustoAsim, 96), (Target::Spl, 99)] {
+    // Issue #6: at least 99% each. kusto-asim: a Sigma field with no column
+    // in the ASIM parser is not converted (measured 3,111 of 3,141, 99.0%,
+    // once the parsers' own columns were listed in data/tables.toml).
+    for (target, floor) in [(Target::KustoAsim, 99), (Target::Spl, 99)] {
         let ok = converted(t[&target]);
         assert!(
             ok * 100 >= n * floor,
