@@ -163,7 +163,35 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
         })
         .map(String::as_str)
         .collect();
-    if leaves.len() > 1 {
+    // Events some of which no ASIM parser reads (Windows Security 4656 beside
+    // 4663) but that one native table holds all of: that table, named as it
+    // names its columns. A union of a parser and the table would name each
+    // field as only one of them does, and match nothing.
+    if target == Target::KustoAsim
+        && leaves.len() > 1
+        && leaves.iter().any(|ev| tables::asim(ev).is_none())
+        && let Some(native) = tables::sentinel_table(leaves[0])
+        && leaves
+            .iter()
+            .all(|ev| tables::sentinel_table(ev).as_deref() == Some(native.as_str()))
+    {
+        let uncovered: Vec<&str> = leaves
+            .iter()
+            .copied()
+            .filter(|ev| tables::asim(ev).is_none())
+            .collect();
+        reasons.retain(|r| !r.starts_with("no ASIM parser covers"));
+        reasons.push(format!(
+            "no ASIM parser covers {}; the query reads the native table `{native}`, which holds all of the rule's events",
+            uncovered.join(", ")
+        ));
+        src = Source {
+            table: native,
+            schemas: &[Schema::SecurityEvent, Schema::DefenderXdr, Schema::Asim],
+            label: "Sentinel",
+            event_ids: Vec::new(),
+        };
+    } else if leaves.len() > 1 {
         let mut tables = vec![src.table.clone()];
         for ev in &leaves {
             if let Ok(other) = source(target, Some(ev), &mut Vec::new())

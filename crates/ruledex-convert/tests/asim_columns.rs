@@ -262,3 +262,26 @@ fn fieldref_is_written_as_the_ecs_field() {
     assert!(q.contains("process.executable"), "{q}");
     assert!(!q.contains("winlog.event_data.Image"), "{q}");
 }
+
+#[test]
+fn security_events_no_parser_reads_go_to_the_native_table_with_its_names() {
+    // 4656 has no ASIM parser and 4663 an unrelated one: a union of the two
+    // would name each field as only one side does. SecurityEvent holds both.
+    let rule = sigma(
+        LOGON,
+        "sel:\n    EventID:\n        - 4656\n        - 4663\n    ObjectName|endswith: '\\lsa\\JD'\nfilter:\n    ProcessName|endswith: '\\lsass.exe'\ncondition: sel and not filter",
+    );
+    let c = convert(&rule, Target::KustoAsim);
+    let q = query(&c);
+    assert!(q.starts_with("SecurityEvent\n"), "{q}");
+    assert!(q.contains("(EventID in (4656, 4663))"), "{q}");
+    assert!(q.contains(r#"ObjectName endswith "\\lsa\\JD""#), "{q}");
+    assert!(q.contains(r#"ProcessName endswith "\\lsass.exe""#), "{q}");
+    assert!(!q.contains("NewProcessName") && !q.contains("union"), "{q}");
+    assert!(
+        reasons(&c)
+            .iter()
+            .any(|r| r.contains("no ASIM parser covers windows/security/4656")),
+        "{c:?}"
+    );
+}
