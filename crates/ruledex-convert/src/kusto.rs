@@ -373,6 +373,9 @@ impl Cx<'_> {
             }
             return "RegistryKey".to_owned();
         }
+        if let Some(expr) = self.basename_of_path(f) {
+            return expr;
+        }
         let name = self.namer.name(f, &mut self.reasons);
         if let Some(parser) = &self.parser
             && self.missing.is_none()
@@ -390,6 +393,30 @@ impl Cx<'_> {
             }
         }
         column(&name)
+    }
+
+    /// A file-name field the target has no column for (ECS `process.name`)
+    /// whose path field it has (`TargetProcessName`): the path's last
+    /// component, `tostring(parse_path(path).Filename)`.
+    fn basename_of_path(&self, f: &Field) -> Option<String> {
+        let c = f.canonical.as_deref()?;
+        if self.namer.has_name(f) {
+            return None;
+        }
+        let path = Fields::global()
+            .iter()
+            .find(|p| p.basename() == Some(c))?
+            .name();
+        let mut pf = Field::raw(path);
+        pf.canonical = Some(path.to_owned());
+        if !self.namer.has_name(&pf) {
+            return None;
+        }
+        let col = self.namer.name(&pf, &mut Vec::new());
+        if self.parser.as_deref().is_some_and(|p| asim_lacks(p, &col)) {
+            return None;
+        }
+        Some(format!("tostring(parse_path({}).Filename)", column(&col)))
     }
 
     /// A field named by value (`fieldref`), resolved as the rule's vendor names it.
@@ -545,7 +572,47 @@ impl Cx<'_> {
         if let Some(q) = self.asim_columns(p)? {
             return Ok(q);
         }
+        if let Some(q) = self.argument_in_command_line(p)? {
+            return Ok(q);
+        }
         self.pred_on(p)
+    }
+
+    /// ECS `process.args` (one argument of a list) where the target has only
+    /// the command line: a substring test on the command line, declared.
+    fn argument_in_command_line(&mut self, p: &Pred) -> Result<Option<Q>, String> {
+        let line = match p.field.canonical.as_deref() {
+            Some("process.args") => "process.command_line",
+            Some("process.parent.args") => "process.parent.command_line",
+            _ => return Ok(None),
+        };
+        let plain = matches!(
+            p.op,
+            Op::Eq | Op::In | Op::Contains | Op::StartsWith | Op::EndsWith
+        ) && p.transforms.is_empty()
+            && p.values.iter().all(|v| matches!(v, Value::Str(s) if !s.is_empty()));
+        if !plain || self.namer.has_name(&p.field) {
+            return Ok(None);
+        }
+        let mut lf = Field::raw(line);
+        lf.canonical = Some(line.to_owned());
+        if !self.namer.has_name(&lf) {
+            return Ok(None);
+        }
+        let col = self.namer.name(&lf, &mut Vec::new());
+        let reason = format!(
+            "`{}` (one argument) is tested as a substring of the command line `{col}`: it may also match inside a longer argument",
+            p.field.raw
+        );
+        if !self.reasons.contains(&reason) {
+            self.reasons.push(reason);
+        }
+        let mut q = p.clone();
+        q.op = Op::Contains;
+        self.forced = Some(col);
+        let out = self.pred_on(&q);
+        self.forced = None;
+        out.map(Some)
     }
 
     /// A predicate on a field the parser fills under other columns
