@@ -224,6 +224,7 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
         parser,
         missing: None,
         forced: None,
+        extend: None,
         time: if target == Target::KustoXdr {
             "Timestamp"
         } else {
@@ -262,6 +263,9 @@ fn build(rule: &Rule, target: Target) -> Result<(String, Vec<String>), String> {
             );
         }
     }
+    if let Some(x) = &cx.extend {
+        let _ = write!(out, "\n| extend {x}");
+    }
     let cond = common::print_kusto(&q);
     if !cond.is_empty() {
         out.push_str("\n| where ");
@@ -282,6 +286,8 @@ struct Cx<'a> {
     parser: Option<String>,
     /// Why the rule cannot be written: a field the parser has no column for.
     missing: Option<String>,
+    /// A column the query computes first (`| extend …`).
+    extend: Option<String>,
     /// The column the next predicate's subject is written as (an
     /// `[[asim_column]]` entry), instead of the field's alias.
     forced: Option<String>,
@@ -364,14 +370,12 @@ impl Cx<'_> {
         if self.parser.as_deref() == Some("imRegistry")
             && f.canonical.as_deref() == Some("registry.path")
         {
-            let reason = format!(
-                "`{}` (registry.path, key and value name) is written as ASIM `RegistryKey`, which holds the key only (the value name is in `RegistryValue`, hives are spelled out as HKEY_LOCAL_MACHINE, HKEY_USERS): tests on the value name or on abbreviated hives do not match",
-                f.raw
+            // Sysmon's path is the key and the value name; ASIM splits them.
+            self.extend = Some(
+                r#"RegistryPath = strcat(RegistryKey, iff(isempty(RegistryValue), "", strcat("\\", RegistryValue)))"#
+                    .to_owned(),
             );
-            if !self.reasons.contains(&reason) {
-                self.reasons.push(reason);
-            }
-            return "RegistryKey".to_owned();
+            return "RegistryPath".to_owned();
         }
         if let Some(expr) = self.basename_of_path(f) {
             return expr;
@@ -552,6 +556,14 @@ impl Cx<'_> {
         if let Some(q) = self.sysmon_hashes(p) {
             return Ok(q);
         }
+        let registry;
+        let p = match self.registry_values(p) {
+            Some(q) => {
+                registry = q;
+                &registry
+            }
+            None => p,
+        };
         // ASIM's NetworkDirection holds `Outbound`/`Inbound`, not Sysmon's booleans.
         let rewritten;
         let p = match self.parser {
@@ -590,7 +602,9 @@ impl Cx<'_> {
             p.op,
             Op::Eq | Op::In | Op::Contains | Op::StartsWith | Op::EndsWith
         ) && p.transforms.is_empty()
-            && p.values.iter().all(|v| matches!(v, Value::Str(s) if !s.is_empty()));
+            && p.values
+                .iter()
+                .all(|v| matches!(v, Value::Str(s) if !s.is_empty()));
         if !plain || self.namer.has_name(&p.field) {
             return Ok(None);
         }
@@ -662,6 +676,67 @@ impl Cx<'_> {
         } else {
             Q::or(alternatives)
         }))
+    }
+
+    /// Sysmon registry values as the ASIM registry parsers write them: hives
+    /// spelled out in paths (`HKLM\` is `HKEY_LOCAL_MACHINE\`), event types
+    /// as ASIM's (`SetValue` is `RegistryValueSet`). `None`: nothing to change.
+    fn registry_values(&mut self, p: &Pred) -> Option<Pred> {
+        const HIVES: [(&str, &str); 3] = [
+            ("HKLM\\", "HKEY_LOCAL_MACHINE\\"),
+            ("HKU\\", "HKEY_USERS\\"),
+            ("HKCR\\", "HKEY_LOCAL_MACHINE\\Classes\\"),
+        ];
+        const TYPES: [(&str, &str); 5] = [
+            ("CreateKey", "RegistryKeyCreated"),
+            ("DeleteKey", "RegistryKeyDeleted"),
+            ("RenameKey", "RegistryKeyRenamed"),
+            ("SetValue", "RegistryValueSet"),
+            ("DeleteValue", "RegistryValueDeleted"),
+        ];
+        if self.parser.as_deref() != Some("imRegistry") || !p.transforms.is_empty() {
+            return None;
+        }
+        let path = p.field.canonical.as_deref() == Some("registry.path") && p.op != Op::Regex;
+        let event_type =
+            p.field.raw.eq_ignore_ascii_case("EventType") && matches!(p.op, Op::Eq | Op::In);
+        if !path && !event_type {
+            return None;
+        }
+        let mut out = p.clone();
+        let mut changed = false;
+        for v in &mut out.values {
+            let Value::Str(s) = v else { continue };
+            let new = if path {
+                HIVES.iter().find_map(|(short, long)| {
+                    s.get(..short.len())
+                        .filter(|head| head.eq_ignore_ascii_case(short))
+                        .map(|_| format!("{long}{}", &s[short.len()..]))
+                })
+            } else {
+                TYPES
+                    .iter()
+                    .find(|(sysmon, _)| s.eq_ignore_ascii_case(sysmon))
+                    .map(|(_, asim)| (*asim).to_owned())
+            };
+            if path {
+                let upper = s.to_ascii_uppercase();
+                if upper.starts_with("HKCU\\") || upper.starts_with("HKEY_CURRENT_USER\\") {
+                    let reason = format!(
+                        "`{}`: Sysmon names the current user's hive HKU\\<SID>, so a path starting with HKCU does not match",
+                        p.field.raw
+                    );
+                    if !self.reasons.contains(&reason) {
+                        self.reasons.push(reason);
+                    }
+                }
+            }
+            if let Some(new) = new {
+                *s = new;
+                changed = true;
+            }
+        }
+        changed.then_some(out)
     }
 
     /// A predicate, its subject written as the field's alias (or the forced column).

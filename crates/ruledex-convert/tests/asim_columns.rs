@@ -188,17 +188,6 @@ fn hashes_with_a_partial_hash_is_not_converted() {
 }
 
 #[test]
-fn target_object_is_registry_key_and_approximate() {
-    let rule = sigma(
-        REGISTRY,
-        "sel:\n    TargetObject|contains: '\\CurrentVersion\\Run'\ncondition: sel",
-    );
-    let c = convert(&rule, Target::KustoAsim);
-    assert!(matches!(c.fidelity, Fidelity::Approximate { .. }), "{c:?}");
-    assert!(query(&c).contains("RegistryKey contains"), "{}", query(&c));
-}
-
-#[test]
 fn user_in_process_events_is_target_username() {
     let rule = sigma(PROCESS, "sel:\n    User|contains: 'SYSTEM'\ncondition: sel");
     let c = convert(&rule, Target::KustoAsim);
@@ -282,6 +271,46 @@ fn security_events_no_parser_reads_go_to_the_native_table_with_its_names() {
         reasons(&c)
             .iter()
             .any(|r| r.contains("no ASIM parser covers windows/security/4656")),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn target_object_is_the_asim_key_and_value_name_joined() {
+    // Sysmon's TargetObject is the key and the value name; ASIM parsers split
+    // it into RegistryKey and RegistryValue, with hives spelled out.
+    let rule = sigma(
+        REGISTRY,
+        "sel:\n    TargetObject|contains: '\\CurrentVersion\\Run\\'\n    EventType: SetValue\ncondition: sel",
+    );
+    let c = convert(&rule, Target::KustoAsim);
+    assert!(matches!(c.fidelity, Fidelity::Exact), "{c:?}");
+    let q = query(&c);
+    assert!(
+        q.contains(r#"| extend RegistryPath = strcat(RegistryKey, iff(isempty(RegistryValue), "", strcat("\\", RegistryValue)))"#),
+        "{q}"
+    );
+    assert!(
+        q.contains(r#"RegistryPath contains "\\CurrentVersion\\Run\\""#),
+        "{q}"
+    );
+    assert!(q.contains(r#"EventType =~ "RegistryValueSet""#), "{q}");
+    let rule = sigma(
+        REGISTRY,
+        "sel:\n    TargetObject|startswith: 'HKLM\\SOFTWARE\\Classes\\'\ncondition: sel",
+    );
+    assert!(
+        query(&convert(&rule, Target::KustoAsim))
+            .contains(r#"RegistryPath startswith "HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\""#)
+    );
+    // Sysmon never writes HKCU: such a test is declared.
+    let rule = sigma(
+        REGISTRY,
+        "sel:\n    TargetObject|startswith: 'HKCU\\Software\\'\ncondition: sel",
+    );
+    let c = convert(&rule, Target::KustoAsim);
+    assert!(
+        reasons(&c).iter().any(|r| r.contains("HKU\\<SID>")),
         "{c:?}"
     );
 }
