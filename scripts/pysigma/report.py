@@ -95,11 +95,23 @@ def build(rows, targets, versions, commit, summary, nfiles, build_note=""):
     for cls, d in sorted(diff.items(), key=lambda kv: -sum(kv[1]["counts"].values())):
         # Per-target verdicts may differ: take them from the rows.
         verdicts = collections.Counter(r["verdict"] for r in rows if r.get("cls") == cls and r["status"] == "different")
+        # Every distinct reasoning of each verdict, with the targets it was
+        # given for (a class's verdict may be judged per target).
         whys = {}
         for r in rows:
             if r.get("cls") == cls and r["status"] == "different":
                 vv, ww = verdict_for(r)
-                whys.setdefault(vv, ww)
+                if ww:
+                    given = whys.setdefault(vv, {}).setdefault(ww, [])
+                    if r["target"] not in given:
+                        given.append(r["target"])
+        whys = {
+            v: "\n\n".join(
+                (f"({', '.join(f'`{t}`' for t in ts)}) " if len(texts) > 1 else "") + text
+                for text, ts in texts.items()
+            )
+            for v, texts in whys.items()
+        }
         classes.append({
             "class": cls,
             "verdicts": dict(verdicts),

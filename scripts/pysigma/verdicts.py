@@ -309,7 +309,12 @@ VERDICTS = {
         "theirs_wrong",
         "`win_security_explicit_credential_local_logon`: pySigma compares "
         "`process.executable.caseless` with `C:\\Windows\\…` (capitals never match the lowercased "
-        "sub-field) and maps `SubjectUserName` to `user.name`; ruledex lowercases both sides.",
+        "sub-field) and maps `SubjectUserName` to `user.name`; ruledex lowercases both sides. "
+        "`aws_update_login_profile`: the field reference `userIdentity.arn|fieldref: "
+        "requestParameters.userName` is compared case-sensitively by pySigma (Sigma compares "
+        "strings ignoring case; ruledex writes `TO_LOWER` on both sides), besides pySigma keeping "
+        "CloudTrail's own field names. `susp_lnk_exec_hidden_cmd`: pySigma's `\\n` is the letter n "
+        "in Lucene's dialect (see the EQL reasoning).",
     ),
     ("eql", "predicates differ"): LNK_NEWLINES,
     ("lucene", "operator or value differs on the same fields"): LNK_NEWLINES,
