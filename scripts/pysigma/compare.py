@@ -83,10 +83,13 @@ def nocase(t):
 
 def strip_caseless(t):
     def f(p):
-        field = p[1]
+        field, value = p[1], p[3]
         if field and field.endswith(".caseless"):
             field = field[: -len(".caseless")]
-        return ("p", field, p[2], p[3], p[4])
+        if p[2] == "field_ref" and value.endswith(".caseless"):
+            # The other side of a field reference is a field name too.
+            value = value[: -len(".caseless")]
+        return ("p", field, p[2], value, p[4])
 
     return N.normalize(N.map_preds(t, f))
 
@@ -151,6 +154,7 @@ def relax(target, theirs, ours, which):
 
 def case_direction(theirs, ours):
     """Which side compares case-sensitively where the other does not."""
+    theirs, ours = strip_caseless(theirs), strip_caseless(ours)
     tr = {(p[3]) for p in N.preds(theirs) if p[2] == "regex" and p[4]}
     orx = {(p[3]) for p in N.preds(ours) if p[2] == "regex" and not p[4]}
     non_regex_t = {(p[2], p[3].lower(), p[4]) for p in N.preds(theirs) if p[2] != "regex"}
@@ -194,7 +198,7 @@ def esql_lossy_equal(theirs, ours):
 
     def f(p):
         field = (p[1] or "").removesuffix(".caseless")
-        value = p[3]
+        value = p[3].removesuffix(".caseless") if p[2] == "field_ref" else p[3]
         if p[2] == "regex":
             return ("p", field, p[2], value, True)
         return N.pred(field, p[2], value, True)
@@ -227,6 +231,16 @@ def differing(theirs, ours):
 UNMAPPED = re.compile(r"field `[^`]+` \([^)]*\) has no [^;]*; written as `([^`]+)`")
 
 
+REGISTRY_TRAILING = (
+    "registry path ending in `\\`: pySigma `RegistryKey endswith \"X*\"` (a literal star), "
+    "ruledex `RegistryKey contains \"X\\\"`"
+)
+REGISTRY_EVENT_TYPE = "imRegistry EventType: ruledex writes Sysmon's name (`SetValue`), ASIM's is `RegistryValueSet`"
+SYSMON_REGISTRY_EVENTS = {"createkey", "deletekey", "renamekey", "setvalue", "deletevalue"}
+ASIM_REGISTRY_EVENTS = {"registrykeycreated", "registrykeydeleted", "registrykeyrenamed", "registryvalueset",
+                        "registryvaluedeleted"}
+
+
 def known_class(target, theirs, ours, reasons, source):
     """Differences recognized by a specific check (each judged in verdicts.py)."""
     only_t, only_o = differing(theirs, ours)
@@ -242,6 +256,46 @@ def known_class(target, theirs, ours, reasons, source):
             return "keyword: pySigma writes a bare string (not a Kusto condition), ruledex `* has`"
         if {p[2] for p in only_o} == {"empty"} and {p[2] for p in only_t} == {"exists"}:
             return "null test: ruledex `isempty`, pySigma `isnull`"
+        # Sysmon's TargetObject (key path and value name) `contains 'X\'` or
+        # `startswith 'X\'`: pySigma writes `RegistryKey endswith "X*"` or
+        # `== "X*"` (a literal star), ruledex `RegistryKey contains "X\"` or
+        # `startswith "X\"`; a null test may differ beside it.
+        star = {p[3][:-1] for p in only_t if p[2] in ("endswith", "eq") and p[3].endswith("*")}
+        # (pySigma's sentinel_asim drops a rule's EventID, which ruledex keeps.)
+        only_o = [p for p in only_o if p[1] != "EventOriginalType"]
+        sep = {p[3][:-1] for p in only_o if p[2] in ("contains", "startswith") and p[3].endswith("\\")}
+        if (
+            star
+            and star == sep
+            and all(p[2] == "exists" or p[2] in ("endswith", "eq") and p[3].endswith("*") for p in only_t)
+            and all(p[2] == "empty" or p[2] in ("contains", "startswith") and p[3].endswith("\\") for p in only_o)
+            and {p[1] for p in only_t if p[2] == "exists"} == {p[1] for p in only_o if p[2] == "empty"}
+        ):
+            if any(p[2] == "exists" for p in only_t):
+                return REGISTRY_TRAILING + " (and `isnull`/`isempty`)"
+            return REGISTRY_TRAILING
+        # imRegistry's EventType values are ASIM's (`RegistryValueSet`), not
+        # Sysmon's (`SetValue`).
+        et_t = [p for p in only_t if p[1] == "EventType"]
+        et_o = [p for p in only_o if p[1] == "EventType"]
+        if et_t and et_o and all(p[3] in ASIM_REGISTRY_EVENTS for p in et_t) and all(
+            p[3] in SYSMON_REGISTRY_EVENTS for p in et_o
+        ):
+            if len(et_t) == len(only_t) and len(et_o) == len(only_o):
+                return REGISTRY_EVENT_TYPE
+            return REGISTRY_EVENT_TYPE + " (and key paths differ)"
+        if only_t and only_o and all(p[1] == "RegistryKey" and p[3].startswith("hkey_") for p in only_t) and all(
+            p[1] == "RegistryKey" and re.match(r"(hklm|hkcu|hkcr|hku)\\", p[3]) for p in only_o
+        ):
+            return "registry hive: ruledex `HKLM\\…`, pySigma `HKEY_LOCAL_MACHINE\\…`"
+        if only_t and {p[2] for p in only_t} == {"startswith"} and {p[2] for p in only_o} == {"eq"} and (
+            {(p[1], p[3]) for p in only_t} == {(p[1], p[3]) for p in only_o}
+        ) and all(re.fullmatch(r"[0-9a-f]{32,64}", p[3]) for p in only_t):
+            return "Sysmon `Hashes`: pySigma `startswith` the whole hash, ruledex `=~`"
+        if any(p[1] == "NetworkDirection" and p[3] in ("true", "false") for p in only_t) and any(
+            p[1] == "NetworkDirection" and p[3] in ("outbound", "inbound") for p in only_o
+        ):
+            return "pySigma: Sysmon `Initiated` value not translated to ASIM NetworkDirection"
     # A wildcard inside a value (`*/etc/*.conf*`): pySigma's Kusto and ES|QL
     # backends write one `contains` per piece, losing their order.
     inner = [p for p in only_o if p[2] == "wildcard"]
@@ -285,9 +339,9 @@ def heuristic_class(target, theirs, ours):
     if not only_t and not only_o:
         return "same predicates, different boolean structure"
     ops = {p[2] for p in only_t} | {p[2] for p in only_o}
-    vals_t = sorted(p[3] for p in only_t)
-    vals_o = sorted(p[3] for p in only_o)
-    if [v.replace("\\", "") for v in vals_t] == [v.replace("\\", "") for v in vals_o]:
+    vals_t = sorted((p[2], p[3].replace("\\", "")) for p in only_t)
+    vals_o = sorted((p[2], p[3].replace("\\", "")) for p in only_o)
+    if vals_t == vals_o:
         return "backslashes in values differ"
     if "regex" in ops:
         return "regular expression differs"
@@ -314,6 +368,7 @@ def compare(target, ours_q, theirs_q, reasons=()):
         t_src, t_tree = N.parse(target, theirs_q)
     except (N.ParseError, KeyError, IndexError, ValueError) as e:
         return {"status": "different", "cls": "pySigma query does not parse", "detail": str(e)}
+    t_regex = set(N.REGEX_DERIVED)
     try:
         o_src, o_tree = N.parse(target, ours_q)
     except (N.ParseError, KeyError, IndexError, ValueError) as e:
@@ -321,6 +376,8 @@ def compare(target, ours_q, theirs_q, reasons=()):
     t_tree, o_tree = N.normalize(t_tree), N.normalize(o_tree)
     source = None if ws(t_src) == ws(o_src) else (ws(t_src), ws(o_src))
     res = compare_trees(target, t_tree, o_tree, reasons, source)
+    if res["status"] == "different" and t_regex and target in ECS_TARGETS:
+        res = unanchored_regex(target, t_tree, o_tree, reasons, source, t_regex) or res
     if target == "esql" and res["status"] == "different" and not res["cls"].startswith("case sensitivity"):
         # pySigma escapes a LIKE pattern for the string literal only, so ES|QL
         # reads `\\X` as an escaped X (the backslash is lost) and `\\*` as a
@@ -341,7 +398,66 @@ def compare(target, ours_q, theirs_q, reasons=()):
 SAME_SCHEMA = {"kusto-asim", "spl"}
 
 
+ECS_TARGETS = {"lucene", "eql", "esql"}
+
+
+def unanchored_regex(target, t_tree, o_tree, reasons, source, t_regex):
+    """The class of a pair whose only difference is that pySigma's regular
+    expressions, written for a search (Sigma's meaning), match the whole value
+    in Lucene's dialect: once each of them is read as a search (`X` as
+    `.*X.*`) the queries agree, up to the relaxations compare_trees makes."""
+
+    def search(p):
+        if p not in t_regex:
+            return p
+        _, field, op, value, ci = p
+        pat = {"eq": N.lit_to_pat(value), "startswith": N.lit_to_pat(value) + "*",
+               "endswith": "*" + N.lit_to_pat(value), "contains": "*" + N.lit_to_pat(value) + "*",
+               "wildcard": value}.get(op)
+        if pat is None:
+            return p
+        return N.pred(field, "wildcard", "*" + pat + "*", ci)
+
+    loosened = N.normalize(N.map_preds(t_tree, search))
+    if loosened == t_tree:
+        return None
+    res = compare_trees(target, loosened, o_tree, reasons, source)
+    if res["status"] == "equivalent" or res["cls"].startswith("case sensitivity"):
+        only_t, only_o = differing(t_tree, o_tree)
+        return {"status": "different", "source": source,
+                "cls": "pySigma: a regular expression that must match the whole value",
+                "only_pysigma": [N.render(p) for p in only_t[:6]],
+                "only_ruledex": [N.render(p) for p in only_o[:6]]}
+    return None
+SYSMON_DIRECTION = {"true": "egress", "false": "ingress"}
+
+
+def sysmon_initiated(t):
+    """pySigma's tree with Sysmon's `Initiated: true/false`, where pySigma kept
+    the field under its Sysmon name (no pipeline for the rule's log source),
+    read as the ECS value of the same fact: the local process opened the
+    connection (`egress`) or accepted it (`ingress`). The field itself is left
+    to the field-names relaxation, like every other Sysmon name pySigma
+    keeps."""
+
+    def f(p):
+        if p[1] == "Initiated" and p[2] == "eq" and p[3] in SYSMON_DIRECTION:
+            return ("p", p[1], "eq", SYSMON_DIRECTION[p[3]], p[4])
+        return p
+
+    return N.normalize(N.map_preds(t, f))
+
+
 def compare_trees(target, t_tree, o_tree, reasons, source):
+    if target in ECS_TARGETS:
+        translated = sysmon_initiated(t_tree)
+        if translated != t_tree:
+            res = compare_trees(target, translated, o_tree, reasons, source)
+            if res["status"] == "equivalent":
+                res["cls"] += " (Sysmon `Initiated` under its own name)"
+                return res
+            if res["cls"].startswith("case sensitivity"):
+                return res
     relaxations = [r for r in RELAXATIONS if not (target in SAME_SCHEMA and r == "field names")]
     res = _relaxed(target, t_tree, o_tree, source, relaxations)
     if res is None and target in SAME_SCHEMA:

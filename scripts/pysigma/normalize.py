@@ -171,6 +171,207 @@ def regex_to_pattern(rx):
     return ("" if start else "*") + "".join(out) + ("" if end else "*"), ci
 
 
+# Lucene's regular expressions (Lucene `/…/`, EQL `regex`, ES|QL `RLIKE`)
+# must match the whole value, where Kusto's `matches regex` and SPL's regex
+# search in it. Set while parsing a Lucene-dialect target.
+REGEX_FULL_MATCH = [False]
+
+# Characters that are operators in Lucene's syntax, beside the always
+# reserved `.?+*|{}[]()"\`: Elasticsearch enables the optional ones by
+# default (`@` any string, `&` intersection, `~` complement, `<1-9>`, `#`).
+LUCENE_OPTIONAL = "#@&<>~"
+INF = float("inf")
+# The predicates of the last parse() that were written as a Lucene regular
+# expression and read as a wildcard pattern (see compare.unanchored_regex).
+REGEX_DERIVED = set()
+
+
+def lucene_regex_items(rx):
+    """A Lucene regular expression as a list of items (kind, text, lo, hi):
+    kind `lit` (one literal character), `any` (`.`), `class` (a character class,
+    canonical text), or `op` (`(`, `)`, `|` or an optional operator), each with
+    its repetition bounds. None for what this reader does not model (a quoted
+    string, a quantifier on a quantifier, an unbalanced class)."""
+    items, i = [], 0
+    while i < len(rx):
+        c = rx[i]
+        if c == "\\":
+            if i + 1 >= len(rx):
+                return None
+            items.append(["lit", rx[i + 1], 1, 1])
+            i += 2
+        elif c == "[":
+            cls = lucene_class(rx, i)
+            if cls is None:
+                return None
+            text, i = cls
+            items.append(["class", text, 1, 1])
+        elif c == ".":
+            items.append(["any", ".", 1, 1])
+            i += 1
+        elif c in "*+?{":
+            if not items or items[-1][0] == "op" and items[-1][1] in "(|" or len(items[-1]) > 4:
+                return None  # nothing to repeat, or a quantifier on a quantifier
+            if c == "{":
+                j = rx.find("}", i)
+                m = re.fullmatch(r"(\d+)(,(\d*))?", rx[i + 1: j]) if j > 0 else None
+                if not m:
+                    return None
+                lo = int(m.group(1))
+                hi = lo if m.group(2) is None else (INF if m.group(3) == "" else int(m.group(3)))
+                i = j + 1
+            else:
+                lo, hi = {"*": (0, INF), "+": (1, INF), "?": (0, 1)}[c]
+                i += 1
+            items[-1][2:4] = [lo, hi]
+            items[-1].append("q")
+        elif c == '"':
+            return None
+        elif c in "()|" or c in LUCENE_OPTIONAL:
+            items.append(["op", c, 1, 1])
+            i += 1
+        else:
+            items.append(["lit", c, 1, 1])
+            i += 1
+    return items
+
+
+def lucene_class(rx, i):
+    """The character class starting at rx[i] == "[" as canonical text (sorted
+    ranges, every non-alphanumeric character escaped) and the index after it;
+    None when it is not a plain class of characters."""
+    j, neg = i + 1, False
+    if j < len(rx) and rx[j] == "^":
+        neg, j = True, j + 1
+    chars = []
+    while j < len(rx) and rx[j] != "]":
+        c = rx[j]
+        if c == "\\":
+            if j + 1 >= len(rx):
+                return None
+            c, j = rx[j + 1], j + 2
+        else:
+            j += 1
+        chars.append(c)
+    if j >= len(rx) or not chars:
+        return None
+    # Ranges: `a-z` (a `-` first or last is literal).
+    points, k = set(), 0
+    while k < len(chars):
+        if k + 2 < len(chars) and chars[k + 1] == "-" and not _escaped_dash(rx, i, chars, k + 1):
+            lo, hi = ord(chars[k]), ord(chars[k + 2])
+            if hi < lo or hi - lo > 5000:
+                return None
+            points.update(range(lo, hi + 1))
+            k += 3
+        else:
+            points.add(ord(chars[k]))
+            k += 1
+    out, ps = [], sorted(points)
+    k = 0
+    while k < len(ps):
+        e = k
+        while e + 1 < len(ps) and ps[e + 1] == ps[e] + 1:
+            e += 1
+        esc = lambda p: chr(p) if chr(p).isalnum() else "\\" + chr(p)  # noqa: E731
+        out.append(esc(ps[k]) if e == k else esc(ps[k]) + "-" + esc(ps[e]))
+        k = e + 1
+    return "[" + ("^" if neg else "") + "".join(out) + "]", j + 1
+
+
+def _escaped_dash(rx, start, chars, k):
+    """Whether the `-` at chars[k] of the class at rx[start] was written `\\-`."""
+    # Re-scan the class text to find how the k-th character was written.
+    j, n = start + 1, 0
+    if rx[j] == "^":
+        j += 1
+    while n <= k:
+        if rx[j] == "\\":
+            if n == k:
+                return True
+            j += 2
+        else:
+            if n == k:
+                return False
+            j += 1
+        n += 1
+    return False
+
+
+def canonical_lucene_regex(rx):
+    """A Lucene regular expression in one spelling: literals escaped alike
+    (`\\:` and `:` are the same character), classes as sorted ranges, a group
+    holding only `.` read as `.`, and each run of `.` items with an unbounded
+    one written as one item (`.*.+` is `.+`, `.*(.){200,}.*` is `.{200,}`):
+    the same language, so two spellings of one expression compare equal.
+    None when the expression is outside what lucene_regex_items reads."""
+    items = lucene_regex_items(rx)
+    if items is None:
+        return None
+    # `(.)` with its quantifier is `.` with it.
+    k, flat = 0, []
+    while k < len(items):
+        it = items[k]
+        if (it[0] == "op" and it[1] == "(" and k + 2 < len(items) and items[k + 1][0] == "any"
+                and items[k + 1][2:4] == [1, 1] and items[k + 2][0] == "op" and items[k + 2][1] == ")"):
+            flat.append(["any", ".", items[k + 2][2], items[k + 2][3]])
+            k += 3
+            continue
+        flat.append(it)
+        k += 1
+    out, k = [], 0
+    while k < len(flat):
+        it = flat[k]
+        if it[0] == "any":
+            e = k
+            while e + 1 < len(flat) and flat[e + 1][0] == "any":
+                e += 1
+            run = flat[k: e + 1]
+            if any(r[3] == INF for r in run):
+                lo = sum(r[2] for r in run)
+                out.append(".*" if lo == 0 else ".+" if lo == 1 else ".{%d,}" % lo)
+            else:
+                out.extend(_item_text(r) for r in run)
+            k = e + 1
+            continue
+        out.append(_item_text(it))
+        k += 1
+    return "".join(out)
+
+
+def _item_text(it):
+    kind, text, lo, hi = it[:4]
+    if kind == "lit":
+        base = text if text.isalnum() else "\\" + text
+    else:
+        base = text
+    if (lo, hi) == (1, 1):
+        return base
+    q = {(0, INF): "*", (1, INF): "+", (0, 1): "?"}.get((lo, hi))
+    if q is None:
+        q = "{%d}" % lo if lo == hi else "{%d,}" % lo if hi == INF else "{%d,%d}" % (lo, hi)
+    return base + q
+
+
+def lucene_regex_to_pattern(rx):
+    """A whole-value Lucene regular expression that is only literals, `.`
+    and `.*` as a wildcard pattern (anchored at both ends); else None."""
+    items = lucene_regex_items(rx)
+    if items is None:
+        return None
+    out = []
+    for kind, text, lo, hi, *_ in items:
+        if kind == "lit" and (lo, hi) == (1, 1):
+            out.append(lit_to_pat(text))
+        elif kind == "any" and (lo, hi) == (1, 1):
+            out.append("?")
+        elif kind == "any" and (lo, hi) == (0, INF):
+            out.append("*")
+        else:
+            return None
+    return "".join(out)
+
+
 def split_alternation(rx):
     """Top-level alternatives of a regular expression (`a|(?:b)|c`), each
     without a wrapping non-capturing group; [rx] when there is one."""
@@ -201,6 +402,29 @@ def split_alternation(rx):
     return out
 
 
+def split_lucene_alternation(rx):
+    """Top-level alternatives of a Lucene regular expression; [rx] when there
+    is one (or it cannot be read)."""
+    items = lucene_regex_items(rx)
+    if items is None:
+        return [rx]
+    parts, depth, cur = [], 0, []
+    for it in items:
+        if it[0] == "op" and it[1] == "(":
+            depth += 1
+        elif it[0] == "op" and it[1] == ")":
+            depth -= 1
+        if it[0] == "op" and it[1] == "|" and depth == 0:
+            parts.append(cur)
+            cur = []
+        else:
+            cur.append(it)
+    parts.append(cur)
+    if len(parts) == 1 or any(not p for p in parts):
+        return [rx]
+    return ["".join(_item_text(it) for it in p) for p in parts]
+
+
 def _balanced(rx):
     depth, i = 0, 0
     while i < len(rx):
@@ -218,6 +442,20 @@ def pred(field, op, value, ci):
     """A predicate; a wildcard pattern is reduced to the simplest operator,
     and so is a regular expression that is only a wildcard pattern; a
     regular expression `a|b` is the disjunction of `a` and `b`."""
+    if op == "regex" and REGEX_FULL_MATCH[0]:
+        # Lucene's dialect: no `(?i)`, `(?:`, `^` or `$`; the expression
+        # matches the whole value.
+        alts = split_lucene_alternation(value)
+        if len(alts) > 1:
+            return ("or", tuple(pred(field, op, a, ci) for a in alts))
+        as_pattern = lucene_regex_to_pattern(value)
+        if as_pattern is not None:
+            node = pred(field, "wildcard", as_pattern, ci)
+            REGEX_DERIVED.add(node)
+            return node
+        else:
+            value = canonical_lucene_regex(value) or value
+            return ("p", field, "regex", value, bool(ci))
     if op == "regex":
         flags = ""
         if value.startswith("(?i)"):
@@ -610,13 +848,17 @@ class EqlParser(Parser):
         o = optok.text
         if o in ("like", "like~", ":", "regex", "regex~", "in", "in~", "==", "!=", ">", ">=", "<", "<="):
             if self.is_op(("(",)):
-                vals = [v for v, _ in self.value_list()]
+                items = self.value_list()
             else:
                 vtok = self.next()
                 if vtok.kind == "word" and vtok.text == "null":
                     p = pred(f, "exists", "", True)
                     return p if o == "!=" else ("not", p)
-                vals = [unquote_c(vtok.text) if vtok.kind == "str" else vtok.text]
+                items = [(unquote_c(vtok.text), True) if vtok.kind == "str" else (vtok.text, False)]
+            vals = [v for v, _ in items]
+            # A bare `true`/`false` is a boolean, which has no case: `==` and
+            # `:` compare it alike.
+            boolean = all(not quoted and v in ("true", "false") for v, quoted in items)
             if o in ("like", "like~", ":"):
                 # EQL wildcards have no escape: a backslash is a literal.
                 op, ci = "wildcard", o != "like"
@@ -627,6 +869,7 @@ class EqlParser(Parser):
                 op, ci = "eq", o == "in~"
             else:
                 op, ci = {">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}[o], True
+            ci = ci or boolean
             node = ("or", tuple(pred(f, op, v, ci) for v in vals))
             return ("not", node) if o == "!=" else node
         raise ParseError(f"unknown operator {o}")
@@ -747,10 +990,12 @@ def parse_esql(q, naive_like=False):
     """naive_like reads a LIKE pattern's backslashes as literal characters
     (what a converter that escapes for the string literal only meant)."""
     ESQL_CONTEXT[0], ESQL_NAIVE_LIKE[0] = True, naive_like
+    full_match, REGEX_FULL_MATCH[0] = REGEX_FULL_MATCH[0], True
     try:
         return _parse_esql(q)
     finally:
         ESQL_CONTEXT[0], ESQL_NAIVE_LIKE[0] = False, False
+        REGEX_FULL_MATCH[0] = full_match
 
 
 def _parse_esql(q):
@@ -1099,5 +1344,10 @@ PARSERS = {
 
 def parse(target, query):
     """(source, normalized tree) or raises ParseError."""
-    source, tree = PARSERS[target](query)
+    REGEX_FULL_MATCH[0] = target in ("lucene", "eql", "esql")
+    REGEX_DERIVED.clear()
+    try:
+        source, tree = PARSERS[target](query)
+    finally:
+        REGEX_FULL_MATCH[0] = False
     return source, tree

@@ -95,11 +95,23 @@ def build(rows, targets, versions, commit, summary, nfiles, build_note=""):
     for cls, d in sorted(diff.items(), key=lambda kv: -sum(kv[1]["counts"].values())):
         # Per-target verdicts may differ: take them from the rows.
         verdicts = collections.Counter(r["verdict"] for r in rows if r.get("cls") == cls and r["status"] == "different")
+        # Every distinct reasoning of each verdict, with the targets it was
+        # given for (a class's verdict may be judged per target).
         whys = {}
         for r in rows:
             if r.get("cls") == cls and r["status"] == "different":
                 vv, ww = verdict_for(r)
-                whys.setdefault(vv, ww)
+                if ww:
+                    given = whys.setdefault(vv, {}).setdefault(ww, [])
+                    if r["target"] not in given:
+                        given.append(r["target"])
+        whys = {
+            v: "\n\n".join(
+                (f"({', '.join(f'`{t}`' for t in ts)}) " if len(texts) > 1 else "") + text
+                for text, ts in texts.items()
+            )
+            for v, texts in whys.items()
+        }
         classes.append({
             "class": cls,
             "verdicts": dict(verdicts),
@@ -294,4 +306,15 @@ one small parser per language into a boolean tree of predicates `(field, operato
 case-insensitive)`, reduces wildcard patterns (`*x*` is *contains x*), flattens and sorts
 `and`/`or`, and compares; then it retries with the relaxations named above. Class verdicts are in
 `scripts/pysigma/verdicts.py`, each with the reasoning quoted in this report.
+
+Regular expressions are read in their target's dialect. Kusto's `matches regex` and SPL's regex
+search in the value; Lucene's dialect (Lucene `/…/`, EQL `regex`, ES|QL `RLIKE`) must match the
+whole value, has no `^`, `$`, `(?i)` or `(?:`, and reads a backslash as "the next character
+literally". A Lucene-dialect expression is compared in one spelling: escaped and bare literals
+alike, character classes as sorted ranges, and a run of `.` items with an unbounded one as one
+item (`.*.+` is `.+`, `.*(.){200,}.*` is `.{200,}`), so two spellings of one language compare
+equal and nothing else does; one made only of literals, `.` and `.*` becomes a wildcard pattern.
+Where pySigma kept Sysmon's `Initiated: true/false` under its own name (no pipeline for the
+rule's log source), the value is read as ECS's `egress`/`ingress` before the field-names
+relaxation, as every other Sysmon name pySigma keeps is.
 """

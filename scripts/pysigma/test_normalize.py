@@ -81,5 +81,68 @@ class Normalize(unittest.TestCase):
         self.assertEqual(r["status"], "different")
 
 
+
+class LuceneRegex(unittest.TestCase):
+    """Lucene's regular expressions (Lucene `/…/`, EQL `regex`, ES|QL `RLIKE`)
+    match the whole value."""
+
+    def test_whole_value_not_search(self):
+        # `-D` matches only the value `-D`; `.*\-D.*` any value containing it.
+        self.assertEqual(tree("eql", 'any where F regex "-D"'), ("p", "F", "eq", "-D", False))
+        self.assertEqual(tree("eql", r'any where F regex ".*\\-D.*"'), ("p", "F", "contains", "-D", False))
+        # Kusto's `matches regex` searches.
+        self.assertEqual(tree("kusto-asim", 'T | where F matches regex "-D"'), ("p", "F", "contains", "-D", False))
+
+    def test_one_language_two_spellings(self):
+        # Escaped and bare literals, `.*.+` and `.+`, `(.){200,}` and `.{200,}`.
+        self.assertEqual(tree("eql", r'any where F regex ".*.+\\:role\\/aws\\:.+.*"'),
+                         tree("eql", 'any where F regex ".+:role/aws:.+"'))
+        self.assertEqual(tree("eql", 'any where F regex ".*(.){200,}.*"'),
+                         tree("eql", 'any where F regex "(.){200,}"'))
+        self.assertEqual(tree("eql", 'any where F regex "[a-zA-Z0-9-]{36}"'),
+                         tree("eql", r'any where F regex "[\\-0-9A-Za-z]{36}"'))
+
+    def test_different_languages_stay_apart(self):
+        # `.+` needs a character, `.*` not; a bounded run is not merged.
+        self.assertNotEqual(tree("eql", 'any where F regex ".+x"'), tree("eql", 'any where F regex ".*x"'))
+        self.assertNotEqual(tree("eql", 'any where F regex ".{1,9}x"'), tree("eql", 'any where F regex ".*x"'))
+        # No `\s` in Lucene's dialect: a backslash makes `s` a literal letter.
+        self.assertNotEqual(tree("eql", r'any where F regex "a\\sb"'),
+                            tree("eql", r'any where F regex "a[\t-\r ]b"'))
+        # `@` is an operator (any string) unless escaped.
+        self.assertNotEqual(tree("eql", 'any where F regex "a@b"'), tree("eql", r'any where F regex "a\\@b"'))
+
+    def test_unanchored_pysigma_regex_is_its_own_class(self):
+        r = C.compare("eql", r'any where F regex ".*\\+.*\\+.*"', r'any where F regex "\\+.*\\+"')
+        self.assertEqual(r["cls"], "pySigma: a regular expression that must match the whole value")
+
+
+class Comparator(unittest.TestCase):
+    def test_eql_boolean_has_no_case(self):
+        r = C.compare("eql", "any where f.signed == true and p : \"x\"", "any where g.signed:true and q : \"x\"")
+        self.assertEqual(r["status"], "equivalent")
+
+    def test_field_reference_to_caseless_sub_field(self):
+        r = C.compare("esql", "from * | where TO_LOWER(a) == TO_LOWER(b)", "from * | where a==b.caseless")
+        self.assertEqual(r["cls"], "case sensitivity: pySigma case-sensitive (with field names)")
+
+    def test_sysmon_initiated_under_its_own_name(self):
+        ours = 'any where network.direction : "egress" and destination.port == 4444'
+        self.assertEqual(C.compare("eql", ours, 'any where Initiated:"true" and DestinationPort == 4444')["status"],
+                         "equivalent")
+        # ECS's own field with Sysmon's value is wrong, not a renaming.
+        self.assertEqual(C.compare("eql", ours, 'any where network.direction:"true" and destination.port == 4444')["status"],
+                         "different")
+        self.assertEqual(C.compare("eql", ours, 'any where Initiated:"false" and DestinationPort == 4444')["status"],
+                         "different")
+
+    def test_registry_path_with_trailing_separator(self):
+        ours = 'imRegistry | where RegistryKey contains "\\\\Run\\\\" and not(isempty(RegistryValueData))'
+        theirs = 'imRegistry | where RegistryKey endswith "\\\\Run*" and not(isnull(RegistryValueData))'
+        r = C.compare("kusto-asim", ours, theirs)
+        self.assertTrue(r["cls"].startswith("registry path ending in"), r)
+        self.assertTrue(r["cls"].endswith("(and `isnull`/`isempty`)"), r)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -20,6 +20,34 @@ CASE = (
     "`TO_LOWER(field)` with the lowercased value.",
 )
 
+from compare import REGISTRY_EVENT_TYPE, REGISTRY_TRAILING  # noqa: E402
+REGISTRY_TRAILING_VERDICT = (
+    "both_wrong",
+    "The rule tests Sysmon's `TargetObject`, the key path and the value name joined by `\\`, "
+    "with `contains: 'X\\'` or `startswith: 'X\\'` (X followed by a path separator: a value or "
+    "subkey under key X). "
+    "ASIM's imRegistry splits that path into `RegistryKey` (the key) and `RegistryValue` (the "
+    "value name). pySigma writes `RegistryKey endswith \"X*\"` (or `== \"X*\"`); Kusto's "
+    "`endswith` and `==` take no wildcards, so that is a literal star, which no key ends with: the "
+    "test never matches. ruledex writes `RegistryKey contains \"X\\\"` (or `startswith`; "
+    "declared approximate, with the reason "
+    "that ASIM keeps the value name apart): it matches subkeys of X but misses a value stored "
+    "directly in X, whose `RegistryKey` is `…X` without a trailing separator (`…\\Run` for a "
+    "Run-key value). The exact test is on the path rebuilt as Sysmon writes it, "
+    "`strcat(RegistryKey, iff(isempty(RegistryValue), \"\", strcat(\"\\\\\", RegistryValue))) "
+    "contains \"X\\\\\"`. (`registry_event_mal_azorult`: pySigma also drops the rule's "
+    "`EventID: 12/13`, which ruledex keeps as `EventOriginalType`.)",
+)
+
+LNK_NEWLINES = (
+    "theirs_wrong",
+    "`susp_lnk_exec_hidden_cmd`: the rule's `CommandLine|re: '\\n\\n\\n\\n\\n\\n'` looks for six "
+    "line breaks. pySigma passes `\\n` to Lucene's dialect, where a backslash only makes the "
+    "next character literal (there is no `\\n` escape), so its expression is the letter n six "
+    "times, matched against the whole value; ruledex writes the six line-break characters "
+    "inside `.*…*`.",
+)
+
 VERDICTS = {
     "case sensitivity: pySigma case-sensitive": CASE,
     "case sensitivity: pySigma case-sensitive (with field names)": CASE,
@@ -109,6 +137,13 @@ VERDICTS = {
         "an event term that starts with it; ruledex wraps such keywords in `*…*` (approximate, "
         "with the reason), pySigma does not.",
     ),
+    ("lucene", "keyword (field-less) search differs"): (
+        "theirs_wrong",
+        "A Sigma keyword matches anywhere in the event, as a substring. `lnx_auditd_system_shutdown_reboot` "
+        "has the keywords `0` and `6`; pySigma writes them as bare Lucene terms, which match "
+        "only a whole term `0` or `6`; ruledex writes `*0*` and `*6*` (approximate, with the "
+        "keyword reason).",
+    ),
     ("eql", "keyword (field-less) search differs"): (
         "theirs_wrong",
         "A Sigma keyword matches anywhere in the event. EQL has no full-text search: pySigma "
@@ -123,14 +158,6 @@ VERDICTS = {
         "`process.executable.caseless`, which is not where Winlogbeat puts a WMI consumer's "
         "destination.",
     ),
-    ("eql", "case sensitivity: ruledex case-sensitive (with field names)"): (
-        "theirs_wrong",
-        "`lnx_auditctl_clear_rules`: Sigma's `re` modifier is case-sensitive; pySigma writes "
-        "`regex~` (case-insensitive), ruledex `regex`. `image_load_side_load_vcruntime140`: "
-        "`Signed: 'true'` is a boolean, written `dll.code_signature.exists == true` by ruledex and "
-        "`file.code_signature.signed:true` by pySigma; case plays no part there (equivalent up to "
-        "the field mapping), counted here with its class.",
-    ),
     "case sensitivity: pySigma matches a regular expression ignoring case (with field names)": (
         "theirs_wrong",
         "Sigma's `re` modifier is case-sensitive unless the expression says `(?i)`; pySigma's EQL "
@@ -140,13 +167,6 @@ VERDICTS = {
         "theirs_wrong",
         "Sigma's `re` modifier is case-sensitive unless the expression says `(?i)`; pySigma's EQL "
         "backend writes `regex~` (case-insensitive), ruledex `regex`.",
-    ),
-    "field names differ inconsistently": (
-        "ours_wrong",
-        "`okta_new_behaviours_admin_console`: ruledex maps both `debugContext.debugData.behaviors` "
-        "and `debugContext.debugData.logOnlySecurityData` to the one flattened field "
-        "`okta.debug_context.debug_data.flattened`, so the query looks for POSITIVE in every "
-        "debug-data key, broader than the rule, without a fidelity reason.",
     ),
     "ruledex: Sysmon `Initiated` value not translated to ECS network.direction": (
         "ours_wrong",
@@ -160,6 +180,61 @@ VERDICTS = {
         "`network.direction: egress` (`false`: `ingress`), as Winlogbeat stores it; pySigma's "
         "ecs_windows keeps the value `true` in most rules, which ECS never holds. ruledex writes "
         "`egress`/`ingress`.",
+    ),
+    REGISTRY_EVENT_TYPE: (
+        "ours_wrong",
+        "The rule selects Sysmon's registry `EventType` (`SetValue`, `CreateKey`). ASIM's "
+        "registry schema names the same events `RegistryValueSet`, `RegistryKeyCreated`, "
+        "`RegistryKeyDeleted`, `RegistryValueDeleted`, `RegistryKeyRenamed`; pySigma maps the "
+        "value, ruledex keeps Sysmon's, which imRegistry never holds (the query matches nothing). "
+        "Fix in kusto.rs: map the five Sysmon names to ASIM's in imRegistry.",
+    ),
+    REGISTRY_EVENT_TYPE + " (and key paths differ)": (
+        "both_wrong",
+        "`registry_add_persistence_disk_cleanup_handler_entry`, `registry_delete_mstsc_history_cleared`: "
+        "ruledex keeps Sysmon's `EventType` (`CreateKey`, `DeleteKey`; ASIM's are "
+        "`RegistryKeyCreated`, `RegistryKeyDeleted`, see the class above), and the "
+        "key path ending in `\\` is written as in the class on registry paths: pySigma's "
+        "literal-star `endswith` never matches, ruledex's `contains` misses the key itself.",
+    ),
+    "registry hive: ruledex `HKLM\\…`, pySigma `HKEY_LOCAL_MACHINE\\…`": (
+        "both_wrong",
+        "Rules that name a full key path (`HKLM\\System\\CurrentControlSet\\Services\\…`). ASIM's "
+        "`RegistryKey` spells hives out (`HKEY_LOCAL_MACHINE`), so ruledex's `HKLM\\…` never "
+        "matches (declared approximate with that reason). pySigma spells the hive out but also "
+        "rewrites `CurrentControlSet` as `CurrentControlSet001` (Windows names it `ControlSet001`), "
+        "writes the rule's trailing wildcard as a literal `*` inside `==`, and compares "
+        "`RegistryKey` with paths ending in the value name (`\\ImagePath`, `\\(Default)`), which "
+        "ASIM keeps in `RegistryValue`; none of its tests can match either.",
+    ),
+    "pySigma: a regular expression that must match the whole value": (
+        "theirs_wrong",
+        "A Sigma `re` value is a search: it matches when the expression matches somewhere in "
+        "the value. Lucene's regular expressions (Lucene `/…/`, EQL `regex`, ES|QL `RLIKE`) "
+        "must match the whole value (Elasticsearch regular-expression syntax), so pySigma's "
+        "unchanged `-D` matches only the value `-D`, and `\\+.*\\+` only values that begin "
+        "and end with `+`. ruledex writes `.*….*` around the expression; read as searches, "
+        "pySigma's expressions give ruledex's query.",
+    ),
+    REGISTRY_TRAILING: REGISTRY_TRAILING_VERDICT,
+    REGISTRY_TRAILING + " (and `isnull`/`isempty`)": (
+        "both_wrong",
+        REGISTRY_TRAILING_VERDICT[1]
+        + " The same rules also test `Details: null` or `Image: null`. Kusto's string columns "
+        "are never null (an absent value is the empty string, and the `isnull` reference says to "
+        "test strings with `isempty`), so pySigma's `isnull(RegistryValueData)` is never true and "
+        "its `not (… or isnull(…))` filter never excludes the events the rule filters out; "
+        "ruledex's `isempty(…)` is true for absent and empty values, which is Sigma's `null`. "
+        "On that part pySigma is wrong and ruledex right; the pair stays both wrong because of "
+        "the key paths.",
+    ),
+    "pySigma: Sysmon `Initiated` value not translated to ASIM NetworkDirection": (
+        "theirs_wrong",
+        "Sysmon's `Initiated: 'true'` says the local process opened the connection. ASIM's "
+        "network session schema records that in `NetworkDirection`, whose values are "
+        "`Inbound`, `Outbound`, `Local` and `NA`; pySigma's `sentinel_asim` maps the field but "
+        "keeps the value, and `NetworkDirection =~ \"true\"` never matches. ruledex writes "
+        "`NetworkDirection =~ \"Outbound\"` (`false`: `Inbound`).",
     ),
     "ruledex reads a number with leading zeros as an integer": (
         "ours_wrong",
@@ -200,9 +275,12 @@ VERDICTS = {
     ("kusto-asim", "operator or value differs on the same fields"): (
         "theirs_wrong",
         "`rar_susp_greedy_compression`: pySigma splits ` ?:\\*.` patterns into unordered "
-        "`contains` pieces (see the class above); ruledex writes anchored regular expressions.",
+        "`contains` pieces (see the class above); ruledex writes anchored regular expressions. "
+        "`registry_set_persistence_event_viewer_events_asp`: `Details: '-url "
+        "hcp://services/centers/support?topic=%%s'` is a whole-value match with one `?` "
+        "wildcard; pySigma wraps it in `*…*` (a substring match), ruledex keeps it whole.",
     ),
-    ("kusto-asim", "backslashes in values differ"): (
+    "Sysmon `Hashes`: pySigma `startswith` the whole hash, ruledex `=~`": (
         "equivalent",
         "Sysmon `Hashes|contains: 'SHA256=<hash>'`: both sides test the per-algorithm column; "
         "ruledex compares the whole hash (`TargetProcessSHA256 =~ \"…\"`), pySigma writes "
@@ -231,24 +309,15 @@ VERDICTS = {
         "theirs_wrong",
         "`win_security_explicit_credential_local_logon`: pySigma compares "
         "`process.executable.caseless` with `C:\\Windows\\…` (capitals never match the lowercased "
-        "sub-field) and maps `SubjectUserName` to `user.name`; ruledex lowercases both sides.",
+        "sub-field) and maps `SubjectUserName` to `user.name`; ruledex lowercases both sides. "
+        "`aws_update_login_profile`: the field reference `userIdentity.arn|fieldref: "
+        "requestParameters.userName` is compared case-sensitively by pySigma (Sigma compares "
+        "strings ignoring case; ruledex writes `TO_LOWER` on both sides), besides pySigma keeping "
+        "CloudTrail's own field names. `susp_lnk_exec_hidden_cmd`: pySigma's `\\n` is the letter n "
+        "in Lucene's dialect (see the EQL reasoning).",
     ),
-    ("lucene", "predicates differ"): (
-        "ours_wrong",
-        "`registry_set_susp_keyboard_layout_load`: the leading-zero number read as an integer "
-        "(see that class).",
-    ),
-    ("eql", "predicates differ"): (
-        "ours_wrong",
-        "`registry_set_susp_keyboard_layout_load`: the leading-zero number read as an integer "
-        "(see that class).",
-    ),
-    ("esql", "operator or value differs on the same fields"): (
-        "ours_wrong",
-        "`file_delete_win_delete_own_image`: the field reference `fieldref: Image` is written as "
-        "`winlog.event_data.Image`, not mapped through the taxonomy to `process.executable` as "
-        "the rule's other `Image` fields are.",
-    ),
+    ("eql", "predicates differ"): LNK_NEWLINES,
+    ("lucene", "operator or value differs on the same fields"): LNK_NEWLINES,
     ("esql", "null / exists test differs"): (
         "theirs_wrong",
         "`susp_cross_user_process_spawn`: pySigma maps `ParentUser` to "

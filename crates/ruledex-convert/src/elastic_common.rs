@@ -83,25 +83,70 @@ impl<'r> Cx<'r> {
         })
     }
 
+    /// The key under a flattened field that `field` names: what follows the
+    /// object prefix of the vendor's alias it resolved through
+    /// (`debugContext.debugData.behaviors` under `debugContext.debugData.*` is
+    /// `behaviors`); `None` when the rule names the whole object.
+    fn flattened_key(&self, field: &Field, canonical: &str) -> Option<String> {
+        let schema = crate::kusto::vendor_schema(self.rule.vendor);
+        Fields::global()
+            .aliases(canonical, schema)
+            .iter()
+            .filter(|a| a.is_prefix())
+            .find_map(|a| {
+                let stem = a.stem();
+                let head = field.raw.get(..stem.len())?;
+                let same = if schema.case_insensitive() {
+                    head.eq_ignore_ascii_case(stem)
+                } else {
+                    head == stem
+                };
+                let key = field.raw[stem.len()..].strip_prefix('.')?;
+                (same && !key.is_empty()).then(|| key.to_owned())
+            })
+    }
+
     /// The ECS name to write for `field`.
     pub(crate) fn field_name(&mut self, field: &Field) -> String {
         if self.rule.vendor == Vendor::Elastic {
             return field.raw.clone();
         }
         if let Some(c) = &field.canonical {
-            if c.ends_with(".flattened") {
+            let name = Fields::global()
+                .alias_for(c, Schema::Ecs, self.event)
+                .unwrap_or(c)
+                .to_owned();
+            let flattened = Fields::global()
+                .canonical(c)
+                .is_some_and(|f| f.field_type() == FieldType::Flattened);
+            let key = self.flattened_key(field, c);
+            if let Some(key) = &key {
+                // A flattened field keeps its object's keys as they are, and
+                // Elasticsearch queries one key as `<field>.<key>`: on the
+                // field itself, or on the flattened copy an ECS alias names
+                // (`aws.cloudtrail.flattened.request_parameters.*` beside the
+                // keyword `aws.cloudtrail.request_parameters`).
+                if flattened {
+                    return format!("{name}.{key}");
+                }
+                let copy = Fields::global()
+                    .aliases(c, Schema::Ecs)
+                    .iter()
+                    .find(|a| a.is_prefix() && a.stem().split('.').any(|part| part == "flattened"));
+                if let Some(copy) = copy {
+                    return format!("{}.{key}", copy.stem());
+                }
+            }
+            if flattened {
                 let reason = format!(
-                    "`{}` is one key of the flattened field `{c}`: the query tests every key of it, not only this one",
+                    "`{}` is one key of the flattened field `{name}`: the query tests every key of it, not only this one",
                     field.raw
                 );
                 if !self.reasons.contains(&reason) {
                     self.approx(reason);
                 }
             }
-            return Fields::global()
-                .alias_for(c, Schema::Ecs, self.event)
-                .unwrap_or(c)
-                .to_owned();
+            return name;
         }
         if self.is_windows() {
             self.approx(
