@@ -34,6 +34,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     let cov = catalog.coverage(&CoverageQuery {
         vendor: args.vendor,
         platform: args.platform.clone(),
+        event: None,
     })?;
     if let Some(path) = &args.navigator {
         let name = match args.vendor {
