@@ -7,6 +7,13 @@
 //! [`views`] and either rendered by a template or returned as JSON, so the two
 //! never disagree.
 //!
+//! Every page's rules come from `ruledex-catalog` queries (one source of
+//! truth: the site shows what `ruledex guide`, `coverage` and `similar`
+//! print), run off the async workers in `spawn_blocking`; rendered answers
+//! are kept in a bounded response cache. What is computed here is what the
+//! catalog does not store: conversions, syntax highlighting, the generated
+//! enrichment and the ATT&CK text around the numbers.
+//!
 //! Rule text is untrusted: templates autoescape, markdown is rendered with raw
 //! HTML escaped and script links removed ([`markdown`]), and every response
 //! carries a strict Content-Security-Policy. Requests are bounded in body size
@@ -83,7 +90,7 @@ fn page<S: Serialize>(
     data: &S,
 ) -> Result<Response, AppError> {
     let site = Site {
-        rules: index.entries().len(),
+        rules: index.rule_count(),
         origin: &index.origin,
         attack_version: index.attack().version(),
         version: env!("CARGO_PKG_VERSION"),
@@ -214,7 +221,8 @@ async fn rule_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[])?;
-    page(&ix, "rule.html", "feed", &views::rule(&ix, &uid)?)
+    let rule = blocking(&ix, move |ix| views::rule(ix, &uid)).await?;
+    page(&ix, "rule.html", "feed", &rule)
 }
 
 async fn technique_page(
@@ -241,12 +249,8 @@ async fn platform_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[])?;
-    page(
-        &ix,
-        "platform.html",
-        "coverage",
-        &views::platform_page(&ix, &id, &platform)?,
-    )
+    let data = blocking(&ix, move |ix| views::platform_page(ix, &id, &platform)).await?;
+    page(&ix, "platform.html", "coverage", &data)
 }
 
 async fn coverage_page(
@@ -254,7 +258,8 @@ async fn coverage_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::COVERAGE_PARAMS)?;
-    page(&ix, "coverage.html", "coverage", &views::coverage(&ix, &p)?)
+    let data = blocking(&ix, move |ix| views::coverage(ix, &p)).await?;
+    page(&ix, "coverage.html", "coverage", &data)
 }
 
 async fn layer_download(
@@ -262,7 +267,7 @@ async fn layer_download(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::COVERAGE_PARAMS)?;
-    let layer = views::navigator_layer(&ix, &p)?;
+    let layer = blocking(&ix, move |ix| views::navigator_layer(ix, &p)).await?;
     let mut resp = json(&layer);
     resp.headers_mut().insert(
         header::CONTENT_DISPOSITION,
@@ -276,7 +281,8 @@ async fn events_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[])?;
-    page(&ix, "events.html", "events", &views::events(&ix))
+    let data = blocking(&ix, views::events).await?;
+    page(&ix, "events.html", "events", &data)
 }
 
 async fn event_page(
@@ -285,7 +291,8 @@ async fn event_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[])?;
-    page(&ix, "event.html", "events", &views::event(&ix, &id)?)
+    let data = blocking(&ix, move |ix| views::event(ix, &id)).await?;
+    page(&ix, "event.html", "events", &data)
 }
 
 async fn search_page(
@@ -324,7 +331,10 @@ async fn api_rule(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[]).map_err(AppError::as_json)?;
-    Ok(json(&views::rule(&ix, &uid).map_err(AppError::as_json)?))
+    let rule = blocking(&ix, move |ix| views::rule(ix, &uid))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&rule))
 }
 
 async fn api_technique(
@@ -346,9 +356,10 @@ async fn api_platform(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[]).map_err(AppError::as_json)?;
-    Ok(json(
-        &views::platform_page(&ix, &id, &platform).map_err(AppError::as_json)?,
-    ))
+    let data = blocking(&ix, move |ix| views::platform_page(ix, &id, &platform))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&data))
 }
 
 async fn api_coverage(
@@ -356,7 +367,10 @@ async fn api_coverage(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::COVERAGE_PARAMS).map_err(AppError::as_json)?;
-    Ok(json(&views::coverage(&ix, &p).map_err(AppError::as_json)?))
+    let data = blocking(&ix, move |ix| views::coverage(ix, &p))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&data))
 }
 
 async fn api_layer(
@@ -364,9 +378,10 @@ async fn api_layer(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::COVERAGE_PARAMS).map_err(AppError::as_json)?;
-    Ok(json(
-        &views::navigator_layer(&ix, &p).map_err(AppError::as_json)?,
-    ))
+    let data = blocking(&ix, move |ix| views::navigator_layer(ix, &p))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&data))
 }
 
 async fn api_events(
@@ -374,7 +389,10 @@ async fn api_events(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[]).map_err(AppError::as_json)?;
-    Ok(json(&views::events(&ix)))
+    let data = blocking(&ix, views::events)
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&data))
 }
 
 async fn api_event(
@@ -383,7 +401,10 @@ async fn api_event(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[]).map_err(AppError::as_json)?;
-    Ok(json(&views::event(&ix, &id).map_err(AppError::as_json)?))
+    let data = blocking(&ix, move |ix| views::event(ix, &id))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&data))
 }
 
 async fn api_search(

@@ -5,16 +5,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use ruledex_attack::TechniqueId;
+use ruledex_catalog::{Catalog, CoverageQuery, RuleHead};
 use ruledex_convert::{Conversion, Fidelity, Target};
 use ruledex_model::{Expr, Language, Logic, Rule, Severity, Vendor};
 use ruledex_taxonomy::events::CatalogEvents;
-use ruledex_taxonomy::values::Indicator;
 use serde::Serialize;
 
-use crate::enrich::{self, Confidence};
+use crate::enrich::{self, Confidence, RuleFacts, indicator_text};
 use crate::error::AppError;
 use crate::highlight;
-use crate::index::{Entry, Index};
+use crate::index::Index;
 use crate::markdown;
 
 /// A rule as listed anywhere.
@@ -37,17 +37,74 @@ pub struct RuleRef {
 }
 
 impl RuleRef {
-    /// The summary of an entry.
-    pub fn of(e: &Entry) -> RuleRef {
+    /// The summary of a catalog rule head.
+    pub fn of(h: &RuleHead) -> RuleRef {
         RuleRef {
-            uid: e.rule.uid.clone(),
-            title: e.rule.title.clone(),
-            vendor: e.rule.vendor.as_str(),
-            severity: e.rule.severity.map(Severity::as_str),
-            date: e.date.clone(),
-            techniques: e.rule.techniques.clone(),
-            platforms: e.rule.platforms.clone(),
+            uid: h.uid.clone(),
+            title: h.title.clone(),
+            vendor: vendor_name(&h.vendor),
+            severity: h
+                .severity
+                .as_deref()
+                .and_then(|s| s.parse::<Severity>().ok())
+                .map(Severity::as_str),
+            date: h.date.clone().unwrap_or_default(),
+            techniques: h.techniques.clone(),
+            platforms: h.platforms.clone(),
         }
+    }
+}
+
+/// A vendor name as stored, as a static name (`unknown` for another).
+fn vendor_name(vendor: &str) -> &'static str {
+    Vendor::ALL
+        .iter()
+        .find(|v| v.as_str() == vendor)
+        .map_or("unknown", |v| v.as_str())
+}
+
+/// Rule summaries of catalog answers, each rule's head read once.
+struct Refs<'c> {
+    catalog: &'c Catalog,
+    heads: HashMap<String, RuleHead>,
+}
+
+impl<'c> Refs<'c> {
+    fn new(catalog: &'c Catalog) -> Refs<'c> {
+        Refs {
+            catalog,
+            heads: HashMap::new(),
+        }
+    }
+
+    /// The summary of rule `uid` (title, vendor and severity as the answer
+    /// gave them when the catalog no longer holds it).
+    fn get(
+        &mut self,
+        uid: &str,
+        title: &str,
+        vendor: &str,
+        severity: Option<&str>,
+    ) -> Result<RuleRef, AppError> {
+        if !self.heads.contains_key(uid) {
+            let found = self
+                .catalog
+                .rule_heads(&[uid])
+                .map_err(|e| catalog_error(&e))?;
+            self.heads.extend(found);
+        }
+        Ok(match self.heads.get(uid) {
+            Some(h) => RuleRef::of(h),
+            None => RuleRef::of(&RuleHead {
+                uid: uid.to_owned(),
+                vendor: vendor.to_owned(),
+                title: title.to_owned(),
+                severity: severity.map(str::to_owned),
+                date: None,
+                techniques: Vec::new(),
+                platforms: Vec::new(),
+            }),
+        })
     }
 }
 
@@ -304,10 +361,10 @@ pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
         offset: (page - 1) * per_page,
         limit: per_page,
     };
-    let answer = index
-        .catalog()
-        .feed(&query)
-        .map_err(|e| catalog_error(&e))?;
+    let catalog = index.catalog();
+    let answer = catalog.feed(&query).map_err(|e| catalog_error(&e))?;
+    let facets = catalog.facets().map_err(|e| catalog_error(&e))?;
+    drop(catalog);
     let total = answer.total;
     let pages = total.div_ceil(per_page).max(1);
     let items = answer
@@ -342,11 +399,6 @@ pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
     if let Some(k) = kind {
         filters.insert("kind", k.as_str().to_owned());
     }
-    let platforms: BTreeSet<String> = index
-        .entries()
-        .iter()
-        .flat_map(|e| e.rule.platforms.iter().map(|p| p.to_ascii_lowercase()))
-        .collect();
     Ok(Feed {
         items,
         total,
@@ -357,7 +409,7 @@ pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
         options: FeedOptions {
             vendors: Vendor::ALL.iter().map(|v| v.as_str()).collect(),
             severities: ["informational", "low", "medium", "high", "critical"].into(),
-            platforms: platforms.into_iter().collect(),
+            platforms: facets.platforms,
             kinds: vec!["added", "changed", "removed"],
         },
     })
@@ -623,53 +675,30 @@ pub struct Similar {
     pub percent: u32,
 }
 
-fn similar(index: &Index, entry: &Entry) -> Vec<Similar> {
-    let mine: BTreeSet<&Indicator> = entry
-        .positive
-        .iter()
-        .filter(|i| !i.value.is_empty())
-        .collect();
-    if mine.is_empty() {
-        return Vec::new();
-    }
-    let mut seen = BTreeSet::new();
-    let mut out: Vec<Similar> = Vec::new();
-    for t in &entry.techniques {
-        for other in index.technique_rules(t) {
-            if other.rule.uid == entry.rule.uid || !seen.insert(other.rule.uid.as_str()) {
-                continue;
-            }
-            let theirs: BTreeSet<&Indicator> = other
-                .positive
-                .iter()
-                .filter(|i| !i.value.is_empty())
-                .collect();
-            let shared: Vec<&&Indicator> = mine.intersection(&theirs).collect();
-            if shared.is_empty() {
-                continue;
-            }
-            let union = mine.union(&theirs).count();
-            out.push(Similar {
-                rule: RuleRef::of(other),
-                shared: shared
-                    .iter()
-                    .take(6)
-                    .map(|i| format!("{} {} {}", i.field, i.op.as_str(), i.value))
-                    .collect(),
-                percent: (shared.len() * 100 / union.max(1)) as u32,
-            });
-        }
-    }
-    // Other vendors first, then by similarity.
-    out.sort_by(|a, b| {
-        let ov = |s: &Similar| s.rule.vendor == entry.rule.vendor.as_str();
-        ov(a)
-            .cmp(&ov(b))
-            .then_with(|| b.percent.cmp(&a.percent))
-            .then_with(|| a.rule.uid.cmp(&b.rule.uid))
-    });
-    out.truncate(8);
-    out
+/// Rules of other vendors whose logic overlaps, from [`Catalog::similar`]
+/// (Jaccard similarity of the catalog's indicator sets), most similar first.
+fn similar(catalog: &Catalog, refs: &mut Refs<'_>, uid: &str) -> Result<Vec<Similar>, AppError> {
+    let found = catalog.similar(uid, 8).map_err(|e| catalog_error(&e))?;
+    found
+        .into_iter()
+        .map(|s| {
+            Ok(Similar {
+                rule: refs.get(&s.uid, &s.title, &s.vendor, None)?,
+                shared: s.shared.iter().take(6).map(indicator_text).collect(),
+                percent: percent(s.score),
+            })
+        })
+        .collect()
+}
+
+/// A similarity in `0.0..=1.0` as a whole percentage, rounded down.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "clamped to 0..=100 first"
+)]
+fn percent(score: f64) -> u32 {
+    (score * 100.0).clamp(0.0, 100.0).floor() as u32
 }
 
 /// Source of a rule, with a link to the original.
@@ -831,11 +860,11 @@ pub struct IndicatorView {
     /// Canonical field.
     pub field: String,
     /// Operator.
-    pub op: &'static str,
+    pub op: String,
     /// Value.
     pub value: String,
     /// Rules catalog-wide that look for it.
-    pub reach: u32,
+    pub reach: usize,
 }
 
 fn fact_text(v: &serde_json::Value) -> String {
@@ -846,14 +875,30 @@ fn fact_text(v: &serde_json::Value) -> String {
     }
 }
 
-/// The rule page of a uid.
+/// The rule page of a uid, from [`Catalog::rule`] (the stored original text
+/// and normalized model), the catalog's indicator rows and their reach, and
+/// [`Catalog::similar`]; conversions are computed here, on demand. Blocking.
 pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
-    let entry = index
-        .rule(uid)
+    if let Some(e) = &index.catalog_error {
+        return Err(AppError::internal(e.clone()));
+    }
+    let catalog = index.catalog();
+    let facts = RuleFacts::load(&catalog, uid)
+        .map_err(|e| catalog_error(&e))?
         .ok_or_else(|| AppError::not_found(format!("no rule with uid `{uid}`")))?;
-    let rule = &entry.rule;
+    let mut refs = Refs::new(&catalog);
+    let rule = &facts.rule;
+    let head = refs.get(
+        &rule.uid,
+        &rule.title,
+        rule.vendor.as_str(),
+        rule.severity.map(Severity::as_str),
+    )?;
+    let similar = similar(&catalog, &mut refs, &rule.uid)?;
+    drop(refs);
+    drop(catalog);
     let conversions = ruledex_convert::convert_all(rule);
-    let confidence = enrich::confidence(index, entry, &conversions);
+    let confidence = enrich::confidence(&facts, &conversions);
     let mut outline_lines = Vec::new();
     outline(&rule.logic.expr, 0, false, &mut outline_lines);
     let exclusions = rule
@@ -885,7 +930,7 @@ pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
             .and_then(serde_json::Value::as_str)
             .map(markdown::render)
     };
-    let mut facts = Vec::new();
+    let mut shown_facts = Vec::new();
     for (key, label) in [
         ("type", "Rule type"),
         ("risk_score", "Risk score"),
@@ -896,11 +941,11 @@ pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
         ("version", "Version"),
     ] {
         if let Some(v) = rule.extra.get(key) {
-            facts.push((label.to_owned(), fact_text(v)));
+            shown_facts.push((label.to_owned(), fact_text(v)));
         }
     }
     Ok(RuleView {
-        head: RuleRef::of(entry),
+        head,
         vendor_title: vendor_title(rule.vendor),
         description: rule.description.clone(),
         status: rule.status.clone(),
@@ -923,29 +968,29 @@ pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
         created: rule.created.clone(),
         modified: rule.modified.clone(),
         deprecated: rule.deprecated,
-        hypothesis: enrich::hypothesis(index, entry),
-        false_positive_guidance: enrich::false_positives(index, entry),
+        hypothesis: enrich::hypothesis(index.attack(), &facts),
+        false_positive_guidance: enrich::false_positives(&facts),
         false_positives: rule.false_positives.clone(),
         confidence,
         outline: outline_lines,
         aggregation: rule.logic.aggregation.as_ref().map(|a| format!("{a:?}")),
         exclusions,
-        indicators: entry
+        indicators: facts
             .positive
             .iter()
             .take(200)
-            .map(|i| IndicatorView {
+            .map(|(i, reach)| IndicatorView {
                 field: i.field.clone(),
-                op: i.op.as_str(),
+                op: i.op.clone(),
                 value: i.value.clone(),
-                reach: index.reach(i),
+                reach: *reach,
             })
             .collect(),
         conversions: conversions.iter().map(conversion_view).collect(),
-        similar: similar(index, entry),
+        similar,
         guide_html: note("note"),
         setup_html: note("setup"),
-        facts,
+        facts: shown_facts,
     })
 }
 
@@ -1053,39 +1098,14 @@ pub fn technique_id(raw: &str) -> Result<String, AppError> {
         })
 }
 
-fn technique_exists(index: &Index, id: &str) -> bool {
+/// Whether ATT&CK knows the technique or a catalog rule is tagged with it.
+fn technique_exists(index: &Index, catalog: &Catalog, id: &str) -> Result<bool, AppError> {
     let known = id
         .parse::<TechniqueId>()
         .ok()
         .and_then(|t| index.attack().technique(t))
         .is_some();
-    known || index.technique_rules(id).next().is_some()
-}
-
-/// A rule of a catalog answer as listed on the pages (date and platforms
-/// from the index when it holds the rule).
-fn catalog_rule_ref(
-    index: &Index,
-    uid: &str,
-    title: &str,
-    vendor: &str,
-    severity: Option<&str>,
-) -> RuleRef {
-    if let Some(e) = index.rule(uid) {
-        return RuleRef::of(e);
-    }
-    let vendor = Vendor::ALL.iter().find(|v| v.as_str() == vendor).copied();
-    RuleRef {
-        uid: uid.to_owned(),
-        title: title.to_owned(),
-        vendor: vendor.map_or("unknown", Vendor::as_str),
-        severity: severity
-            .and_then(|s| s.parse::<Severity>().ok())
-            .map(Severity::as_str),
-        date: String::new(),
-        techniques: Vec::new(),
-        platforms: Vec::new(),
-    }
+    Ok(known || catalog.has_technique(id).map_err(|e| catalog_error(&e))?)
 }
 
 fn catalog_error(e: &ruledex_catalog::Error) -> AppError {
@@ -1095,29 +1115,23 @@ fn catalog_error(e: &ruledex_catalog::Error) -> AppError {
 /// The rules under `technique` testing (field, op, value), for the
 /// click-a-value expansion.
 fn value_rules(
-    index: &Index,
-    catalog: &ruledex_catalog::Catalog,
+    refs: &mut Refs<'_>,
     technique: &str,
     (field, op, value): (&str, &str, &str),
 ) -> Result<Vec<RuleRef>, AppError> {
-    Ok(catalog
+    refs.catalog
         .rules_for_value(technique, field, op, value)
         .map_err(|e| catalog_error(&e))?
         .iter()
         .take(25)
-        .map(|r| catalog_rule_ref(index, &r.uid, &r.title, &r.vendor, r.severity.as_deref()))
-        .collect())
+        .map(|r| refs.get(&r.uid, &r.title, &r.vendor, r.severity.as_deref()))
+        .collect()
 }
 
 /// The authoring guide of a technique, from [`ruledex_catalog::Catalog::guide`].
 /// Blocking (a catalog query): call it from `spawn_blocking`.
 pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError> {
     let id = technique_id(raw_id)?;
-    if !technique_exists(index, &id) {
-        return Err(AppError::not_found(format!(
-            "no technique `{id}` in ATT&CK or the catalog"
-        )));
-    }
     if let Some(e) = &index.catalog_error {
         return Err(AppError::internal(e.clone()));
     }
@@ -1133,6 +1147,12 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
         samples: 5,
     };
     let catalog = index.catalog();
+    if !technique_exists(index, &catalog, &id)? {
+        return Err(AppError::not_found(format!(
+            "no technique `{id}` in ATT&CK or the catalog"
+        )));
+    }
+    let mut refs = Refs::new(&catalog);
     let g = catalog.guide(&query).map_err(|e| catalog_error(&e))?;
     // The filter choices are those of the technique's rules before filtering.
     let unfiltered = if platform.is_some() || domain.is_some() || vendor.is_some() {
@@ -1160,7 +1180,7 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
             reach: i.corpus_reach,
             rule_level: 0,
             branch_scoped: 0,
-            rule_refs: value_rules(index, &catalog, &id, (&i.field, &i.op, &i.value))?,
+            rule_refs: value_rules(&mut refs, &id, (&i.field, &i.op, &i.value))?,
         });
     }
     let mut exclusions = Vec::with_capacity(g.exclusions.len());
@@ -1173,10 +1193,9 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
             reach: 0,
             rule_level: x.rule_level,
             branch_scoped: x.branch_scoped,
-            rule_refs: value_rules(index, &catalog, &id, (&x.field, &x.op, &x.value))?,
+            rule_refs: value_rules(&mut refs, &id, (&x.field, &x.op, &x.value))?,
         });
     }
-    drop(catalog);
 
     // Sub-technique roll-up: each sub-technique with its rules among this page's.
     let mut sub_counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -1214,24 +1233,21 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
     if let Some(v) = vendor {
         filters.insert("vendor", v.as_str().to_owned());
     }
-    let vendors = g
-        .rules_by_vendor
-        .iter()
-        .map(|v| {
-            let known = Vendor::ALL.iter().find(|x| x.as_str() == v.vendor).copied();
-            VendorGroup {
-                vendor: v.vendor.clone(),
-                title: known.map_or("Other", vendor_title),
-                rules: v
-                    .rules
-                    .iter()
-                    .map(|r| {
-                        catalog_rule_ref(index, &r.uid, &r.title, &v.vendor, r.severity.as_deref())
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
+    let mut vendors = Vec::with_capacity(g.rules_by_vendor.len());
+    for v in &g.rules_by_vendor {
+        let known = Vendor::ALL.iter().find(|x| x.as_str() == v.vendor).copied();
+        vendors.push(VendorGroup {
+            vendor: v.vendor.clone(),
+            title: known.map_or("Other", vendor_title),
+            rules: v
+                .rules
+                .iter()
+                .map(|r| refs.get(&r.uid, &r.title, &v.vendor, r.severity.as_deref()))
+                .collect::<Result<_, _>>()?,
+        });
+    }
+    drop(refs);
+    drop(catalog);
     Ok(Guide {
         technique: technique_ref(index, &id),
         description_html: tech.map_or_else(String::new, |t| {
@@ -1411,15 +1427,15 @@ fn positive_part(expr: &Expr) -> (Option<Expr>, Vec<Expr>) {
     }
 }
 
-fn synthesize(event: &str, members: &[&Entry], siem: &Siem) -> Synthesized {
+fn synthesize(event: &str, members: &[&Rule], siem: &Siem) -> Synthesized {
     let mut branches: Vec<Expr> = Vec::new();
     let mut seen = BTreeSet::new();
     let mut excl_count: BTreeMap<String, (usize, Expr)> = BTreeMap::new();
-    for e in members {
-        if e.rule.logic.expr.has_opaque() || e.rule.logic.aggregation.is_some() {
+    for r in members {
+        if r.logic.expr.has_opaque() || r.logic.aggregation.is_some() {
             continue;
         }
-        let (pos, negs) = positive_part(&e.rule.logic.expr);
+        let (pos, negs) = positive_part(&r.logic.expr);
         if let Some(pos) = pos {
             if branches.len() < 30 && seen.insert(pos.to_string()) {
                 branches.push(pos);
@@ -1443,7 +1459,7 @@ fn synthesize(event: &str, members: &[&Entry], siem: &Siem) -> Synthesized {
     } else {
         Expr::and(parts)
     };
-    let template = members.first().map(|e| &e.rule);
+    let template = members.first();
     let mut rule = Rule::new(
         template.map_or(Vendor::Sigma, |r| r.vendor),
         format!("synthesized-{event}"),
@@ -1538,7 +1554,10 @@ fn expected_telemetry(test: &crate::atomics::AtomicTest, events: &[String]) -> V
     out
 }
 
-/// The technique × platform page.
+/// The technique × platform page: the technique's rules from
+/// [`Catalog::technique_rules`], grouped by the event each reads first, and
+/// its exclusions from [`Catalog::technique_exclusions`]; the queries are
+/// synthesized and converted here, on demand. Blocking.
 pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<PlatformPage, AppError> {
     let id = technique_id(raw_id)?;
     let siem = SIEMS
@@ -1551,19 +1570,29 @@ pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<Platform
                 known.join(", ")
             ))
         })?;
-    if !technique_exists(index, &id) {
+    if let Some(e) = &index.catalog_error {
+        return Err(AppError::internal(e.clone()));
+    }
+    let catalog = index.catalog();
+    if !technique_exists(index, &catalog, &id)? {
         return Err(AppError::not_found(format!(
             "no technique `{id}` in ATT&CK or the catalog"
         )));
     }
-    let rules: Vec<&Entry> = index.technique_rules(&id).collect();
-    let mut by_event: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
-    for e in &rules {
-        if let Some(ev) = e.rule.events.first() {
-            by_event.entry(ev).or_default().push(e);
+    let rules = catalog
+        .technique_rules(&id)
+        .map_err(|e| catalog_error(&e))?;
+    let exclusions = catalog
+        .technique_exclusions(&id, 8)
+        .map_err(|e| catalog_error(&e))?;
+    drop(catalog);
+    let mut by_event: BTreeMap<&str, Vec<&Rule>> = BTreeMap::new();
+    for r in &rules {
+        if let Some(ev) = r.events.first() {
+            by_event.entry(ev).or_default().push(r);
         }
     }
-    let mut groups: Vec<(&str, Vec<&Entry>)> = by_event.into_iter().collect();
+    let mut groups: Vec<(&str, Vec<&Rule>)> = by_event.into_iter().collect();
     groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(b.0)));
     groups.truncate(3);
     let queries: Vec<Synthesized> = groups
@@ -1615,35 +1644,26 @@ pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<Platform
     }
     let mut fps: HashMap<String, usize> = HashMap::new();
     let mut refs: HashMap<&str, usize> = HashMap::new();
-    let mut excl: HashMap<&Indicator, usize> = HashMap::new();
-    for e in &rules {
-        for fp in &e.rule.false_positives {
+    for r in &rules {
+        for fp in &r.false_positives {
             let fp = fp.trim();
             if !fp.is_empty() && !fp.eq_ignore_ascii_case("unknown") {
                 *fps.entry(fp.to_owned()).or_default() += 1;
             }
         }
-        for r in &e.rule.references {
-            *refs.entry(r.as_str()).or_default() += 1;
-        }
-        for x in &e.excluded {
-            *excl.entry(x).or_default() += 1;
+        for x in &r.references {
+            *refs.entry(x.as_str()).or_default() += 1;
         }
     }
     let mut false_positives: Vec<(String, usize)> = fps.into_iter().collect();
     false_positives.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     false_positives.truncate(10);
-    let mut excl: Vec<(&Indicator, usize)> = excl.into_iter().collect();
-    excl.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    let tuning = excl
-        .into_iter()
-        .take(8)
+    let tuning = exclusions
+        .iter()
         .map(|(i, n)| {
             format!(
-                "Exclude {} {} {} — {n} rule(s) under this technique do",
-                i.field,
-                i.op.as_str(),
-                i.value
+                "Exclude {} — {n} rule(s) under this technique do",
+                indicator_text(i)
             )
         })
         .collect();
@@ -1756,28 +1776,26 @@ type Counts = (
     BTreeMap<&'static str, String>,
 );
 
-fn counts(index: &Index, p: &Params) -> Result<Counts, AppError> {
+/// Rules per technique from [`Catalog::technique_counts`] under the
+/// page's filters, with the filter choices ([`Catalog::facets`]). Blocking.
+fn counts(index: &Index, p: &Params) -> Result<(Counts, ruledex_catalog::Facets), AppError> {
     let vendor = p.vendor()?;
     let platform = p.word("platform")?;
     let event = p.word("event")?;
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    let mut n = 0;
-    for e in index.entries() {
-        if vendor.is_some_and(|v| e.rule.vendor != v)
-            || platform
-                .as_ref()
-                .is_some_and(|pl| !e.rule.platforms.iter().any(|x| x.eq_ignore_ascii_case(pl)))
-            || event
-                .as_ref()
-                .is_some_and(|ev| !e.rule.events.iter().any(|x| x == ev))
-        {
-            continue;
-        }
-        n += 1;
-        for t in &e.techniques {
-            *counts.entry(t.clone()).or_default() += 1;
-        }
+    if let Some(e) = &index.catalog_error {
+        return Err(AppError::internal(e.clone()));
     }
+    let query = CoverageQuery {
+        vendor,
+        platform: platform.clone(),
+        event: event.clone(),
+    };
+    let catalog = index.catalog();
+    let answer = catalog
+        .technique_counts(&query)
+        .map_err(|e| catalog_error(&e))?;
+    let facets = catalog.facets().map_err(|e| catalog_error(&e))?;
+    drop(catalog);
     let mut filters = BTreeMap::new();
     if let Some(v) = vendor {
         filters.insert("vendor", v.as_str().to_owned());
@@ -1788,7 +1806,7 @@ fn counts(index: &Index, p: &Params) -> Result<Counts, AppError> {
     if let Some(ev) = event {
         filters.insert("event", ev);
     }
-    Ok((counts, n, filters))
+    Ok(((answer.techniques, answer.rules, filters), facets))
 }
 
 fn level(n: usize) -> u8 {
@@ -1801,9 +1819,10 @@ fn level(n: usize) -> u8 {
     }
 }
 
-/// The coverage matrix.
+/// The coverage matrix: the served ATT&CK release's tactics and techniques,
+/// with rule counts from the catalog. Blocking.
 pub fn coverage(index: &Index, p: &Params) -> Result<Coverage, AppError> {
-    let (counts, rules, filters) = counts(index, p)?;
+    let ((counts, rules, filters), facets) = counts(index, p)?;
     let attack = index.attack();
     let mut covered = 0;
     let mut total = 0;
@@ -1850,12 +1869,6 @@ pub fn coverage(index: &Index, p: &Params) -> Result<Coverage, AppError> {
         .filter(|(id, _)| !id.contains('.') && !known.contains(*id))
         .map(|(id, n)| (id.clone(), *n))
         .collect();
-    let mut platform_options = BTreeSet::new();
-    let mut event_options = BTreeSet::new();
-    for e in index.entries() {
-        platform_options.extend(e.rule.platforms.iter().map(|p| p.to_ascii_lowercase()));
-        event_options.extend(e.rule.events.iter().cloned());
-    }
     Ok(Coverage {
         attack_version: attack.version().to_owned(),
         tactics,
@@ -1863,15 +1876,15 @@ pub fn coverage(index: &Index, p: &Params) -> Result<Coverage, AppError> {
         total,
         rules,
         filters,
-        platform_options: platform_options.into_iter().collect(),
-        event_options: event_options.into_iter().collect(),
+        platform_options: facets.platforms,
+        event_options: facets.events,
         unknown,
     })
 }
 
-/// An ATT&CK Navigator layer of the coverage (counts as scores).
+/// An ATT&CK Navigator layer of the coverage (counts as scores). Blocking.
 pub fn navigator_layer(index: &Index, p: &Params) -> Result<serde_json::Value, AppError> {
-    let (counts, _, filters) = counts(index, p)?;
+    let ((counts, _, filters), _) = counts(index, p)?;
     let max = counts.values().copied().max().unwrap_or(1).max(1);
     let techniques: Vec<serde_json::Value> = counts
         .iter()
@@ -1915,24 +1928,21 @@ pub struct EventRow {
     pub rules: usize,
 }
 
-/// `/events`.
-pub fn events(index: &Index) -> Vec<EventRow> {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for e in index.entries() {
-        for ev in &e.rule.events {
-            *counts.entry(ev).or_default() += 1;
-        }
+/// `/events`, from [`Catalog::events`]. Blocking.
+pub fn events(index: &Index) -> Result<Vec<EventRow>, AppError> {
+    if let Some(e) = &index.catalog_error {
+        return Err(AppError::internal(e.clone()));
     }
-    CatalogEvents::global()
-        .all()
-        .iter()
+    let events = index.catalog().events().map_err(|e| catalog_error(&e))?;
+    Ok(events
+        .into_iter()
         .map(|e| EventRow {
-            id: e.id.clone(),
-            title: e.title.clone(),
-            platform: e.platform.clone(),
-            rules: counts.get(e.id.as_str()).copied().unwrap_or(0),
+            id: e.id,
+            title: e.title,
+            platform: e.platform,
+            rules: e.rules,
         })
-        .collect()
+        .collect())
 }
 
 /// `/events/{id}`.
@@ -1958,46 +1968,36 @@ pub struct EventPage {
     pub rule_count: usize,
 }
 
-/// The page of one catalog event.
+/// The page of one catalog event, from [`Catalog::event`]; the producers
+/// come from the taxonomy. Blocking.
 pub fn event(index: &Index, id: &str) -> Result<EventPage, AppError> {
-    let ev = CatalogEvents::global()
-        .get(id)
-        .ok_or_else(|| AppError::not_found(format!("no catalog event `{id}`")))?;
-    let rules: Vec<&Entry> = index
-        .entries()
-        .iter()
-        .filter(|e| e.rule.events.iter().any(|x| x == id))
-        .collect();
-    let mut techs: BTreeMap<&str, usize> = BTreeMap::new();
-    for e in &rules {
-        for t in &e.techniques {
-            if !t.contains('.') {
-                *techs.entry(t).or_default() += 1;
-            }
-        }
+    if let Some(e) = &index.catalog_error {
+        return Err(AppError::internal(e.clone()));
     }
-    let mut techniques: Vec<(String, Option<String>, usize)> = techs
-        .into_iter()
-        .map(|(t, n)| {
-            let name = t
-                .parse()
-                .ok()
-                .and_then(|p| index.attack().technique(p))
-                .map(|x| x.name.clone());
-            (t.to_owned(), name, n)
-        })
-        .collect();
-    techniques.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    let catalog = index.catalog();
+    let ev = catalog
+        .event(id)
+        .map_err(|e| catalog_error(&e))?
+        .ok_or_else(|| AppError::not_found(format!("no catalog event `{id}`")))?;
+    let mut refs = Refs::new(&catalog);
+    let rules = ev
+        .rules
+        .iter()
+        .take(200)
+        .map(|r| refs.get(&r.uid, &r.title, &r.vendor, r.severity.as_deref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    drop(refs);
+    drop(catalog);
     Ok(EventPage {
-        id: ev.id.clone(),
-        title: ev.title.clone(),
-        description: ev.description.clone(),
-        platform: ev.platform.clone(),
-        parent: ev.parent.clone(),
-        producers: producers(id),
-        techniques,
-        rule_count: rules.len(),
-        rules: rules.into_iter().take(200).map(RuleRef::of).collect(),
+        producers: producers(&ev.id),
+        id: ev.id,
+        title: ev.title,
+        description: ev.description,
+        platform: ev.platform,
+        parent: ev.parent,
+        techniques: ev.techniques,
+        rule_count: ev.rules.len(),
+        rules,
     })
 }
 
@@ -2030,10 +2030,15 @@ pub fn search(index: &Index, p: &Params) -> Result<SearchPage, AppError> {
     if let Some(e) = &index.catalog_error {
         return Err(AppError::internal(e.clone()));
     }
-    let hits = index
-        .catalog()
-        .search(&q, limit)
-        .map_err(|e| catalog_error(&e))?;
+    let catalog = index.catalog();
+    let hits = catalog.search(&q, limit).map_err(|e| catalog_error(&e))?;
+    let mut refs = Refs::new(&catalog);
+    let results = hits
+        .iter()
+        .map(|h| refs.get(&h.uid, &h.title, &h.vendor, h.severity.as_deref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    drop(refs);
+    drop(catalog);
     let total = hits.len();
     let lower = q.to_lowercase();
     let techniques = if lower.trim().is_empty() {
@@ -2053,10 +2058,7 @@ pub fn search(index: &Index, p: &Params) -> Result<SearchPage, AppError> {
     };
     Ok(SearchPage {
         q,
-        results: hits
-            .iter()
-            .map(|h| catalog_rule_ref(index, &h.uid, &h.title, &h.vendor, h.severity.as_deref()))
-            .collect(),
+        results,
         total,
         techniques,
     })

@@ -2,17 +2,22 @@
 
 mod common;
 
-use ruledex_web::enrich;
+use ruledex_web::enrich::{self, RuleFacts};
+
+/// The catalog's facts of a fixture rule.
+fn facts(index: &ruledex_web::Index, uid: &str) -> RuleFacts {
+    RuleFacts::load(&index.catalog(), uid)
+        .expect("catalog query")
+        .unwrap_or_else(|| panic!("fixture rule {uid}"))
+}
 
 #[test]
 fn confidence_follows_status_and_is_deterministic() {
     let index = common::index();
-    let stable = index.rule(common::NMAP_UID).expect("stable fixture rule");
-    let experimental = index
-        .rule("sigma:33333333-3333-4333-8333-333333333333")
-        .expect("experimental fixture rule");
-    let a = enrich::confidence(&index, stable, &[]);
-    let b = enrich::confidence(&index, experimental, &[]);
+    let stable = facts(&index, common::NMAP_UID);
+    let experimental = facts(&index, "sigma:33333333-3333-4333-8333-333333333333");
+    let a = enrich::confidence(&stable, &[]);
+    let b = enrich::confidence(&experimental, &[]);
     assert!(
         a.score > b.score,
         "stable {} vs experimental {}",
@@ -25,7 +30,7 @@ fn confidence_follows_status_and_is_deterministic() {
             .iter()
             .any(|r| r.contains("status `experimental`"))
     );
-    let again = enrich::confidence(&index, stable, &[]);
+    let again = enrich::confidence(&stable, &[]);
     assert_eq!(a.score, again.score);
     assert_eq!(a.reasons, again.reasons);
 }
@@ -33,8 +38,8 @@ fn confidence_follows_status_and_is_deterministic() {
 #[test]
 fn hypothesis_names_the_technique_events_and_indicators() {
     let index = common::index();
-    let entry = index.rule(common::NETCAT_UID).unwrap();
-    let text = enrich::hypothesis(&index, entry);
+    let netcat = facts(&index, common::NETCAT_UID);
+    let text = enrich::hypothesis(index.attack(), &netcat);
     assert!(text.contains("Network Service Discovery (T1046)"), "{text}");
     assert!(text.contains("linux/process_creation"), "{text}");
     assert!(text.contains("process.name"), "{text}");
@@ -47,8 +52,8 @@ fn hypothesis_names_the_technique_events_and_indicators() {
 #[test]
 fn false_positive_guidance_lists_notes_and_missing_shared_exclusions() {
     let index = common::index();
-    let nmap = index.rule(common::NMAP_UID).unwrap();
-    let guidance = enrich::false_positives(&index, nmap);
+    let nmap = facts(&index, common::NMAP_UID);
+    let guidance = enrich::false_positives(&nmap);
     assert!(
         guidance.iter().any(|g| g.contains("Asset inventory")),
         "{guidance:?}"
@@ -58,6 +63,36 @@ fn false_positive_guidance_lists_notes_and_missing_shared_exclusions() {
         "{guidance:?}"
     );
     // The Elastic rule has no exclusion; nothing to suggest from one other rule, but never empty.
-    let elastic = index.rule(common::ELASTIC_UID).unwrap();
-    assert!(!enrich::false_positives(&index, elastic).is_empty());
+    let elastic = facts(&index, common::ELASTIC_UID);
+    assert!(!enrich::false_positives(&elastic).is_empty());
+}
+
+#[test]
+fn facts_are_the_catalogs_rows_with_their_reach() {
+    let index = common::index();
+    let netcat = facts(&index, common::NETCAT_UID);
+    let catalog = index.catalog();
+    let stored = catalog
+        .rule(common::NETCAT_UID)
+        .expect("catalog query")
+        .expect("stored");
+    // Every positive row of the stored rule is a fact, once, with the catalog's reach.
+    for p in stored
+        .predicates
+        .iter()
+        .filter(|p| p.polarity == ruledex_catalog::Polarity::Pos)
+    {
+        let found: Vec<_> = netcat
+            .positive
+            .iter()
+            .filter(|(i, _)| i.field == p.field && i.op == p.op && i.value == p.value)
+            .collect();
+        assert_eq!(found.len(), 1, "{p:?}");
+        let reach = catalog.reach(&p.field, &p.op, &p.value).expect("reach");
+        assert_eq!(found[0].1, reach, "{p:?}");
+        assert!(reach >= 1, "the rule itself looks for {p:?}");
+    }
+    assert!(netcat.excluded.iter().any(|i| i.value == " -l "));
+    assert_eq!(netcat.rule.text, stored.rule.text);
+    assert!(netcat.rule.source.retrieved_at.is_some());
 }
