@@ -833,7 +833,7 @@ pub struct RuleView {
     pub indicators: Vec<IndicatorView>,
     /// Conversions to every target.
     pub conversions: Vec<ConversionView>,
-    /// Similar rules, other vendors first.
+    /// Similar rules of other vendors ([`Catalog::similar`]), most similar first.
     pub similar: Vec<Similar>,
     /// Elastic investigation guide (safe HTML).
     pub guide_html: Option<String>,

@@ -1,0 +1,211 @@
+//! The rule, technique × platform, coverage and events pages show what the
+//! catalog's queries return: the site and `ruledex` read one source of truth.
+
+mod common;
+
+use common::{NETCAT_UID, NMAP_UID, get, json};
+use ruledex_catalog::{CoverageQuery, Polarity};
+use ruledex_model::Vendor;
+
+#[tokio::test]
+async fn rule_page_is_the_stored_rule_its_rows_and_similar() {
+    let index = common::index();
+    let (stored, similar, reach) = {
+        let c = index.catalog();
+        let stored = c.rule(NETCAT_UID).unwrap().expect("stored fixture");
+        let similar = c.similar(NETCAT_UID, 8).unwrap();
+        let reach: Vec<usize> = stored
+            .predicates
+            .iter()
+            .filter(|p| p.polarity == Polarity::Pos)
+            .map(|p| c.reach(&p.field, &p.op, &p.value).unwrap())
+            .collect();
+        (stored, similar, reach)
+    };
+    let app = ruledex_web::app(index);
+    let v = json(&get(&app, &format!("/api/v1/rules/{NETCAT_UID}")).await);
+    assert_eq!(v["title"], stored.rule.title.as_str());
+    assert_eq!(v["text"], stored.rule.text.as_str(), "the stored original");
+    assert_eq!(v["source"]["retrieved_at"], stored.retrieved_at.as_str());
+    // Indicators: the catalog's positive rows, in order, with the catalog's reach.
+    let got: Vec<(String, usize)> = v["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                format!("{} {} {}", i["field"], i["op"], i["value"]).replace('"', ""),
+                i["reach"].as_u64().unwrap() as usize,
+            )
+        })
+        .collect();
+    let want: Vec<(String, usize)> = stored
+        .predicates
+        .iter()
+        .filter(|p| p.polarity == Polarity::Pos)
+        .map(|p| format!("{} {} {}", p.field, p.op, p.value))
+        .zip(reach)
+        .collect();
+    assert_eq!(got, want);
+    // Similar rules: Catalog::similar's, in its order, with its score.
+    let got: Vec<(&str, u64)> = v["similar"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["rule"]["uid"].as_str().unwrap(),
+                s["percent"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(&str, u64)> = similar
+        .iter()
+        .map(|s| (s.uid.as_str(), (s.score * 100.0).floor() as u64))
+        .collect();
+    assert!(!want.is_empty(), "the netcat rule shares nmap with others");
+    assert_eq!(got, want);
+    assert!(
+        similar.iter().all(|s| s.vendor != "sigma"),
+        "other vendors only"
+    );
+}
+
+#[tokio::test]
+async fn coverage_cells_and_layer_are_the_catalogs_counts() {
+    let index = common::index();
+    let queries = [
+        ("", CoverageQuery::default()),
+        (
+            "?vendor=sigma",
+            CoverageQuery {
+                vendor: Some(Vendor::Sigma),
+                ..CoverageQuery::default()
+            },
+        ),
+        (
+            "?event=linux/process_creation",
+            CoverageQuery {
+                event: Some("linux/process_creation".into()),
+                ..CoverageQuery::default()
+            },
+        ),
+    ];
+    let expected: Vec<_> = queries
+        .iter()
+        .map(|(_, q)| index.catalog().technique_counts(q).unwrap())
+        .collect();
+    let app = ruledex_web::app(index);
+    for ((query, _), want) in queries.iter().zip(&expected) {
+        let v = json(&get(&app, &format!("/api/v1/coverage{query}")).await);
+        assert_eq!(v["rules"], want.rules, "{query}");
+        for cell in v["tactics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["techniques"].as_array().unwrap())
+        {
+            let id = cell["id"].as_str().unwrap();
+            let n = want.techniques.get(id).copied().unwrap_or(0);
+            assert_eq!(cell["rules"], n, "{id} {query}");
+        }
+        let layer = json(&get(&app, &format!("/api/v1/coverage/layer{query}")).await);
+        let got: Vec<(&str, u64)> = layer["techniques"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["techniqueID"].as_str().unwrap(),
+                    t["score"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let want: Vec<(&str, u64)> = want
+            .techniques
+            .iter()
+            .map(|(id, n)| (id.as_str(), *n as u64))
+            .collect();
+        assert_eq!(got, want, "{query}");
+    }
+    // The Linux event filter keeps the two fixture rules that read it.
+    assert_eq!(expected[2].rules, 2);
+    let got = get(&app, "/coverage?event=linux/process_creation").await;
+    assert!(got.body.contains("linux/process_creation"));
+}
+
+#[tokio::test]
+async fn platform_page_is_built_from_the_techniques_stored_rules() {
+    let index = common::index();
+    let (rules, exclusions) = {
+        let c = index.catalog();
+        (
+            c.technique_rules("T1046").unwrap(),
+            c.technique_exclusions("T1046", 8).unwrap(),
+        )
+    };
+    let app = ruledex_web::app(index);
+    let v = json(&get(&app, "/api/v1/techniques/T1046/elastic").await);
+    assert_eq!(v["rule_count"], rules.len());
+    let tuning: Vec<&str> = v["tuning"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(tuning.len(), exclusions.len());
+    for (text, (ind, n)) in tuning.iter().zip(&exclusions) {
+        assert!(text.contains(&ind.value), "{text} vs {ind:?}");
+        assert!(text.contains(&format!("{n} rule(s)")), "{text}");
+    }
+    // Each synthesized query reads the first event of some of those rules,
+    // and counts exactly those rules.
+    for q in v["queries"].as_array().unwrap() {
+        let event = q["event"]["id"].as_str().unwrap();
+        let members = rules
+            .iter()
+            .filter(|r| r.events.first().map(String::as_str) == Some(event))
+            .count();
+        assert_eq!(q["rules"], members, "{event}");
+    }
+}
+
+#[tokio::test]
+async fn events_pages_are_the_catalogs_events() {
+    let index = common::index();
+    let (all, detail) = {
+        let c = index.catalog();
+        (
+            c.events().unwrap(),
+            c.event("windows/process_creation").unwrap().unwrap(),
+        )
+    };
+    let app = ruledex_web::app(index);
+    let v = json(&get(&app, "/api/v1/events").await);
+    let got: Vec<(&str, u64)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["id"].as_str().unwrap(), e["rules"].as_u64().unwrap()))
+        .collect();
+    let want: Vec<(&str, u64)> = all
+        .iter()
+        .map(|e| (e.id.as_str(), e.rules as u64))
+        .collect();
+    assert_eq!(got, want);
+    let v = json(&get(&app, "/api/v1/events/windows/process_creation").await);
+    assert_eq!(v["rule_count"], detail.rules.len());
+    let uids: Vec<&str> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uid"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = detail.rules.iter().map(|r| r.uid.as_str()).collect();
+    assert_eq!(uids, want);
+    assert!(uids.contains(&NMAP_UID));
+    assert_eq!(
+        v["techniques"],
+        serde_json::to_value(&detail.techniques).unwrap()
+    );
+}
