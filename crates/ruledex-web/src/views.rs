@@ -944,6 +944,12 @@ pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
             shown_facts.push((label.to_owned(), fact_text(v)));
         }
     }
+    // The catalog's resolved ids (a revoked technique as its successor).
+    let technique_refs = head
+        .techniques
+        .iter()
+        .map(|t| technique_ref(index, t))
+        .collect();
     Ok(RuleView {
         head,
         vendor_title: vendor_title(rule.vendor),
@@ -952,11 +958,7 @@ pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
         authors: rule.authors.clone(),
         license: rule.license.clone(),
         references: rule.references.clone(),
-        technique_refs: rule
-            .techniques
-            .iter()
-            .map(|t| technique_ref(index, t))
-            .collect(),
+        technique_refs,
         tactics: rule.tactics.clone(),
         domains: rule.domains.clone(),
         events: rule.events.iter().map(|e| event_ref(e)).collect(),
