@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use ruledex_attack::Attack;
-use ruledex_web::Index;
+use ruledex_web::Backend;
 use ruledex_web::atomics::Atomics;
 
 #[derive(clap::Args)]
@@ -124,15 +124,15 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         attack.version(),
         atomics.failures
     );
-    let mut index = match catalog_db {
-        Some(db) => Index::build_on(db, attack, atomics, origin.join(", ")),
-        None => Index::build(rules, attack, atomics, origin.join(", ")),
+    let mut backend = match catalog_db {
+        Some(db) => Backend::build_on(db, attack, atomics, origin.join(", ")),
+        None => Backend::build(rules, attack, atomics, origin.join(", ")),
     };
-    if let Some(e) = &index.catalog_error {
+    if let Some(e) = &backend.catalog_error {
         eprintln!("ruledex: {e}");
     }
-    index.failures = failures;
-    let router = ruledex_web::app(index);
+    backend.failures = failures;
+    let router = ruledex_web::app(backend);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -1,6 +1,6 @@
 //! The ruledex catalog as a website and a JSON API.
 //!
-//! [`app`] builds the axum [`Router`] over a read-only [`Index`]: server-rendered
+//! [`app`] builds the axum [`Router`] over a read-only [`Backend`]: server-rendered
 //! HTML pages (feed, rule, technique, technique × platform, coverage, events,
 //! search) and, under `/api/v1`, the same data as JSON with an OpenAPI 3.1
 //! document at `/api/v1/openapi.json`. Every page's data is built once by
@@ -21,9 +21,9 @@
 //!
 //! ```no_run
 //! # async fn run() -> anyhow::Result<()> {
-//! let index = ruledex_web::Index::build(Vec::new(), ruledex_attack::Attack::fixture(),
+//! let backend = ruledex_web::Backend::build(Vec::new(), ruledex_attack::Attack::fixture(),
 //!     ruledex_web::atomics::Atomics::none(), "empty");
-//! let router = ruledex_web::app(index);
+//! let router = ruledex_web::app(backend);
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! axum::serve(listener, router).await?;
 //! # Ok(()) }
@@ -31,11 +31,11 @@
 #![deny(missing_docs)]
 
 pub mod atomics;
+pub mod backend;
 mod cache;
 pub mod enrich;
 pub mod error;
 pub mod highlight;
-pub mod index;
 pub mod load;
 pub mod markdown;
 mod openapi;
@@ -55,8 +55,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
+pub use backend::Backend;
 pub use error::AppError;
-pub use index::Index;
 use views::Params;
 
 /// The Content-Security-Policy every response carries: no inline script or
@@ -69,7 +69,7 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 /// Longest time a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-type AppState = Arc<Index>;
+type AppState = Arc<Backend>;
 
 const STYLE: &str = include_str!("../static/style.css");
 const SCRIPT: &str = include_str!("../static/app.js");
@@ -84,15 +84,15 @@ struct Site<'a> {
 }
 
 fn page<S: Serialize>(
-    index: &Index,
+    backend: &Backend,
     template: &str,
     nav: &str,
     data: &S,
 ) -> Result<Response, AppError> {
     let site = Site {
-        rules: index.rule_count(),
-        origin: &index.origin,
-        attack_version: index.attack().version(),
+        rules: backend.rule_count(),
+        origin: &backend.origin,
+        attack_version: backend.attack().version(),
         version: env!("CARGO_PKG_VERSION"),
     };
     let ctx = minijinja::context! {
@@ -110,8 +110,8 @@ fn json<S: Serialize>(data: &S) -> Response {
 }
 
 /// The router: pages, JSON API, static assets, security headers and limits.
-pub fn app(index: Index) -> Router {
-    let state: AppState = Arc::new(index);
+pub fn app(backend: Backend) -> Router {
+    let state: AppState = Arc::new(backend);
     let api = Router::new()
         .route("/", get(api_root))
         .route("/openapi.json", get(openapi_doc))
@@ -207,7 +207,7 @@ async fn feed_page(
 async fn blocking<T, F>(ix: &AppState, f: F) -> Result<T, AppError>
 where
     T: Send + 'static,
-    F: FnOnce(&Index) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&Backend) -> Result<T, AppError> + Send + 'static,
 {
     let ix = Arc::clone(ix);
     tokio::task::spawn_blocking(move || f(&ix))

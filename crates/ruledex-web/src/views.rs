@@ -11,10 +11,10 @@ use ruledex_model::{Expr, Language, Logic, Rule, Severity, Vendor};
 use ruledex_taxonomy::events::CatalogEvents;
 use serde::Serialize;
 
+use crate::backend::Backend;
 use crate::enrich::{self, Confidence, RuleFacts, indicator_text};
 use crate::error::AppError;
 use crate::highlight;
-use crate::index::Index;
 use crate::markdown;
 
 /// A rule as listed anywhere.
@@ -308,7 +308,7 @@ pub struct FeedOptions {
     pub vendors: Vec<&'static str>,
     /// Severities.
     pub severities: Vec<&'static str>,
-    /// Platforms present in the index.
+    /// Platforms present in the backend.
     pub platforms: Vec<String>,
     /// Change kinds.
     pub kinds: Vec<&'static str>,
@@ -328,7 +328,7 @@ pub const FEED_PARAMS: &[&str] = &[
 /// The feed, from [`ruledex_catalog::Catalog::feed`]: what the syncs added,
 /// changed and removed, newest sync first and, within a sync, the rule's own
 /// date newest first; `severity` keeps that severity and above. Blocking.
-pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
+pub fn feed(backend: &Backend, p: &Params) -> Result<Feed, AppError> {
     use ruledex_catalog::ChangeKind;
     let vendor = p.vendor()?;
     let severity = p.severity()?;
@@ -348,7 +348,7 @@ pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
         .transpose()?;
     let page = p.number("page", 1, 1, 100_000)?;
     let per_page = p.number("per_page", 25, 1, 100)?;
-    if let Some(e) = &index.catalog_error {
+    if let Some(e) = &backend.catalog_error {
         return Err(AppError::internal(e.clone()));
     }
     let query = ruledex_catalog::FeedQuery {
@@ -361,7 +361,7 @@ pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
         offset: (page - 1) * per_page,
         limit: per_page,
     };
-    let catalog = index.catalog();
+    let catalog = backend.catalog();
     let answer = catalog.feed(&query).map_err(|e| catalog_error(&e))?;
     let facets = catalog.facets().map_err(|e| catalog_error(&e))?;
     drop(catalog);
@@ -432,15 +432,15 @@ pub struct TechniqueRef {
     pub summary: Option<String>,
 }
 
-fn technique_ref(index: &Index, id: &str) -> TechniqueRef {
+fn technique_ref(backend: &Backend, id: &str) -> TechniqueRef {
     let parsed = id.parse::<TechniqueId>().ok();
-    let t = parsed.and_then(|p| index.attack().technique(p));
+    let t = parsed.and_then(|p| backend.attack().technique(p));
     TechniqueRef {
         id: parsed.map_or_else(|| id.to_owned(), |p| p.to_string()),
         name: t.map(|t| t.name.clone()),
         tactics: t
             .map(|t| {
-                index
+                backend
                     .attack()
                     .tactics_of(t)
                     .map(|tac| tac.name.clone())
@@ -878,11 +878,11 @@ fn fact_text(v: &serde_json::Value) -> String {
 /// The rule page of a uid, from [`Catalog::rule`] (the stored original text
 /// and normalized model), the catalog's indicator rows and their reach, and
 /// [`Catalog::similar`]; conversions are computed here, on demand. Blocking.
-pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
-    if let Some(e) = &index.catalog_error {
+pub fn rule(backend: &Backend, uid: &str) -> Result<RuleView, AppError> {
+    if let Some(e) = &backend.catalog_error {
         return Err(AppError::internal(e.clone()));
     }
-    let catalog = index.catalog();
+    let catalog = backend.catalog();
     let facts = RuleFacts::load(&catalog, uid)
         .map_err(|e| catalog_error(&e))?
         .ok_or_else(|| AppError::not_found(format!("no rule with uid `{uid}`")))?;
@@ -948,7 +948,7 @@ pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
     let technique_refs = head
         .techniques
         .iter()
-        .map(|t| technique_ref(index, t))
+        .map(|t| technique_ref(backend, t))
         .collect();
     Ok(RuleView {
         head,
@@ -970,7 +970,7 @@ pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
         created: rule.created.clone(),
         modified: rule.modified.clone(),
         deprecated: rule.deprecated,
-        hypothesis: enrich::hypothesis(index.attack(), &facts),
+        hypothesis: enrich::hypothesis(backend.attack(), &facts),
         false_positive_guidance: enrich::false_positives(&facts),
         false_positives: rule.false_positives.clone(),
         confidence,
@@ -1101,11 +1101,11 @@ pub fn technique_id(raw: &str) -> Result<String, AppError> {
 }
 
 /// Whether ATT&CK knows the technique or a catalog rule is tagged with it.
-fn technique_exists(index: &Index, catalog: &Catalog, id: &str) -> Result<bool, AppError> {
+fn technique_exists(backend: &Backend, catalog: &Catalog, id: &str) -> Result<bool, AppError> {
     let known = id
         .parse::<TechniqueId>()
         .ok()
-        .and_then(|t| index.attack().technique(t))
+        .and_then(|t| backend.attack().technique(t))
         .is_some();
     Ok(known || catalog.has_technique(id).map_err(|e| catalog_error(&e))?)
 }
@@ -1132,9 +1132,9 @@ fn value_rules(
 
 /// The authoring guide of a technique, from [`ruledex_catalog::Catalog::guide`].
 /// Blocking (a catalog query): call it from `spawn_blocking`.
-pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError> {
+pub fn guide(backend: &Backend, raw_id: &str, p: &Params) -> Result<Guide, AppError> {
     let id = technique_id(raw_id)?;
-    if let Some(e) = &index.catalog_error {
+    if let Some(e) = &backend.catalog_error {
         return Err(AppError::internal(e.clone()));
     }
     let platform = p.word("platform")?;
@@ -1148,8 +1148,8 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
         limit: GUIDE_ROWS,
         samples: 5,
     };
-    let catalog = index.catalog();
-    if !technique_exists(index, &catalog, &id)? {
+    let catalog = backend.catalog();
+    if !technique_exists(backend, &catalog, &id)? {
         return Err(AppError::not_found(format!(
             "no technique `{id}` in ATT&CK or the catalog"
         )));
@@ -1207,13 +1207,13 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
         }
     }
     let tid = id.parse::<TechniqueId>().ok();
-    let tech = tid.and_then(|t| index.attack().technique(t));
+    let tech = tid.and_then(|t| backend.attack().technique(t));
     let subtechniques = tech
         .map(|t| {
             t.subtechniques
                 .iter()
                 .map(|s| {
-                    let name = index
+                    let name = backend
                         .attack()
                         .technique(*s)
                         .map(|x| x.name.clone())
@@ -1251,14 +1251,14 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
     drop(refs);
     drop(catalog);
     Ok(Guide {
-        technique: technique_ref(index, &id),
+        technique: technique_ref(backend, &id),
         description_html: tech.map_or_else(String::new, |t| {
             markdown::render(&strip_citations(&t.description))
         }),
         subtechniques,
         parent: tid
             .and_then(TechniqueId::parent)
-            .map(|p| technique_ref(index, &p.to_string())),
+            .map(|p| technique_ref(backend, &p.to_string())),
         filters,
         platform_options,
         domain_options,
@@ -1560,7 +1560,11 @@ fn expected_telemetry(test: &crate::atomics::AtomicTest, events: &[String]) -> V
 /// [`Catalog::technique_rules`], grouped by the event each reads first, and
 /// its exclusions from [`Catalog::technique_exclusions`]; the queries are
 /// synthesized and converted here, on demand. Blocking.
-pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<PlatformPage, AppError> {
+pub fn platform_page(
+    backend: &Backend,
+    raw_id: &str,
+    slug: &str,
+) -> Result<PlatformPage, AppError> {
     let id = technique_id(raw_id)?;
     let siem = SIEMS
         .iter()
@@ -1572,11 +1576,11 @@ pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<Platform
                 known.join(", ")
             ))
         })?;
-    if let Some(e) = &index.catalog_error {
+    if let Some(e) = &backend.catalog_error {
         return Err(AppError::internal(e.clone()));
     }
-    let catalog = index.catalog();
-    if !technique_exists(index, &catalog, &id)? {
+    let catalog = backend.catalog();
+    if !technique_exists(backend, &catalog, &id)? {
         return Err(AppError::not_found(format!(
             "no technique `{id}` in ATT&CK or the catalog"
         )));
@@ -1673,7 +1677,7 @@ pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<Platform
     refs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     let tid = id.parse::<TechniqueId>().ok();
     let mut references: Vec<String> = tid.map(TechniqueId::url).into_iter().collect();
-    if index.has_atomics() && !index.atomics(&id).is_empty() {
+    if backend.has_atomics() && !backend.atomics(&id).is_empty() {
         references.push(format!(
             "https://github.com/redcanaryco/atomic-red-team/blob/master/atomics/{id}/{id}.md"
         ));
@@ -1687,7 +1691,7 @@ pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<Platform
         }
     }
     let events: Vec<String> = groups.iter().map(|(e, _)| (*e).to_owned()).collect();
-    let tests = index
+    let tests = backend
         .atomics(&id)
         .iter()
         .take(12)
@@ -1697,7 +1701,7 @@ pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<Platform
         })
         .collect();
     Ok(PlatformPage {
-        technique: technique_ref(index, &id),
+        technique: technique_ref(backend, &id),
         platform: SiemRef::of(siem),
         queries,
         data_sources,
@@ -1711,7 +1715,7 @@ pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<Platform
             .collect(),
         references,
         tests,
-        atomics_loaded: index.has_atomics(),
+        atomics_loaded: backend.has_atomics(),
         rule_count: rules.len(),
     })
 }
@@ -1780,11 +1784,11 @@ type Counts = (
 
 /// Rules per technique from [`Catalog::technique_counts`] under the
 /// page's filters, with the filter choices ([`Catalog::facets`]). Blocking.
-fn counts(index: &Index, p: &Params) -> Result<(Counts, ruledex_catalog::Facets), AppError> {
+fn counts(backend: &Backend, p: &Params) -> Result<(Counts, ruledex_catalog::Facets), AppError> {
     let vendor = p.vendor()?;
     let platform = p.word("platform")?;
     let event = p.word("event")?;
-    if let Some(e) = &index.catalog_error {
+    if let Some(e) = &backend.catalog_error {
         return Err(AppError::internal(e.clone()));
     }
     let query = CoverageQuery {
@@ -1792,7 +1796,7 @@ fn counts(index: &Index, p: &Params) -> Result<(Counts, ruledex_catalog::Facets)
         platform: platform.clone(),
         event: event.clone(),
     };
-    let catalog = index.catalog();
+    let catalog = backend.catalog();
     let answer = catalog
         .technique_counts(&query)
         .map_err(|e| catalog_error(&e))?;
@@ -1823,9 +1827,9 @@ fn level(n: usize) -> u8 {
 
 /// The coverage matrix: the served ATT&CK release's tactics and techniques,
 /// with rule counts from the catalog. Blocking.
-pub fn coverage(index: &Index, p: &Params) -> Result<Coverage, AppError> {
-    let ((counts, rules, filters), facets) = counts(index, p)?;
-    let attack = index.attack();
+pub fn coverage(backend: &Backend, p: &Params) -> Result<Coverage, AppError> {
+    let ((counts, rules, filters), facets) = counts(backend, p)?;
+    let attack = backend.attack();
     let mut covered = 0;
     let mut total = 0;
     let mut known = BTreeSet::new();
@@ -1885,8 +1889,8 @@ pub fn coverage(index: &Index, p: &Params) -> Result<Coverage, AppError> {
 }
 
 /// An ATT&CK Navigator layer of the coverage (counts as scores). Blocking.
-pub fn navigator_layer(index: &Index, p: &Params) -> Result<serde_json::Value, AppError> {
-    let ((counts, _, filters), _) = counts(index, p)?;
+pub fn navigator_layer(backend: &Backend, p: &Params) -> Result<serde_json::Value, AppError> {
+    let ((counts, _, filters), _) = counts(backend, p)?;
     let max = counts.values().copied().max().unwrap_or(1).max(1);
     let techniques: Vec<serde_json::Value> = counts
         .iter()
@@ -1905,7 +1909,7 @@ pub fn navigator_layer(index: &Index, p: &Params) -> Result<serde_json::Value, A
     }
     Ok(serde_json::json!({
         "name": name,
-        "versions": {"attack": index.attack().version(), "navigator": "5.1.0", "layer": "4.5"},
+        "versions": {"attack": backend.attack().version(), "navigator": "5.1.0", "layer": "4.5"},
         "domain": "enterprise-attack",
         "description": "Rules per technique (sub-techniques also counted under their parent), generated by ruledex.",
         "sorting": 3,
@@ -1931,11 +1935,11 @@ pub struct EventRow {
 }
 
 /// `/events`, from [`Catalog::events`]. Blocking.
-pub fn events(index: &Index) -> Result<Vec<EventRow>, AppError> {
-    if let Some(e) = &index.catalog_error {
+pub fn events(backend: &Backend) -> Result<Vec<EventRow>, AppError> {
+    if let Some(e) = &backend.catalog_error {
         return Err(AppError::internal(e.clone()));
     }
-    let events = index.catalog().events().map_err(|e| catalog_error(&e))?;
+    let events = backend.catalog().events().map_err(|e| catalog_error(&e))?;
     Ok(events
         .into_iter()
         .map(|e| EventRow {
@@ -1972,11 +1976,11 @@ pub struct EventPage {
 
 /// The page of one catalog event, from [`Catalog::event`]; the producers
 /// come from the taxonomy. Blocking.
-pub fn event(index: &Index, id: &str) -> Result<EventPage, AppError> {
-    if let Some(e) = &index.catalog_error {
+pub fn event(backend: &Backend, id: &str) -> Result<EventPage, AppError> {
+    if let Some(e) = &backend.catalog_error {
         return Err(AppError::internal(e.clone()));
     }
-    let catalog = index.catalog();
+    let catalog = backend.catalog();
     let ev = catalog
         .event(id)
         .map_err(|e| catalog_error(&e))?
@@ -2023,16 +2027,16 @@ pub const SEARCH_PARAMS: &[&str] = &["q", "limit"];
 
 /// Full-text search over rules ([`ruledex_catalog::Catalog::search`], FTS5
 /// over titles, descriptions, fields and values) and technique names. Blocking.
-pub fn search(index: &Index, p: &Params) -> Result<SearchPage, AppError> {
+pub fn search(backend: &Backend, p: &Params) -> Result<SearchPage, AppError> {
     let q = p.get("q").unwrap_or("").to_owned();
     if q.chars().count() > 200 {
         return Err(bad("q", "longer than 200 characters"));
     }
     let limit = p.number("limit", 50, 1, 500)?;
-    if let Some(e) = &index.catalog_error {
+    if let Some(e) = &backend.catalog_error {
         return Err(AppError::internal(e.clone()));
     }
-    let catalog = index.catalog();
+    let catalog = backend.catalog();
     let hits = catalog.search(&q, limit).map_err(|e| catalog_error(&e))?;
     let mut refs = Refs::new(&catalog);
     let results = hits
@@ -2046,7 +2050,7 @@ pub fn search(index: &Index, p: &Params) -> Result<SearchPage, AppError> {
     let techniques = if lower.trim().is_empty() {
         Vec::new()
     } else {
-        index
+        backend
             .attack()
             .techniques()
             .iter()
@@ -2055,7 +2059,7 @@ pub fn search(index: &Index, p: &Params) -> Result<SearchPage, AppError> {
                     || t.name.to_lowercase().contains(lower.trim())
             })
             .take(10)
-            .map(|t| technique_ref(index, &t.id.to_string()))
+            .map(|t| technique_ref(backend, &t.id.to_string()))
             .collect()
     };
     Ok(SearchPage {

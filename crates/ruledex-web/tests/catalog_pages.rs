@@ -9,9 +9,9 @@ use ruledex_model::Vendor;
 
 #[tokio::test]
 async fn rule_page_is_the_stored_rule_its_rows_and_similar() {
-    let index = common::index();
+    let backend = common::backend();
     let (stored, similar, reach) = {
-        let c = index.catalog();
+        let c = backend.catalog();
         let stored = c.rule(NETCAT_UID).unwrap().expect("stored fixture");
         let similar = c.similar(NETCAT_UID, 8).unwrap();
         let reach: Vec<usize> = stored
@@ -22,7 +22,7 @@ async fn rule_page_is_the_stored_rule_its_rows_and_similar() {
             .collect();
         (stored, similar, reach)
     };
-    let app = ruledex_web::app(index);
+    let app = ruledex_web::app(backend);
     let v = json(&get(&app, &format!("/api/v1/rules/{NETCAT_UID}")).await);
     assert_eq!(v["title"], stored.rule.title.as_str());
     assert_eq!(v["text"], stored.rule.text.as_str(), "the stored original");
@@ -73,7 +73,7 @@ async fn rule_page_is_the_stored_rule_its_rows_and_similar() {
 
 #[tokio::test]
 async fn coverage_cells_and_layer_are_the_catalogs_counts() {
-    let index = common::index();
+    let backend = common::backend();
     let queries = [
         ("", CoverageQuery::default()),
         (
@@ -93,9 +93,9 @@ async fn coverage_cells_and_layer_are_the_catalogs_counts() {
     ];
     let expected: Vec<_> = queries
         .iter()
-        .map(|(_, q)| index.catalog().technique_counts(q).unwrap())
+        .map(|(_, q)| backend.catalog().technique_counts(q).unwrap())
         .collect();
-    let app = ruledex_web::app(index);
+    let app = ruledex_web::app(backend);
     for ((query, _), want) in queries.iter().zip(&expected) {
         let v = json(&get(&app, &format!("/api/v1/coverage{query}")).await);
         assert_eq!(v["rules"], want.rules, "{query}");
@@ -136,15 +136,15 @@ async fn coverage_cells_and_layer_are_the_catalogs_counts() {
 
 #[tokio::test]
 async fn platform_page_is_built_from_the_techniques_stored_rules() {
-    let index = common::index();
+    let backend = common::backend();
     let (rules, exclusions) = {
-        let c = index.catalog();
+        let c = backend.catalog();
         (
             c.technique_rules("T1046").unwrap(),
             c.technique_exclusions("T1046", 8).unwrap(),
         )
     };
-    let app = ruledex_web::app(index);
+    let app = ruledex_web::app(backend);
     let v = json(&get(&app, "/api/v1/techniques/T1046/elastic").await);
     assert_eq!(v["rule_count"], rules.len());
     let tuning: Vec<&str> = v["tuning"]
@@ -172,15 +172,15 @@ async fn platform_page_is_built_from_the_techniques_stored_rules() {
 
 #[tokio::test]
 async fn events_pages_are_the_catalogs_events() {
-    let index = common::index();
+    let backend = common::backend();
     let (all, detail) = {
-        let c = index.catalog();
+        let c = backend.catalog();
         (
             c.events().unwrap(),
             c.event("windows/process_creation").unwrap().unwrap(),
         )
     };
-    let app = ruledex_web::app(index);
+    let app = ruledex_web::app(backend);
     let v = json(&get(&app, "/api/v1/events").await);
     let got: Vec<(&str, u64)> = v
         .as_array()

@@ -5,17 +5,17 @@ mod common;
 use ruledex_web::enrich::{self, RuleFacts};
 
 /// The catalog's facts of a fixture rule.
-fn facts(index: &ruledex_web::Index, uid: &str) -> RuleFacts {
-    RuleFacts::load(&index.catalog(), uid)
+fn facts(backend: &ruledex_web::Backend, uid: &str) -> RuleFacts {
+    RuleFacts::load(&backend.catalog(), uid)
         .expect("catalog query")
         .unwrap_or_else(|| panic!("fixture rule {uid}"))
 }
 
 #[test]
 fn confidence_follows_status_and_is_deterministic() {
-    let index = common::index();
-    let stable = facts(&index, common::NMAP_UID);
-    let experimental = facts(&index, "sigma:33333333-3333-4333-8333-333333333333");
+    let backend = common::backend();
+    let stable = facts(&backend, common::NMAP_UID);
+    let experimental = facts(&backend, "sigma:33333333-3333-4333-8333-333333333333");
     let a = enrich::confidence(&stable, &[]);
     let b = enrich::confidence(&experimental, &[]);
     assert!(
@@ -37,9 +37,9 @@ fn confidence_follows_status_and_is_deterministic() {
 
 #[test]
 fn hypothesis_names_the_technique_events_and_indicators() {
-    let index = common::index();
-    let netcat = facts(&index, common::NETCAT_UID);
-    let text = enrich::hypothesis(index.attack(), &netcat);
+    let backend = common::backend();
+    let netcat = facts(&backend, common::NETCAT_UID);
+    let text = enrich::hypothesis(backend.attack(), &netcat);
     assert!(text.contains("Network Service Discovery (T1046)"), "{text}");
     assert!(text.contains("linux/process_creation"), "{text}");
     assert!(text.contains("process.name"), "{text}");
@@ -51,8 +51,8 @@ fn hypothesis_names_the_technique_events_and_indicators() {
 
 #[test]
 fn false_positive_guidance_lists_notes_and_missing_shared_exclusions() {
-    let index = common::index();
-    let nmap = facts(&index, common::NMAP_UID);
+    let backend = common::backend();
+    let nmap = facts(&backend, common::NMAP_UID);
     let guidance = enrich::false_positives(&nmap);
     assert!(
         guidance.iter().any(|g| g.contains("Asset inventory")),
@@ -63,15 +63,15 @@ fn false_positive_guidance_lists_notes_and_missing_shared_exclusions() {
         "{guidance:?}"
     );
     // The Elastic rule has no exclusion; nothing to suggest from one other rule, but never empty.
-    let elastic = facts(&index, common::ELASTIC_UID);
+    let elastic = facts(&backend, common::ELASTIC_UID);
     assert!(!enrich::false_positives(&elastic).is_empty());
 }
 
 #[test]
 fn facts_are_the_catalogs_rows_with_their_reach() {
-    let index = common::index();
-    let netcat = facts(&index, common::NETCAT_UID);
-    let catalog = index.catalog();
+    let backend = common::backend();
+    let netcat = facts(&backend, common::NETCAT_UID);
+    let catalog = backend.catalog();
     let stored = catalog
         .rule(common::NETCAT_UID)
         .expect("catalog query")

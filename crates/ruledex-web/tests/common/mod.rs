@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
 use ruledex_attack::Attack;
 use ruledex_model::Rule;
-use ruledex_web::Index;
+use ruledex_web::Backend;
 use ruledex_web::atomics::{AtomicTest, Atomics};
 use tower::ServiceExt;
 
@@ -202,7 +202,7 @@ pub fn rules() -> Vec<Rule> {
     ]
 }
 
-pub fn index() -> Index {
+pub fn backend() -> Backend {
     let mut atomics = Atomics::none();
     atomics.insert(
         "T1046",
@@ -215,11 +215,11 @@ pub fn index() -> Index {
             guid: None,
         }],
     );
-    Index::build(rules(), Attack::fixture(), atomics, "test fixtures")
+    Backend::build(rules(), Attack::fixture(), atomics, "test fixtures")
 }
 
 pub fn app() -> Router {
-    ruledex_web::app(index())
+    ruledex_web::app(backend())
 }
 
 pub struct Got {

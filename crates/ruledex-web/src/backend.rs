@@ -18,7 +18,7 @@ use crate::atomics::{AtomicTest, Atomics};
 
 /// The read-only state behind every page.
 #[derive(Debug)]
-pub struct Index {
+pub struct Backend {
     attack: Attack,
     atomics: Atomics,
     catalog: Mutex<Catalog>,
@@ -61,7 +61,7 @@ fn memory_catalog(rules: &[Rule], attack: &Attack) -> Result<Catalog, ruledex_ca
     Ok(catalog)
 }
 
-impl Index {
+impl Backend {
     /// Builds the state over an in-memory catalog of `rules`, an ATT&CK
     /// release and Atomic Red Team tests.
     pub fn build(
@@ -69,7 +69,7 @@ impl Index {
         attack: Attack,
         atomics: Atomics,
         origin: impl Into<String>,
-    ) -> Index {
+    ) -> Backend {
         let (catalog, error) = match memory_catalog(&rules, &attack) {
             Ok(c) => (c, None),
             Err(e) => (
@@ -77,9 +77,9 @@ impl Index {
                 Some(format!("building the in-memory catalog: {e}")),
             ),
         };
-        let mut index = Index::build_on(catalog, attack, atomics, origin);
-        index.catalog_error = index.catalog_error.or(error);
-        index
+        let mut backend = Backend::build_on(catalog, attack, atomics, origin);
+        backend.catalog_error = backend.catalog_error.or(error);
+        backend
     }
 
     /// Builds the state over an open catalog (a catalog file opened
@@ -89,12 +89,12 @@ impl Index {
         attack: Attack,
         atomics: Atomics,
         origin: impl Into<String>,
-    ) -> Index {
+    ) -> Backend {
         let (rules, error) = match catalog.rule_count() {
             Ok(n) => (n, None),
             Err(e) => (0, Some(format!("counting the catalog's rules: {e}"))),
         };
-        Index {
+        Backend {
             attack,
             atomics,
             catalog: Mutex::new(catalog),
