@@ -268,18 +268,35 @@ impl Catalog {
             params.as_slice(),
             |r| r.get::<_, i64>(0),
         )?;
-        let sql = format!(
-            "SELECT u.tid, COUNT(DISTINCT u.rid) FROM (
-                 SELECT t.rule_id AS rid, t.technique AS tid FROM rule_techniques t
-                 UNION SELECT t.rule_id, t.parent FROM rule_techniques t
-             ) u JOIN rules r ON r.id = u.rid WHERE 1 = 1{filter} GROUP BY u.tid"
-        );
-        let mut st = self.conn.prepare(&sql)?;
-        let techniques = st
-            .query_map(params.as_slice(), |r| {
+        // A top-level technique's rows carry it as their own parent, so the
+        // parent column counts a technique with its sub-techniques; a
+        // sub-technique counts its own rows. The filter selects rule ids once
+        // (joining each row to the wide `rules` rows costs more than the count).
+        let only = if filter.is_empty() {
+            String::new()
+        } else {
+            format!(" AND t.rule_id IN (SELECT r.id FROM rules r WHERE 1 = 1{filter})")
+        };
+        let mut techniques = BTreeMap::new();
+        for sql in [
+            format!(
+                "SELECT t.parent, COUNT(DISTINCT t.rule_id) FROM rule_techniques t
+                 WHERE 1 = 1{only} GROUP BY t.parent"
+            ),
+            format!(
+                "SELECT t.technique, COUNT(*) FROM rule_techniques t
+                 WHERE t.technique <> t.parent{only} GROUP BY t.technique"
+            ),
+        ] {
+            let mut st = self.conn.prepare(&sql)?;
+            let rows = st.query_map(params.as_slice(), |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as usize))
-            })?
-            .collect::<rusqlite::Result<BTreeMap<_, _>>>()?;
+            })?;
+            for row in rows {
+                let (id, n) = row?;
+                techniques.insert(id, n);
+            }
+        }
         Ok(TechniqueCounts {
             rules: rules.max(0) as usize,
             techniques,
