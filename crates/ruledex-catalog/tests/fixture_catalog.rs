@@ -675,3 +675,28 @@ fn exclusions_of_a_technique_and_near_a_rule() {
     );
     assert!(c.neighbour_exclusions("sigma:unknown").unwrap().is_empty());
 }
+
+#[test]
+fn similar_any_vendor_adds_the_own_vendors_rules_never_the_rule_itself() {
+    let c = catalog();
+    let cross = c.similar(SIGMA_PATH, 0).unwrap();
+    let any = c.similar_any_vendor(SIGMA_PATH, 0).unwrap();
+    assert!(
+        !cross.is_empty(),
+        "Elastic and Splunk look for nmap.exe too"
+    );
+    assert!(cross.iter().all(|s| s.vendor != "sigma"));
+    // Every cross-vendor match is still there, with the same score.
+    for s in &cross {
+        let same = any.iter().find(|a| a.uid == s.uid).expect("kept");
+        assert!((same.score - s.score).abs() < f64::EPSILON, "{}", s.uid);
+    }
+    // The T1595 Sigma rule looks for nmap.exe as well.
+    assert!(any.iter().any(|s| s.uid == SIGMA_T1595), "{any:#?}");
+    assert!(any.iter().all(|s| s.uid != SIGMA_PATH), "never itself");
+    assert!(
+        any.windows(2).all(|w| w[0].score >= w[1].score),
+        "best first"
+    );
+    assert_eq!(c.similar_any_vendor(SIGMA_PATH, 1).unwrap().len(), 1);
+}

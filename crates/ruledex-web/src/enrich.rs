@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use ruledex_attack::Attack;
+use ruledex_catalog::predicates::KEYWORD_FIELD;
 use ruledex_catalog::{Catalog, Indicator, StoredRule};
 use ruledex_convert::{Conversion, Fidelity};
 use ruledex_model::Rule;
@@ -72,9 +73,14 @@ impl RuleFacts {
     }
 }
 
-/// `field op value`, as the pages write an indicator.
+/// `field op value`, as the pages write an indicator (`keyword "value"` for
+/// a keyword, which has no field).
 pub fn indicator_text(i: &Indicator) -> String {
-    format!("{} {} {}", i.field, i.op, i.value)
+    if i.field == KEYWORD_FIELD {
+        format!("keyword \"{}\"", i.value)
+    } else {
+        format!("{} {} {}", i.field, i.op, i.value)
+    }
 }
 
 /// How much to trust a rule before deploying it, with the reasons.
@@ -227,8 +233,11 @@ pub fn hypothesis(attack: &Attack, facts: &RuleFacts) -> String {
         format!("{} hosts", rule.platforms.join(", "))
     };
     let mut fields: Vec<String> = Vec::new();
+    let mut keywords = false;
     for (i, _) in &facts.positive {
-        if !fields.contains(&i.field) {
+        if i.field == KEYWORD_FIELD {
+            keywords = true;
+        } else if !fields.contains(&i.field) {
             fields.push(i.field.clone());
         }
     }
@@ -245,7 +254,9 @@ pub fn hypothesis(attack: &Attack, facts: &RuleFacts) -> String {
     };
     let mut out = format!(
         "An adversary on {platforms} is using {behaviour}{tactic}. If so, {events} will show events where {} ",
-        if fields.is_empty() {
+        if fields.is_empty() && keywords {
+            "the raw event text contains the keywords this rule looks for".to_owned()
+        } else if fields.is_empty() {
             "the rule's conditions hold".to_owned()
         } else {
             format!("{} match the values this rule looks for", list(&fields, 4))

@@ -675,10 +675,21 @@ pub struct Similar {
     pub percent: u32,
 }
 
-/// Rules of other vendors whose logic overlaps, from [`Catalog::similar`]
-/// (Jaccard similarity of the catalog's indicator sets), most similar first.
-fn similar(catalog: &Catalog, refs: &mut Refs<'_>, uid: &str) -> Result<Vec<Similar>, AppError> {
-    let found = catalog.similar(uid, 8).map_err(|e| catalog_error(&e))?;
+/// Rules whose logic overlaps, from [`Catalog::similar_any_vendor`]
+/// (Jaccard similarity of the catalog's indicator sets): other vendors'
+/// first, then the rule's own vendor's, each most similar first.
+fn similar(
+    catalog: &Catalog,
+    refs: &mut Refs<'_>,
+    uid: &str,
+    vendor: Vendor,
+) -> Result<Vec<Similar>, AppError> {
+    let mut found = catalog
+        .similar_any_vendor(uid, 0)
+        .map_err(|e| catalog_error(&e))?;
+    // Stable: the catalog's order (score, then uid) holds within each group.
+    found.sort_by_key(|s| s.vendor == vendor.as_str());
+    found.truncate(SIMILAR_ROWS);
     found
         .into_iter()
         .map(|s| {
@@ -690,6 +701,9 @@ fn similar(catalog: &Catalog, refs: &mut Refs<'_>, uid: &str) -> Result<Vec<Simi
         })
         .collect()
 }
+
+/// Similar rules shown on a rule page.
+const SIMILAR_ROWS: usize = 8;
 
 /// A similarity in `0.0..=1.0` as a whole percentage, rounded down.
 #[allow(
@@ -833,7 +847,7 @@ pub struct RuleView {
     pub indicators: Vec<IndicatorView>,
     /// Conversions to every target.
     pub conversions: Vec<ConversionView>,
-    /// Similar rules of other vendors ([`Catalog::similar`]), most similar first.
+    /// Similar rules ([`Catalog::similar_any_vendor`]), other vendors first.
     pub similar: Vec<Similar>,
     /// Elastic investigation guide (safe HTML).
     pub guide_html: Option<String>,
@@ -894,7 +908,7 @@ pub fn rule(backend: &Backend, uid: &str) -> Result<RuleView, AppError> {
         rule.vendor.as_str(),
         rule.severity.map(Severity::as_str),
     )?;
-    let similar = similar(&catalog, &mut refs, &rule.uid)?;
+    let similar = similar(&catalog, &mut refs, &rule.uid, rule.vendor)?;
     drop(refs);
     drop(catalog);
     let conversions = ruledex_convert::convert_all(rule);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{NETCAT_UID, NMAP_UID, get, json};
+use common::{ELASTIC_UID, NETCAT_UID, NMAP_UID, get, json};
 use ruledex_catalog::{CoverageQuery, Polarity};
 use ruledex_model::Vendor;
 
@@ -13,7 +13,10 @@ async fn rule_page_is_the_stored_rule_its_rows_and_similar() {
     let (stored, similar, reach) = {
         let c = backend.catalog();
         let stored = c.rule(NETCAT_UID).unwrap().expect("stored fixture");
-        let similar = c.similar(NETCAT_UID, 8).unwrap();
+        let mut similar = c.similar_any_vendor(NETCAT_UID, 0).unwrap();
+        // Other vendors first (a stable sort keeps the catalog's order within each).
+        similar.sort_by_key(|s| s.vendor == "sigma");
+        similar.truncate(8);
         let reach: Vec<usize> = stored
             .predicates
             .iter()
@@ -65,9 +68,20 @@ async fn rule_page_is_the_stored_rule_its_rows_and_similar() {
         .collect();
     assert!(!want.is_empty(), "the netcat rule shares nmap with others");
     assert_eq!(got, want);
+    // Other vendors' rules, then Sigma's.
+    let own = similar.iter().position(|s| s.vendor == "sigma");
     assert!(
-        similar.iter().all(|s| s.vendor != "sigma"),
-        "other vendors only"
+        own.is_none_or(|i| similar[i..].iter().all(|s| s.vendor == "sigma")),
+        "{similar:#?}"
+    );
+    // The Elastic Linux scanner rule looks for nc and nmap too.
+    assert_eq!(got[0].0, ELASTIC_UID);
+    // The Windows nmap rule has no match among other vendors, but the Sigma
+    // masscan rule looks for nmap.exe too: the own vendor's rules fill in.
+    let v = json(&get(&app, &format!("/api/v1/rules/{NMAP_UID}")).await);
+    assert_eq!(
+        v["similar"][0]["rule"]["uid"],
+        "sigma:33333333-3333-4333-8333-333333333333"
     );
 }
 

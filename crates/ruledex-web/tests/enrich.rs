@@ -96,3 +96,46 @@ fn facts_are_the_catalogs_rows_with_their_reach() {
     assert_eq!(netcat.rule.text, stored.rule.text);
     assert!(netcat.rule.source.retrieved_at.is_some());
 }
+
+/// A keyword-only rule: the catalog stores its keywords as `(keyword)` rows;
+/// the hypothesis speaks of the event text, not of a field named `(keyword)`.
+#[test]
+fn hypothesis_of_a_keyword_rule_names_no_pseudo_field() {
+    const KEYWORDS: &str = r"title: Fixture History Cleared
+id: 66666666-6666-4666-8666-666666666666
+status: test
+description: Fixture keyword rule.
+author: ruledex tests
+date: 2024-01-02
+tags:
+    - attack.t1070.003
+logsource:
+    product: linux
+    service: auditd
+detection:
+    keywords:
+        - 'history -c'
+        - 'unset HISTFILE'
+    condition: keywords
+level: low
+";
+    let rule = common::sigma("rules/linux/auditd/fixture_history.yml", KEYWORDS);
+    let backend = ruledex_web::Backend::build(
+        vec![rule],
+        ruledex_attack::Attack::fixture(),
+        ruledex_web::atomics::Atomics::none(),
+        "keyword fixture",
+    );
+    let f = facts(&backend, "sigma:66666666-6666-4666-8666-666666666666");
+    assert!(
+        f.positive
+            .iter()
+            .any(|(i, _)| i.field == ruledex_catalog::predicates::KEYWORD_FIELD),
+        "{:?}",
+        f.positive
+    );
+    let text = enrich::hypothesis(backend.attack(), &f);
+    assert!(!text.contains("(keyword)"), "{text}");
+    assert!(text.contains("raw event text"), "{text}");
+    assert!(text.contains("keyword \"history -c\""), "{text}");
+}

@@ -171,7 +171,7 @@ pub const NMAP_UID: &str = "sigma:22222222-2222-4222-8222-222222222222";
 pub const XSS_UID: &str = "sigma:44444444-4444-4444-8444-444444444444";
 pub const ELASTIC_UID: &str = "elastic:55555555-5555-4555-8555-555555555555";
 
-fn sigma(path: &str, text: &str) -> Rule {
+pub fn sigma(path: &str, text: &str) -> Rule {
     let parsed = ruledex_sigma::parse_sigma(path, text);
     assert!(parsed.errors.is_empty(), "{path}: {:?}", parsed.errors);
     let mut rule = parsed.rules.into_iter().next().expect("one rule");
