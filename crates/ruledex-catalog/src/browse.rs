@@ -607,6 +607,36 @@ impl Catalog {
         Ok(n.unwrap_or(0).max(0) as usize)
     }
 
+    /// The indicators rule `uid` looks for (its positive rows, in rule order,
+    /// each once), each with its corpus reach; empty for an unknown uid.
+    pub fn rule_reach(&self, uid: &str) -> Result<Vec<(Indicator, usize)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT p.field, p.op, p.value, COALESCE(x.rules, 0) FROM predicates p
+             LEFT JOIN reach x ON x.field = p.field AND x.op = p.op AND x.value = p.value
+             WHERE p.rule_id = (SELECT id FROM rules WHERE uid = ?1) AND p.polarity = 'pos'
+             ORDER BY p.ord",
+        )?;
+        let rows = st.query_map(params![uid], |r| {
+            Ok((
+                Indicator {
+                    field: r.get(0)?,
+                    op: r.get(1)?,
+                    value: r.get(2)?,
+                },
+                r.get::<_, i64>(3)?.max(0) as usize,
+            ))
+        })?;
+        let mut out: Vec<(Indicator, usize)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for row in rows {
+            let (ind, n) = row?;
+            if seen.insert(ind.clone()) {
+                out.push((ind, n));
+            }
+        }
+        Ok(out)
+    }
+
     /// The exclusions (rule-wide or branch-scoped) of the rules tagged with
     /// `technique` (sub-techniques roll up into their parent), with how many
     /// of those rules make each, most rules first; at most `limit` (0: all).

@@ -22,6 +22,7 @@
 //! - [`Catalog::rule`], [`Catalog::rules_for_value`], [`Catalog::events`],
 //!   [`Catalog::event`], [`Catalog::stats`]: browsing ([`browse`]);
 //! - [`Catalog::rule_heads`], [`Catalog::technique_rules`], [`Catalog::reach`],
+//!   [`Catalog::rule_reach`],
 //!   [`Catalog::technique_exclusions`], [`Catalog::neighbour_exclusions`],
 //!   [`Catalog::facets`]: what the web pages list beside those ([`browse`]);
 //! - [`Catalog::technique_counts`]: rules per technique, sub-techniques also

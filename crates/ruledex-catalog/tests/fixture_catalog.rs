@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use ruledex_attack::Attack;
 use ruledex_catalog::{
-    Catalog, ChangeKind, CoverageQuery, FeedQuery, GuideQuery, SourceBatch, SourceMeta,
+    Catalog, ChangeKind, CoverageQuery, FeedQuery, GuideQuery, Polarity, SourceBatch, SourceMeta,
 };
 use ruledex_ingest::Report;
 use ruledex_model::{Expr, Field, Language, Logic, Op, Pred, Rule, Severity, Vendor};
@@ -644,6 +644,30 @@ fn rule_heads_reach_and_facets() {
     );
     assert_eq!(c.reach("process.name", "eq", "nmap.exe").unwrap(), 4);
     assert_eq!(c.reach("process.name", "eq", "never.exe").unwrap(), 0);
+    // A rule's indicators with their reach: its positive rows, once each.
+    let stored = c.rule(SIGMA_PATH).unwrap().unwrap();
+    let rows = c.rule_reach(SIGMA_PATH).unwrap();
+    let mut want: Vec<(String, String, String)> = Vec::new();
+    for p in stored
+        .predicates
+        .iter()
+        .filter(|p| p.polarity == Polarity::Pos)
+    {
+        let key = (p.field.clone(), p.op.clone(), p.value.clone());
+        if !want.contains(&key) {
+            want.push(key);
+        }
+    }
+    let got: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|(i, _)| (i.field.clone(), i.op.clone(), i.value.clone()))
+        .collect();
+    assert_eq!(got, want);
+    for (i, n) in &rows {
+        assert_eq!(*n, c.reach(&i.field, &i.op, &i.value).unwrap(), "{i:?}");
+    }
+    assert!(rows.iter().any(|(i, n)| i.value == "nmap.exe" && *n == 4));
+    assert!(c.rule_reach("sigma:unknown").unwrap().is_empty());
     let f = c.facets().unwrap();
     assert!(f.platforms.contains(&"linux".to_owned()), "{f:?}");
     assert!(f.platforms.contains(&"windows".to_owned()), "{f:?}");

@@ -39,20 +39,19 @@ impl RuleFacts {
 
     /// The facts of a stored rule.
     pub fn of(catalog: &Catalog, stored: StoredRule) -> Result<RuleFacts, ruledex_catalog::Error> {
-        let mut positive: Vec<(Indicator, usize)> = Vec::new();
+        let positive = catalog.rule_reach(&stored.uid)?;
         let mut excluded: Vec<Indicator> = Vec::new();
-        for p in &stored.predicates {
+        for p in stored
+            .predicates
+            .iter()
+            .filter(|p| p.polarity.is_exclusion())
+        {
             let ind = Indicator {
                 field: p.field.clone(),
                 op: p.op.clone(),
                 value: p.value.clone(),
             };
-            if p.polarity == ruledex_catalog::Polarity::Pos {
-                if !positive.iter().any(|(i, _)| *i == ind) {
-                    let reach = catalog.reach(&ind.field, &ind.op, &ind.value)?;
-                    positive.push((ind, reach));
-                }
-            } else if p.polarity.is_exclusion() && !excluded.contains(&ind) {
+            if !excluded.contains(&ind) {
                 excluded.push(ind);
             }
         }
