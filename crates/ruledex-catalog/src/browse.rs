@@ -1,5 +1,9 @@
 //! Browsing: one rule, the rules behind a guide value, catalog events, sync
-//! history and overall figures.
+//! history and overall figures; and what a page lists beside them (rule
+//! heads, a technique's rules, corpus reach, exclusions near a rule, the
+//! platforms and events rules use).
+
+use std::collections::HashMap;
 
 use ruledex_model::Rule;
 use rusqlite::{OptionalExtension, ToSql, params};
@@ -10,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::feed::FeedItem;
 use crate::guide::{rule_selection, technique_id};
 use crate::predicates::{Polarity, PredicateRow};
+use crate::similar::Indicator;
 
 /// A rule as listed (feed, guide values, events).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -470,6 +475,242 @@ impl Catalog {
             sources,
             syncs: count(conn, "SELECT COUNT(*) FROM syncs")?,
             last_sync: self.syncs(1)?.into_iter().next(),
+        })
+    }
+}
+
+/// A rule as a row of a list: what the pages show beside its title.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RuleHead {
+    /// Uid.
+    pub uid: String,
+    /// Vendor.
+    pub vendor: String,
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: Option<String>,
+    /// The rule's own date (modified, else created), `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// Technique ids, as resolved.
+    pub techniques: Vec<String>,
+    /// Platforms, as the rule gives them.
+    pub platforms: Vec<String>,
+}
+
+/// The platforms and catalog events the stored rules name, for filter forms.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    /// Platforms, lowercase, sorted.
+    pub platforms: Vec<String>,
+    /// Catalog event ids, sorted.
+    pub events: Vec<String>,
+}
+
+fn json_list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+/// The exclusion polarities, as stored.
+const EXCLUSION: &str = "p.polarity IN ('excl', 'excl_branch')";
+
+impl Catalog {
+    /// How many rules the catalog holds.
+    pub fn rule_count(&self) -> Result<usize> {
+        count(&self.conn, "SELECT COUNT(*) FROM rules")
+    }
+
+    /// The list rows of `uids`, keyed by uid; unknown uids are left out.
+    pub fn rule_heads(&self, uids: &[&str]) -> Result<HashMap<String, RuleHead>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT uid, vendor, title, severity, rule_date, techniques, platforms
+             FROM rules WHERE uid = ?1",
+        )?;
+        let mut out = HashMap::with_capacity(uids.len());
+        for uid in uids {
+            if out.contains_key(*uid) {
+                continue;
+            }
+            let head = st
+                .query_row(params![uid], |r| {
+                    Ok(RuleHead {
+                        uid: r.get(0)?,
+                        vendor: r.get(1)?,
+                        title: r.get(2)?,
+                        severity: r.get(3)?,
+                        date: r.get(4)?,
+                        techniques: json_list(&r.get::<_, String>(5)?),
+                        platforms: json_list(&r.get::<_, String>(6)?),
+                    })
+                })
+                .optional()?;
+            if let Some(h) = head {
+                out.insert(h.uid.clone(), h);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether any rule is tagged with `technique` (a parent also counts the
+    /// rules of its sub-techniques).
+    pub fn has_technique(&self, technique: &str) -> Result<bool> {
+        let technique = technique_id(technique)?;
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM rule_techniques WHERE technique = ?1 OR parent = ?1 LIMIT 1",
+            )?
+            .query_row(params![technique], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Every rule tagged with `technique` (sub-techniques roll up into their
+    /// parent), decoded with its original text, newest first: the rule's own
+    /// date, then retrieval time, then uid.
+    pub fn technique_rules(&self, technique: &str) -> Result<Vec<Rule>> {
+        let technique = technique_id(technique)?;
+        let (sel, args) = rule_selection(&technique, None, None, None);
+        let sql = format!(
+            "SELECT r.uid, r.normalized, r.text FROM rules r WHERE r.id IN ({sel})
+             ORDER BY r.rule_date DESC, r.retrieved_at DESC, r.uid"
+        );
+        let params: Vec<&dyn ToSql> = args.iter().map(AsRef::as_ref).collect();
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st
+            .query_map(params.as_slice(), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(uid, json, text)| {
+                let mut rule: Rule =
+                    serde_json::from_str(&json).map_err(|source| Error::Json { uid, source })?;
+                rule.text = text;
+                Ok(rule)
+            })
+            .collect()
+    }
+
+    /// How many rules catalog-wide look for (field, op, value): the corpus
+    /// reach of an indicator, as computed by the last sync.
+    pub fn reach(&self, field: &str, op: &str, value: &str) -> Result<usize> {
+        let n: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT rules FROM reach WHERE field = ?1 AND op = ?2 AND value = ?3")?
+            .query_row(params![field, op, value], |r| r.get(0))
+            .optional()?;
+        Ok(n.unwrap_or(0).max(0) as usize)
+    }
+
+    /// The indicators rule `uid` looks for (its positive rows, in rule order,
+    /// each once), each with its corpus reach; empty for an unknown uid.
+    pub fn rule_reach(&self, uid: &str) -> Result<Vec<(Indicator, usize)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT p.field, p.op, p.value, COALESCE(x.rules, 0) FROM predicates p
+             LEFT JOIN reach x ON x.field = p.field AND x.op = p.op AND x.value = p.value
+             WHERE p.rule_id = (SELECT id FROM rules WHERE uid = ?1) AND p.polarity = 'pos'
+             ORDER BY p.ord",
+        )?;
+        let rows = st.query_map(params![uid], |r| {
+            Ok((
+                Indicator {
+                    field: r.get(0)?,
+                    op: r.get(1)?,
+                    value: r.get(2)?,
+                },
+                r.get::<_, i64>(3)?.max(0) as usize,
+            ))
+        })?;
+        let mut out: Vec<(Indicator, usize)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for row in rows {
+            let (ind, n) = row?;
+            if seen.insert(ind.clone()) {
+                out.push((ind, n));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The exclusions (rule-wide or branch-scoped) of the rules tagged with
+    /// `technique` (sub-techniques roll up into their parent), with how many
+    /// of those rules make each, most rules first; at most `limit` (0: all).
+    pub fn technique_exclusions(
+        &self,
+        technique: &str,
+        limit: usize,
+    ) -> Result<Vec<(Indicator, usize)>> {
+        let technique = technique_id(technique)?;
+        let (sel, args) = rule_selection(&technique, None, None, None);
+        let sql = format!(
+            "SELECT p.field, p.op, p.value, COUNT(DISTINCT p.rule_id) FROM predicates p
+             WHERE p.rule_id IN ({sel}) AND {EXCLUSION}
+             GROUP BY p.field, p.op, p.value ORDER BY 4 DESC, 1, 2, 3"
+        );
+        let params: Vec<&dyn ToSql> = args.iter().map(AsRef::as_ref).collect();
+        let mut rows = self.counted_indicators(&sql, params.as_slice())?;
+        if limit > 0 {
+            rows.truncate(limit);
+        }
+        Ok(rows)
+    }
+
+    /// The exclusions that the *other* rules sharing a technique with rule
+    /// `uid` make (its techniques and their parents, each parent with all its
+    /// sub-techniques), with how many of them make each, most rules first.
+    pub fn neighbour_exclusions(&self, uid: &str) -> Result<Vec<(Indicator, usize)>> {
+        let sql = format!(
+            "WITH me AS (SELECT id FROM rules WHERE uid = ?1),
+                  mine AS (SELECT technique AS t FROM rule_techniques WHERE rule_id IN me
+                           UNION SELECT parent FROM rule_techniques WHERE rule_id IN me),
+                  others AS (SELECT DISTINCT x.rule_id FROM rule_techniques x
+                             WHERE (x.technique IN mine OR x.parent IN mine)
+                               AND x.rule_id NOT IN me)
+             SELECT p.field, p.op, p.value, COUNT(DISTINCT p.rule_id) FROM predicates p
+             WHERE p.rule_id IN others AND {EXCLUSION}
+             GROUP BY p.field, p.op, p.value ORDER BY 4 DESC, 1, 2, 3"
+        );
+        self.counted_indicators(&sql, &[&uid as &dyn ToSql])
+    }
+
+    fn counted_indicators(
+        &self,
+        sql: &str,
+        params: &[&dyn ToSql],
+    ) -> Result<Vec<(Indicator, usize)>> {
+        let mut st = self.conn.prepare_cached(sql)?;
+        let rows = st
+            .query_map(params, |r| {
+                Ok((
+                    Indicator {
+                        field: r.get(0)?,
+                        op: r.get(1)?,
+                        value: r.get(2)?,
+                    },
+                    r.get::<_, i64>(3)?.max(0) as usize,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The platforms and catalog events the stored rules name.
+    pub fn facets(&self) -> Result<Facets> {
+        let list = |sql: &str| -> Result<Vec<String>> {
+            Ok(self
+                .conn
+                .prepare_cached(sql)?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?)
+        };
+        Ok(Facets {
+            platforms: list("SELECT DISTINCT platform FROM rule_platforms ORDER BY platform")?,
+            events: list("SELECT DISTINCT event FROM rule_events ORDER BY event")?,
         })
     }
 }

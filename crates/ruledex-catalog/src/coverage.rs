@@ -19,6 +19,41 @@ pub struct CoverageQuery {
     pub vendor: Option<Vendor>,
     /// Only rules for this platform.
     pub platform: Option<String>,
+    /// Only rules that read this catalog event (`windows/process_creation`).
+    pub event: Option<String>,
+}
+
+impl CoverageQuery {
+    /// The SQL condition on `r` (a `rules` row) and its arguments.
+    fn filter(&self) -> (String, Vec<Box<dyn ToSql>>) {
+        let mut filter = String::new();
+        let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+        if let Some(v) = self.vendor {
+            filter.push_str(" AND r.vendor = ?");
+            args.push(Box::new(v.as_str().to_owned()));
+        }
+        if let Some(p) = &self.platform {
+            filter.push_str(" AND EXISTS (SELECT 1 FROM rule_platforms x WHERE x.rule_id = r.id AND x.platform = ?)");
+            args.push(Box::new(p.to_lowercase()));
+        }
+        if let Some(e) = &self.event {
+            filter.push_str(
+                " AND EXISTS (SELECT 1 FROM rule_events x WHERE x.rule_id = r.id AND x.event = ?)",
+            );
+            args.push(Box::new(e.clone()));
+        }
+        (filter, args)
+    }
+}
+
+/// Rules per technique for a matrix: each technique a rule is tagged with
+/// counts the rule, and so does the parent of a sub-technique (once per rule).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TechniqueCounts {
+    /// Rules matching the query (tagged with a technique or not).
+    pub rules: usize,
+    /// Technique id → rules, sub-techniques and parents alike.
+    pub techniques: BTreeMap<String, usize>,
 }
 
 /// One technique's coverage.
@@ -70,6 +105,8 @@ pub struct Coverage {
     pub vendor: Option<String>,
     /// Filters applied.
     pub platform: Option<String>,
+    /// The event filter, when given.
+    pub event: Option<String>,
     /// Rules tagged with at least one technique.
     pub rules: usize,
     /// Distinct techniques covered.
@@ -84,16 +121,7 @@ impl Catalog {
     /// Coverage by tactic and technique.
     pub fn coverage(&self, q: &CoverageQuery) -> Result<Coverage> {
         let conn = &self.conn;
-        let mut filter = String::new();
-        let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-        if let Some(v) = q.vendor {
-            filter.push_str(" AND r.vendor = ?");
-            args.push(Box::new(v.as_str().to_owned()));
-        }
-        if let Some(p) = &q.platform {
-            filter.push_str(" AND EXISTS (SELECT 1 FROM rule_platforms x WHERE x.rule_id = r.id AND x.platform = ?)");
-            args.push(Box::new(p.to_lowercase()));
-        }
+        let (filter, args) = q.filter();
         let params: Vec<&dyn ToSql> = args.iter().map(AsRef::as_ref).collect();
         // technique -> vendor -> rule ids.
         let mut per: HashMap<String, BTreeMap<String, BTreeSet<i64>>> = HashMap::new();
@@ -220,10 +248,58 @@ impl Catalog {
             attack_version,
             vendor: q.vendor.map(|v| v.as_str().to_owned()),
             platform: q.platform.clone(),
+            event: q.event.clone(),
             rules: all_rules.len(),
             techniques_covered: per.len(),
             tactics,
             unknown,
+        })
+    }
+}
+
+impl Catalog {
+    /// Rules per technique under `q`'s filters, sub-techniques also counted
+    /// under their parent (the numbers of an ATT&CK matrix cell).
+    pub fn technique_counts(&self, q: &CoverageQuery) -> Result<TechniqueCounts> {
+        let (filter, args) = q.filter();
+        let params: Vec<&dyn ToSql> = args.iter().map(AsRef::as_ref).collect();
+        let rules = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM rules r WHERE 1 = 1{filter}"),
+            params.as_slice(),
+            |r| r.get::<_, i64>(0),
+        )?;
+        // A top-level technique's rows carry it as their own parent, so the
+        // parent column counts a technique with its sub-techniques; a
+        // sub-technique counts its own rows. The filter selects rule ids once
+        // (joining each row to the wide `rules` rows costs more than the count).
+        let only = if filter.is_empty() {
+            String::new()
+        } else {
+            format!(" AND t.rule_id IN (SELECT r.id FROM rules r WHERE 1 = 1{filter})")
+        };
+        let mut techniques = BTreeMap::new();
+        for sql in [
+            format!(
+                "SELECT t.parent, COUNT(DISTINCT t.rule_id) FROM rule_techniques t
+                 WHERE 1 = 1{only} GROUP BY t.parent"
+            ),
+            format!(
+                "SELECT t.technique, COUNT(*) FROM rule_techniques t
+                 WHERE t.technique <> t.parent{only} GROUP BY t.technique"
+            ),
+        ] {
+            let mut st = self.conn.prepare(&sql)?;
+            let rows = st.query_map(params.as_slice(), |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as usize))
+            })?;
+            for row in rows {
+                let (id, n) = row?;
+                techniques.insert(id, n);
+            }
+        }
+        Ok(TechniqueCounts {
+            rules: rules.max(0) as usize,
+            techniques,
         })
     }
 }
@@ -258,6 +334,9 @@ impl Coverage {
         }
         if let Some(p) = &self.platform {
             let _ = write!(description, ", platform {p}");
+        }
+        if let Some(e) = &self.event {
+            let _ = write!(description, ", event {e}");
         }
         json!({
             "name": name,

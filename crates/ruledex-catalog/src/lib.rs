@@ -21,6 +21,12 @@
 //!   values (FTS5, bm25);
 //! - [`Catalog::rule`], [`Catalog::rules_for_value`], [`Catalog::events`],
 //!   [`Catalog::event`], [`Catalog::stats`]: browsing ([`browse`]);
+//! - [`Catalog::rule_heads`], [`Catalog::technique_rules`], [`Catalog::reach`],
+//!   [`Catalog::rule_reach`],
+//!   [`Catalog::technique_exclusions`], [`Catalog::neighbour_exclusions`],
+//!   [`Catalog::facets`]: what the web pages list beside those ([`browse`]);
+//! - [`Catalog::technique_counts`]: rules per technique, sub-techniques also
+//!   counted under their parent, for a matrix ([`coverage`]);
 //! - [`Catalog::lint`]: a draft rule checked against the catalog ([`lint`]);
 //! - [`Catalog::similar`]: rules of other vendors with overlapping logic ([`similar`]).
 //!
@@ -56,8 +62,11 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-pub use browse::{EventDetail, EventSummary, RuleSummary, SourceInfo, Stats, StoredRule, SyncInfo};
-pub use coverage::{Coverage, CoverageQuery, TacticCoverage, TechniqueCoverage};
+pub use browse::{
+    EventDetail, EventSummary, Facets, RuleHead, RuleSummary, SourceInfo, Stats, StoredRule,
+    SyncInfo,
+};
+pub use coverage::{Coverage, CoverageQuery, TacticCoverage, TechniqueCounts, TechniqueCoverage};
 pub use error::{Error, Result};
 pub use feed::{ChangeKind, FeedItem, FeedQuery, Page};
 pub use guide::{Guide, GuideQuery};

@@ -103,7 +103,28 @@ impl Catalog {
         target: impl Into<SimilarTo<'a>>,
         limit: usize,
     ) -> Result<Vec<Similar>> {
-        let (own_id, vendor, mine) = match target.into() {
+        self.similar_among(target.into(), limit, false)
+    }
+
+    /// As [`Catalog::similar`], but rules of `target`'s own vendor are
+    /// candidates too (a stored rule given by uid is never its own match):
+    /// near-duplicates within one vendor's repository show up beside the
+    /// other vendors' rules.
+    pub fn similar_any_vendor<'a>(
+        &self,
+        target: impl Into<SimilarTo<'a>>,
+        limit: usize,
+    ) -> Result<Vec<Similar>> {
+        self.similar_among(target.into(), limit, true)
+    }
+
+    fn similar_among(
+        &self,
+        target: SimilarTo<'_>,
+        limit: usize,
+        own_vendor: bool,
+    ) -> Result<Vec<Similar>> {
+        let (own_id, vendor, mine) = match target {
             SimilarTo::Uid(uid) => {
                 let (id, vendor): (i64, String) = self
                     .conn
@@ -153,13 +174,13 @@ impl Catalog {
             let mut st = self.conn.prepare_cached(
                 "SELECT DISTINCT p.rule_id FROM predicates p JOIN rules r ON r.id = p.rule_id
                  WHERE p.field = ?1 AND p.op = ?2 AND p.value = ?3 AND p.polarity = 'pos'
-                   AND p.row_key = ?4 AND r.vendor <> ?5",
+                   AND p.row_key = ?4 AND (?6 OR r.vendor <> ?5)",
             )?;
             for (field, ind) in &mine {
-                let ids = st
-                    .query_map(params![field, ind.op, ind.value, ind.field, vendor], |r| {
-                        r.get::<_, i64>(0)
-                    })?;
+                let ids = st.query_map(
+                    params![field, ind.op, ind.value, ind.field, vendor, own_vendor],
+                    |r| r.get::<_, i64>(0),
+                )?;
                 for id in ids {
                     let id = id?;
                     if Some(id) != own_id && !shared.get(&id).is_some_and(|v| v.contains(&ind)) {

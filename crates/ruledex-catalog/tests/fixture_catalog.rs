@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use ruledex_attack::Attack;
 use ruledex_catalog::{
-    Catalog, ChangeKind, CoverageQuery, FeedQuery, GuideQuery, SourceBatch, SourceMeta,
+    Catalog, ChangeKind, CoverageQuery, FeedQuery, GuideQuery, Polarity, SourceBatch, SourceMeta,
 };
 use ruledex_ingest::Report;
 use ruledex_model::{Expr, Field, Language, Logic, Op, Pred, Rule, Severity, Vendor};
@@ -445,6 +445,7 @@ fn coverage_counts_by_tactic_and_the_navigator_layer_is_valid() {
         .coverage(&CoverageQuery {
             vendor: Some(Vendor::Sigma),
             platform: None,
+            event: None,
         })
         .unwrap();
     assert_eq!(sigma_only.rules, 5);
@@ -555,4 +556,171 @@ fn catalog_moves_between_threads() {
         .join()
         .unwrap();
     assert_eq!(rules, 7);
+}
+
+#[test]
+fn technique_counts_roll_sub_techniques_up_and_take_every_filter() {
+    let c = catalog();
+    let all = c.technique_counts(&CoverageQuery::default()).unwrap();
+    assert_eq!(all.rules, 7);
+    let n = |counts: &ruledex_catalog::TechniqueCounts, id: &str| {
+        counts.techniques.get(id).copied().unwrap_or(0)
+    };
+    assert_eq!(n(&all, "T1046"), 4);
+    // The interpreter rule (T1059) and the encoded PowerShell rule (T1059.001 only).
+    assert_eq!(n(&all, "T1059"), 2);
+    assert_eq!(n(&all, "T1059.001"), 1);
+    let sigma = c
+        .technique_counts(&CoverageQuery {
+            vendor: Some(Vendor::Sigma),
+            ..CoverageQuery::default()
+        })
+        .unwrap();
+    assert_eq!(n(&sigma, "T1046"), 2);
+    assert_eq!(sigma.rules, 5);
+    let linux = CoverageQuery {
+        event: Some("linux/process_creation".into()),
+        ..CoverageQuery::default()
+    };
+    let by_event = c.technique_counts(&linux).unwrap();
+    assert_eq!(
+        by_event.rules, 1,
+        "only the netcat rule reads Linux processes"
+    );
+    assert_eq!(by_event.techniques.len(), 1);
+    assert_eq!(n(&by_event, "T1046"), 1);
+    // The coverage query takes the same event filter.
+    let cov = c.coverage(&linux).unwrap();
+    assert_eq!(cov.rules, 1);
+    assert_eq!(cov.event.as_deref(), Some("linux/process_creation"));
+}
+
+#[test]
+fn technique_rules_are_whole_rules_newest_first() {
+    let c = catalog();
+    let uids: Vec<String> = c
+        .technique_rules("t1046")
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            assert!(!r.text.is_empty(), "{} keeps its original text", r.uid);
+            r.uid
+        })
+        .collect();
+    // Dates in the fixtures: 2024-06-07, 2024-05-06, 2024-03-03, 2023-03-04.
+    assert_eq!(uids, vec![ELASTIC, SIGMA_PATH, SPLUNK, SIGMA_NETCAT]);
+    let t1059 = c.technique_rules("T1059").unwrap();
+    assert_eq!(t1059.len(), 2, "the sub-technique's rule rolls up");
+    assert_eq!(c.technique_rules("T1059.001").unwrap().len(), 1);
+    assert!(c.technique_rules("T9999").unwrap().is_empty());
+    assert!(c.technique_rules("not-a-technique").is_err());
+    assert!(c.has_technique("T1046").unwrap());
+    assert!(c.has_technique("T1059").unwrap());
+    assert!(c.has_technique("T1059.001").unwrap());
+    assert!(!c.has_technique("T1003").unwrap());
+}
+
+#[test]
+fn rule_heads_reach_and_facets() {
+    let c = catalog();
+    assert_eq!(c.rule_count().unwrap(), 7);
+    let heads = c
+        .rule_heads(&[SIGMA_PATH, "sigma:unknown", SIGMA_PATH])
+        .unwrap();
+    assert_eq!(heads.len(), 1, "unknown uids are left out, repeats once");
+    let h = &heads[SIGMA_PATH];
+    assert_eq!(h.title, "Network Scanner Started From Its Path");
+    assert_eq!(
+        h.date.as_deref(),
+        Some("2024-05-06"),
+        "modified beats created"
+    );
+    assert_eq!(h.severity.as_deref(), Some("medium"));
+    assert_eq!(h.techniques, vec!["T1046".to_owned()]);
+    assert!(
+        h.platforms
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case("windows"))
+    );
+    assert_eq!(c.reach("process.name", "eq", "nmap.exe").unwrap(), 4);
+    assert_eq!(c.reach("process.name", "eq", "never.exe").unwrap(), 0);
+    // A rule's indicators with their reach: its positive rows, once each.
+    let stored = c.rule(SIGMA_PATH).unwrap().unwrap();
+    let rows = c.rule_reach(SIGMA_PATH).unwrap();
+    let mut want: Vec<(String, String, String)> = Vec::new();
+    for p in stored
+        .predicates
+        .iter()
+        .filter(|p| p.polarity == Polarity::Pos)
+    {
+        let key = (p.field.clone(), p.op.clone(), p.value.clone());
+        if !want.contains(&key) {
+            want.push(key);
+        }
+    }
+    let got: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|(i, _)| (i.field.clone(), i.op.clone(), i.value.clone()))
+        .collect();
+    assert_eq!(got, want);
+    for (i, n) in &rows {
+        assert_eq!(*n, c.reach(&i.field, &i.op, &i.value).unwrap(), "{i:?}");
+    }
+    assert!(rows.iter().any(|(i, n)| i.value == "nmap.exe" && *n == 4));
+    assert!(c.rule_reach("sigma:unknown").unwrap().is_empty());
+    let f = c.facets().unwrap();
+    assert!(f.platforms.contains(&"linux".to_owned()), "{f:?}");
+    assert!(f.platforms.contains(&"windows".to_owned()), "{f:?}");
+    assert!(f.events.contains(&"linux/process_creation".to_owned()));
+    assert!(f.events.windows(2).all(|w| w[0] < w[1]), "sorted, distinct");
+}
+
+#[test]
+fn exclusions_of_a_technique_and_near_a_rule() {
+    let c = catalog();
+    let values = |rows: Vec<(ruledex_catalog::Indicator, usize)>| -> Vec<(String, usize)> {
+        rows.into_iter().map(|(i, n)| (i.value, n)).collect()
+    };
+    let mut t1046 = values(c.technique_exclusions("T1046", 0).unwrap());
+    t1046.sort();
+    assert_eq!(t1046, vec![(" --help".into(), 1), (" -l ".into(), 1)]);
+    assert_eq!(c.technique_exclusions("T1046", 1).unwrap().len(), 1);
+    // The Elastic rule excludes nothing; both Sigma rules near it do.
+    let mut near_elastic = values(c.neighbour_exclusions(ELASTIC).unwrap());
+    near_elastic.sort();
+    assert_eq!(
+        near_elastic,
+        vec![(" --help".into(), 1), (" -l ".into(), 1)]
+    );
+    // A rule's own exclusions are not its neighbours'.
+    assert_eq!(
+        values(c.neighbour_exclusions(SIGMA_PATH).unwrap()),
+        vec![(" -l ".to_owned(), 1)]
+    );
+    assert!(c.neighbour_exclusions("sigma:unknown").unwrap().is_empty());
+}
+
+#[test]
+fn similar_any_vendor_adds_the_own_vendors_rules_never_the_rule_itself() {
+    let c = catalog();
+    let cross = c.similar(SIGMA_PATH, 0).unwrap();
+    let any = c.similar_any_vendor(SIGMA_PATH, 0).unwrap();
+    assert!(
+        !cross.is_empty(),
+        "Elastic and Splunk look for nmap.exe too"
+    );
+    assert!(cross.iter().all(|s| s.vendor != "sigma"));
+    // Every cross-vendor match is still there, with the same score.
+    for s in &cross {
+        let same = any.iter().find(|a| a.uid == s.uid).expect("kept");
+        assert!((same.score - s.score).abs() < f64::EPSILON, "{}", s.uid);
+    }
+    // The T1595 Sigma rule looks for nmap.exe as well.
+    assert!(any.iter().any(|s| s.uid == SIGMA_T1595), "{any:#?}");
+    assert!(any.iter().all(|s| s.uid != SIGMA_PATH), "never itself");
+    assert!(
+        any.windows(2).all(|w| w[0].score >= w[1].score),
+        "best first"
+    );
+    assert_eq!(c.similar_any_vendor(SIGMA_PATH, 1).unwrap().len(), 1);
 }

@@ -16,6 +16,9 @@ pub(crate) struct Args {
     /// Only rules for this platform.
     #[arg(long)]
     platform: Option<String>,
+    /// Only rules that read this catalog event (e.g. `windows/process_creation`).
+    #[arg(long, value_name = "EVENT")]
+    event: Option<String>,
     /// Print the coverage as JSON.
     #[arg(long)]
     json: bool,
@@ -34,6 +37,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     let cov = catalog.coverage(&CoverageQuery {
         vendor: args.vendor,
         platform: args.platform.clone(),
+        event: args.event.clone(),
     })?;
     if let Some(path) = &args.navigator {
         let name = match args.vendor {

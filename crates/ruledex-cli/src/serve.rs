@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use ruledex_attack::Attack;
-use ruledex_web::Index;
+use ruledex_web::Backend;
 use ruledex_web::atomics::Atomics;
 
 #[derive(clap::Args)]
@@ -14,7 +14,8 @@ pub(crate) struct Args {
     /// Address to listen on (loopback by default).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// A catalog file written by `ruledex sync`; read once at start.
+    /// A catalog file written by `ruledex sync` or `ruledex ingest`; its
+    /// queries answer every page (opened read-only).
     #[arg(long, value_name = "FILE")]
     catalog: Option<PathBuf>,
     /// Rule directories to serve (a directory or VENDOR=DIR; repeatable);
@@ -52,46 +53,53 @@ fn atomics(path: Option<&Path>) -> Atomics {
     }
 }
 
-/// Reads the sources, builds the index and serves until Ctrl-C.
+/// Opens the catalog (or builds one in memory from the sources) and serves
+/// until Ctrl-C.
 pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     let mut rules = Vec::new();
     let mut failures = 0;
-    // The catalog the guide is answered from: the file itself, or the sample
-    // catalog, when nothing else is served; otherwise one built in memory.
+    // The catalog every page is answered from: the file itself, or the
+    // sample catalog, when nothing else is served; otherwise one built in
+    // memory from the catalog's rules and the sources.
     let mut catalog_db = None;
     let mut origin = Vec::new();
     if let Some(catalog) = &args.catalog {
-        let loaded = ruledex_web::load::from_catalog(catalog)?;
-        eprintln!(
-            "ruledex: catalog {}: {} rules, {} stored rule(s) not readable",
-            catalog.display(),
-            loaded.rules.len(),
-            loaded.failures.len()
-        );
-        for (uid, reason) in loaded.failures.iter().take(20) {
-            eprintln!("  {uid}: {reason}");
-        }
-        failures += loaded.failures.len();
         origin.push(catalog.display().to_string());
-        rules.extend(loaded.rules);
         if args.sources.is_empty() {
-            catalog_db = Some(
-                ruledex_catalog::Catalog::open_read_only(catalog)
-                    .with_context(|| format!("opening catalog {}", catalog.display()))?,
+            if !catalog.is_file() {
+                anyhow::bail!("no catalog file at {}", catalog.display());
+            }
+            let db = ruledex_catalog::Catalog::open_read_only(catalog)
+                .with_context(|| format!("opening catalog {}", catalog.display()))?;
+            eprintln!(
+                "ruledex: catalog {}: {} rules",
+                catalog.display(),
+                db.rule_count()?
             );
+            catalog_db = Some(db);
+        } else {
+            let loaded = ruledex_web::load::from_catalog(catalog)?;
+            eprintln!(
+                "ruledex: catalog {}: {} rules, {} stored rule(s) not readable",
+                catalog.display(),
+                loaded.rules.len(),
+                loaded.failures.len()
+            );
+            for (uid, reason) in loaded.failures.iter().take(20) {
+                eprintln!("  {uid}: {reason}");
+            }
+            failures += loaded.failures.len();
+            rules.extend(loaded.rules);
         }
     }
     if args.catalog.is_none() && args.sources.is_empty() {
         // No catalog given: build one in memory from the embedded samples.
         let catalog = ruledex_catalog::Catalog::from_samples()?;
-        let loaded = ruledex_web::load::from_open_catalog(&catalog)?;
         eprintln!(
             "ruledex: in-memory catalog of the embedded samples: {} rules",
-            loaded.rules.len()
+            catalog.rule_count()?
         );
-        failures += loaded.failures.len();
         origin.push("the embedded samples".to_owned());
-        rules.extend(loaded.rules);
         catalog_db = Some(catalog);
     }
     if !args.sources.is_empty() {
@@ -116,15 +124,15 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         attack.version(),
         atomics.failures
     );
-    let mut index = match catalog_db {
-        Some(db) => Index::build_on(rules, attack, atomics, origin.join(", "), db),
-        None => Index::build(rules, attack, atomics, origin.join(", ")),
+    let mut backend = match catalog_db {
+        Some(db) => Backend::build_on(db, attack, atomics, origin.join(", ")),
+        None => Backend::build(rules, attack, atomics, origin.join(", ")),
     };
-    if let Some(e) = &index.catalog_error {
+    if let Some(e) = &backend.catalog_error {
         eprintln!("ruledex: {e}");
     }
-    index.failures = failures;
-    let router = ruledex_web::app(index);
+    backend.failures = failures;
+    let router = ruledex_web::app(backend);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

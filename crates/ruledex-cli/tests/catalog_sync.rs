@@ -255,6 +255,29 @@ fn guide_and_coverage_commands_print_json() {
         serde_json::from_str(&std::fs::read_to_string(&layer).unwrap()).unwrap();
     assert_eq!(layer["techniques"][0]["techniqueID"], "T1046");
     assert_eq!(layer["techniques"][0]["score"], 4);
+    // An event filter narrows the count to the rules reading that event.
+    let coverage = |extra: &[&str]| -> serde_json::Value {
+        let out = Command::new(BIN)
+            .args(["coverage", "--json"])
+            .args(extra)
+            .arg("--catalog")
+            .arg(&catalog)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // The generated rules all read Windows process creation, none Linux's.
+    let all = coverage(&[]);
+    let windows = coverage(&["--event", "windows/process_creation"]);
+    let linux = coverage(&["--event", "linux/process_creation"]);
+    assert_eq!(linux["event"], "linux/process_creation");
+    assert_eq!(windows["rules"], all["rules"]);
+    assert_eq!(linux["rules"], 0);
     // No catalog: a clear error, not an empty one created by accident.
     let missing = dir.join("missing.db");
     let out = Command::new(BIN)

@@ -5,10 +5,82 @@
 
 use std::fmt::Write as _;
 
+use ruledex_attack::Attack;
+use ruledex_catalog::predicates::KEYWORD_FIELD;
+use ruledex_catalog::{Catalog, Indicator, StoredRule};
 use ruledex_convert::{Conversion, Fidelity};
+use ruledex_model::Rule;
 use serde::Serialize;
 
-use crate::index::{Entry, Index};
+/// A rule and what the catalog knows about it: the facts the rule page and
+/// the generated text are built from.
+#[derive(Clone, Debug)]
+pub struct RuleFacts {
+    /// The rule, with its original text and where the catalog got it.
+    pub rule: Rule,
+    /// Indicators it looks for, as the catalog stores them, each with its
+    /// corpus reach (rules catalog-wide looking for it).
+    pub positive: Vec<(Indicator, usize)>,
+    /// Indicators it excludes (rule-wide or in one branch).
+    pub excluded: Vec<Indicator>,
+    /// Exclusions the other rules of its techniques make, with how many of
+    /// them make each, most first ([`Catalog::neighbour_exclusions`]).
+    pub neighbour_exclusions: Vec<(Indicator, usize)>,
+}
+
+impl RuleFacts {
+    /// The facts of rule `uid`, from catalog queries; `None` for an unknown uid.
+    pub fn load(catalog: &Catalog, uid: &str) -> Result<Option<RuleFacts>, ruledex_catalog::Error> {
+        match catalog.rule(uid)? {
+            Some(stored) => RuleFacts::of(catalog, stored).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The facts of a stored rule.
+    pub fn of(catalog: &Catalog, stored: StoredRule) -> Result<RuleFacts, ruledex_catalog::Error> {
+        let positive = catalog.rule_reach(&stored.uid)?;
+        let mut excluded: Vec<Indicator> = Vec::new();
+        for p in stored
+            .predicates
+            .iter()
+            .filter(|p| p.polarity.is_exclusion())
+        {
+            let ind = Indicator {
+                field: p.field.clone(),
+                op: p.op.clone(),
+                value: p.value.clone(),
+            };
+            if !excluded.contains(&ind) {
+                excluded.push(ind);
+            }
+        }
+        let neighbour_exclusions = catalog.neighbour_exclusions(&stored.uid)?;
+        let mut rule = stored.rule;
+        // Where the catalog got it beats what the rule says of itself; with
+        // neither (a local directory), the page links the vendor's repository.
+        rule.source.repo = stored.repo.or(rule.source.repo);
+        rule.source.commit = stored.commit.or(rule.source.commit);
+        rule.source.url = stored.url.or(rule.source.url);
+        rule.source.retrieved_at = Some(stored.retrieved_at);
+        Ok(RuleFacts {
+            rule,
+            positive,
+            excluded,
+            neighbour_exclusions,
+        })
+    }
+}
+
+/// `field op value`, as the pages write an indicator (`keyword "value"` for
+/// a keyword, which has no field).
+pub fn indicator_text(i: &Indicator) -> String {
+    if i.field == KEYWORD_FIELD {
+        format!("keyword \"{}\"", i.value)
+    } else {
+        format!("{} {} {}", i.field, i.op, i.value)
+    }
+}
 
 /// How much to trust a rule before deploying it, with the reasons.
 #[derive(Clone, Debug, Serialize)]
@@ -22,12 +94,12 @@ pub struct Confidence {
 }
 
 /// Indicators used by at least this many rules across the catalog are called noisy.
-pub const NOISY_REACH: u32 = 10;
+pub const NOISY_REACH: usize = 10;
 
 /// The rule's confidence from its status, parse completeness, conversions,
 /// tests and how specific its indicators are.
-pub fn confidence(index: &Index, entry: &Entry, conversions: &[Conversion]) -> Confidence {
-    let rule = &entry.rule;
+pub fn confidence(facts: &RuleFacts, conversions: &[Conversion]) -> Confidence {
+    let rule = &facts.rule;
     let mut score: i32 = 40;
     let mut reasons = Vec::new();
     let status = rule.status.as_deref().unwrap_or("").to_ascii_lowercase();
@@ -72,16 +144,16 @@ pub fn confidence(index: &Index, entry: &Entry, conversions: &[Conversion]) -> C
         score += 10;
         reasons.push("+10 ships with tests".to_owned());
     }
-    if entry.positive.is_empty() {
+    if facts.positive.is_empty() {
         score -= 10;
         reasons.push("−10 no field indicator to look for".to_owned());
     } else {
-        let noisy = entry
+        let noisy = facts
             .positive
             .iter()
-            .filter(|i| index.reach(i) >= NOISY_REACH)
+            .filter(|(_, reach)| *reach >= NOISY_REACH)
             .count();
-        let share = noisy * 100 / entry.positive.len();
+        let share = noisy * 100 / facts.positive.len();
         if share >= 50 {
             score -= 10;
             reasons.push(format!(
@@ -94,11 +166,11 @@ pub fn confidence(index: &Index, entry: &Entry, conversions: &[Conversion]) -> C
             ));
         }
     }
-    if !entry.excluded.is_empty() {
+    if !facts.excluded.is_empty() {
         score += 5;
         reasons.push(format!(
             "+5 excludes {} known false-positive value(s)",
-            entry.excluded.len()
+            facts.excluded.len()
         ));
     }
     let score = score.clamp(0, 100) as u32;
@@ -123,9 +195,8 @@ fn list(items: &[String], max: usize) -> String {
 }
 
 /// A hunt hypothesis from the technique, the events and the rule's indicators.
-pub fn hypothesis(index: &Index, entry: &Entry) -> String {
-    let rule = &entry.rule;
-    let attack = index.attack();
+pub fn hypothesis(attack: &Attack, facts: &RuleFacts) -> String {
+    let rule = &facts.rule;
     let mut technique_phrases = Vec::new();
     let mut tactics: Vec<String> = Vec::new();
     for id in &rule.techniques {
@@ -161,16 +232,19 @@ pub fn hypothesis(index: &Index, entry: &Entry) -> String {
         format!("{} hosts", rule.platforms.join(", "))
     };
     let mut fields: Vec<String> = Vec::new();
-    for i in &entry.positive {
-        if !fields.contains(&i.field) {
+    let mut keywords = false;
+    for (i, _) in &facts.positive {
+        if i.field == KEYWORD_FIELD {
+            keywords = true;
+        } else if !fields.contains(&i.field) {
             fields.push(i.field.clone());
         }
     }
-    let specific: Vec<String> = entry
+    let specific: Vec<String> = facts
         .positive
         .iter()
-        .filter(|i| !i.value.is_empty() && index.reach(i) < NOISY_REACH)
-        .map(|i| format!("{} {} {}", i.field, i.op.as_str(), i.value))
+        .filter(|(i, reach)| !i.value.is_empty() && *reach < NOISY_REACH)
+        .map(|(i, _)| indicator_text(i))
         .collect();
     let events = if rule.events.is_empty() {
         "the rule's log source".to_owned()
@@ -179,7 +253,9 @@ pub fn hypothesis(index: &Index, entry: &Entry) -> String {
     };
     let mut out = format!(
         "An adversary on {platforms} is using {behaviour}{tactic}. If so, {events} will show events where {} ",
-        if fields.is_empty() {
+        if fields.is_empty() && keywords {
+            "the raw event text contains the keywords this rule looks for".to_owned()
+        } else if fields.is_empty() {
             "the rule's conditions hold".to_owned()
         } else {
             format!("{} match the values this rule looks for", list(&fields, 4))
@@ -196,11 +272,11 @@ pub fn hypothesis(index: &Index, entry: &Entry) -> String {
             list(&specific, 3)
         );
     }
-    if !entry.excluded.is_empty() {
+    if !facts.excluded.is_empty() {
         let _ = write!(
             out,
             " Leave out the {} value(s) the authors already exclude as benign.",
-            entry.excluded.len()
+            facts.excluded.len()
         );
     }
     out
@@ -208,8 +284,8 @@ pub fn hypothesis(index: &Index, entry: &Entry) -> String {
 
 /// False-positive guidance: the authors' notes, their exclusions, noisy
 /// indicators, and exclusions other rules of the technique use that this one lacks.
-pub fn false_positives(index: &Index, entry: &Entry) -> Vec<String> {
-    let rule = &entry.rule;
+pub fn false_positives(facts: &RuleFacts) -> Vec<String> {
+    let rule = &facts.rule;
     let mut out = Vec::new();
     for fp in &rule.false_positives {
         let fp = fp.trim();
@@ -217,34 +293,23 @@ pub fn false_positives(index: &Index, entry: &Entry) -> Vec<String> {
             out.push(format!("The authors list: {fp}."));
         }
     }
-    if !entry.excluded.is_empty() {
-        let shown: Vec<String> = entry
-            .excluded
-            .iter()
-            .take(5)
-            .map(|i| format!("{} {} {}", i.field, i.op.as_str(), i.value))
-            .collect();
+    if !facts.excluded.is_empty() {
+        let shown: Vec<String> = facts.excluded.iter().take(5).map(indicator_text).collect();
         out.push(format!(
             "Already excluded by the rule: {}{}. Keep these filters when converting or tuning.",
             shown.join("; "),
-            if entry.excluded.len() > 5 {
+            if facts.excluded.len() > 5 {
                 "; …"
             } else {
                 ""
             }
         ));
     }
-    let mut noisy: Vec<(u32, String)> = entry
+    let mut noisy: Vec<(usize, String)> = facts
         .positive
         .iter()
-        .filter(|i| !i.value.is_empty())
-        .map(|i| {
-            (
-                index.reach(i),
-                format!("{} {} {}", i.field, i.op.as_str(), i.value),
-            )
-        })
-        .filter(|(n, _)| *n >= NOISY_REACH)
+        .filter(|(i, reach)| !i.value.is_empty() && *reach >= NOISY_REACH)
+        .map(|(i, reach)| (*reach, indicator_text(i)))
         .collect();
     noisy.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     for (n, text) in noisy.into_iter().take(3) {
@@ -252,29 +317,13 @@ pub fn false_positives(index: &Index, entry: &Entry) -> Vec<String> {
             "`{text}` is checked by {n} rules across the catalog: on its own it matches routine activity; alert on it only together with the rule's other conditions."
         ));
     }
-    // Exclusions that other rules of the same technique use and this one lacks.
-    let mut counts: std::collections::HashMap<&ruledex_taxonomy::values::Indicator, usize> =
-        std::collections::HashMap::new();
-    for t in &entry.techniques {
-        for other in index.technique_rules(t) {
-            if other.rule.uid == rule.uid {
-                continue;
-            }
-            for ex in &other.excluded {
-                *counts.entry(ex).or_default() += 1;
-            }
-        }
-    }
-    let mut missing: Vec<(usize, String)> = counts
-        .into_iter()
-        .filter(|(ind, n)| *n >= 2 && !entry.excluded.contains(ind))
-        .filter(|(ind, _)| entry.positive.iter().any(|p| p.field == ind.field))
-        .map(|(ind, n)| {
-            (
-                n,
-                format!("{} {} {}", ind.field, ind.op.as_str(), ind.value),
-            )
-        })
+    // Exclusions that other rules of the same techniques make and this one lacks.
+    let mut missing: Vec<(usize, String)> = facts
+        .neighbour_exclusions
+        .iter()
+        .filter(|(ind, n)| *n >= 2 && !facts.excluded.contains(ind))
+        .filter(|(ind, _)| facts.positive.iter().any(|(p, _)| p.field == ind.field))
+        .map(|(ind, n)| (*n, indicator_text(ind)))
         .collect();
     missing.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     for (n, text) in missing.into_iter().take(3) {

@@ -1,11 +1,18 @@
 //! The ruledex catalog as a website and a JSON API.
 //!
-//! [`app`] builds the axum [`Router`] over a read-only [`Index`]: server-rendered
+//! [`app`] builds the axum [`Router`] over a read-only [`Backend`]: server-rendered
 //! HTML pages (feed, rule, technique, technique × platform, coverage, events,
 //! search) and, under `/api/v1`, the same data as JSON with an OpenAPI 3.1
 //! document at `/api/v1/openapi.json`. Every page's data is built once by
 //! [`views`] and either rendered by a template or returned as JSON, so the two
 //! never disagree.
+//!
+//! Every page's rules come from `ruledex-catalog` queries (one source of
+//! truth: the site shows what `ruledex guide`, `coverage` and `similar`
+//! print), run off the async workers in `spawn_blocking`; rendered answers
+//! are kept in a bounded response cache. What is computed here is what the
+//! catalog does not store: conversions, syntax highlighting, the generated
+//! enrichment and the ATT&CK text around the numbers.
 //!
 //! Rule text is untrusted: templates autoescape, markdown is rendered with raw
 //! HTML escaped and script links removed ([`markdown`]), and every response
@@ -14,9 +21,9 @@
 //!
 //! ```no_run
 //! # async fn run() -> anyhow::Result<()> {
-//! let index = ruledex_web::Index::build(Vec::new(), ruledex_attack::Attack::fixture(),
+//! let backend = ruledex_web::Backend::build(Vec::new(), ruledex_attack::Attack::fixture(),
 //!     ruledex_web::atomics::Atomics::none(), "empty");
-//! let router = ruledex_web::app(index);
+//! let router = ruledex_web::app(backend);
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! axum::serve(listener, router).await?;
 //! # Ok(()) }
@@ -24,11 +31,11 @@
 #![deny(missing_docs)]
 
 pub mod atomics;
+pub mod backend;
 mod cache;
 pub mod enrich;
 pub mod error;
 pub mod highlight;
-pub mod index;
 pub mod load;
 pub mod markdown;
 mod openapi;
@@ -48,8 +55,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
+pub use backend::Backend;
 pub use error::AppError;
-pub use index::Index;
 use views::Params;
 
 /// The Content-Security-Policy every response carries: no inline script or
@@ -62,7 +69,7 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 /// Longest time a request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-type AppState = Arc<Index>;
+type AppState = Arc<Backend>;
 
 const STYLE: &str = include_str!("../static/style.css");
 const SCRIPT: &str = include_str!("../static/app.js");
@@ -77,15 +84,15 @@ struct Site<'a> {
 }
 
 fn page<S: Serialize>(
-    index: &Index,
+    backend: &Backend,
     template: &str,
     nav: &str,
     data: &S,
 ) -> Result<Response, AppError> {
     let site = Site {
-        rules: index.entries().len(),
-        origin: &index.origin,
-        attack_version: index.attack().version(),
+        rules: backend.rule_count(),
+        origin: &backend.origin,
+        attack_version: backend.attack().version(),
         version: env!("CARGO_PKG_VERSION"),
     };
     let ctx = minijinja::context! {
@@ -103,8 +110,8 @@ fn json<S: Serialize>(data: &S) -> Response {
 }
 
 /// The router: pages, JSON API, static assets, security headers and limits.
-pub fn app(index: Index) -> Router {
-    let state: AppState = Arc::new(index);
+pub fn app(backend: Backend) -> Router {
+    let state: AppState = Arc::new(backend);
     let api = Router::new()
         .route("/", get(api_root))
         .route("/openapi.json", get(openapi_doc))
@@ -200,7 +207,7 @@ async fn feed_page(
 async fn blocking<T, F>(ix: &AppState, f: F) -> Result<T, AppError>
 where
     T: Send + 'static,
-    F: FnOnce(&Index) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&Backend) -> Result<T, AppError> + Send + 'static,
 {
     let ix = Arc::clone(ix);
     tokio::task::spawn_blocking(move || f(&ix))
@@ -214,7 +221,8 @@ async fn rule_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[])?;
-    page(&ix, "rule.html", "feed", &views::rule(&ix, &uid)?)
+    let rule = blocking(&ix, move |ix| views::rule(ix, &uid)).await?;
+    page(&ix, "rule.html", "feed", &rule)
 }
 
 async fn technique_page(
@@ -241,12 +249,8 @@ async fn platform_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[])?;
-    page(
-        &ix,
-        "platform.html",
-        "coverage",
-        &views::platform_page(&ix, &id, &platform)?,
-    )
+    let data = blocking(&ix, move |ix| views::platform_page(ix, &id, &platform)).await?;
+    page(&ix, "platform.html", "coverage", &data)
 }
 
 async fn coverage_page(
@@ -254,7 +258,8 @@ async fn coverage_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::COVERAGE_PARAMS)?;
-    page(&ix, "coverage.html", "coverage", &views::coverage(&ix, &p)?)
+    let data = blocking(&ix, move |ix| views::coverage(ix, &p)).await?;
+    page(&ix, "coverage.html", "coverage", &data)
 }
 
 async fn layer_download(
@@ -262,7 +267,7 @@ async fn layer_download(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::COVERAGE_PARAMS)?;
-    let layer = views::navigator_layer(&ix, &p)?;
+    let layer = blocking(&ix, move |ix| views::navigator_layer(ix, &p)).await?;
     let mut resp = json(&layer);
     resp.headers_mut().insert(
         header::CONTENT_DISPOSITION,
@@ -276,7 +281,8 @@ async fn events_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[])?;
-    page(&ix, "events.html", "events", &views::events(&ix))
+    let data = blocking(&ix, views::events).await?;
+    page(&ix, "events.html", "events", &data)
 }
 
 async fn event_page(
@@ -285,7 +291,8 @@ async fn event_page(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[])?;
-    page(&ix, "event.html", "events", &views::event(&ix, &id)?)
+    let data = blocking(&ix, move |ix| views::event(ix, &id)).await?;
+    page(&ix, "event.html", "events", &data)
 }
 
 async fn search_page(
@@ -324,7 +331,10 @@ async fn api_rule(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[]).map_err(AppError::as_json)?;
-    Ok(json(&views::rule(&ix, &uid).map_err(AppError::as_json)?))
+    let rule = blocking(&ix, move |ix| views::rule(ix, &uid))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&rule))
 }
 
 async fn api_technique(
@@ -346,9 +356,10 @@ async fn api_platform(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[]).map_err(AppError::as_json)?;
-    Ok(json(
-        &views::platform_page(&ix, &id, &platform).map_err(AppError::as_json)?,
-    ))
+    let data = blocking(&ix, move |ix| views::platform_page(ix, &id, &platform))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&data))
 }
 
 async fn api_coverage(
@@ -356,7 +367,10 @@ async fn api_coverage(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::COVERAGE_PARAMS).map_err(AppError::as_json)?;
-    Ok(json(&views::coverage(&ix, &p).map_err(AppError::as_json)?))
+    let data = blocking(&ix, move |ix| views::coverage(ix, &p))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&data))
 }
 
 async fn api_layer(
@@ -364,9 +378,10 @@ async fn api_layer(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let p = Params::parse(q.as_deref(), views::COVERAGE_PARAMS).map_err(AppError::as_json)?;
-    Ok(json(
-        &views::navigator_layer(&ix, &p).map_err(AppError::as_json)?,
-    ))
+    let data = blocking(&ix, move |ix| views::navigator_layer(ix, &p))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&data))
 }
 
 async fn api_events(
@@ -374,7 +389,10 @@ async fn api_events(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[]).map_err(AppError::as_json)?;
-    Ok(json(&views::events(&ix)))
+    let data = blocking(&ix, views::events)
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&data))
 }
 
 async fn api_event(
@@ -383,7 +401,10 @@ async fn api_event(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     Params::parse(q.as_deref(), &[]).map_err(AppError::as_json)?;
-    Ok(json(&views::event(&ix, &id).map_err(AppError::as_json)?))
+    let data = blocking(&ix, move |ix| views::event(ix, &id))
+        .await
+        .map_err(AppError::as_json)?;
+    Ok(json(&data))
 }
 
 async fn api_search(

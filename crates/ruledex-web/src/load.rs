@@ -1,10 +1,10 @@
-//! Where the served rules come from: a catalog file written by `ruledex sync`
-//! (`ruledex-catalog`), rule directories, or the embedded samples.
+//! Reading every rule back out of a catalog file.
 //!
-//! A catalog is read once at start: every stored rule's normalized model, with
-//! the source facts the catalog recorded (repository, commit, link, retrieval
-//! time). The rule, platform, events pages are answered from the in-memory
-//! [`Index`](crate::Index); the technique guide from the catalog itself.
+//! `ruledex serve --catalog FILE` alone serves the file itself and reads no
+//! rule at start. Only when rule directories are served beside it does the
+//! server need the catalog's rules: it reads them here (each stored rule's
+//! normalized model and original text, with the source facts the catalog
+//! recorded) and builds one in-memory catalog of both.
 
 use std::path::Path;
 

@@ -5,16 +5,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use ruledex_attack::TechniqueId;
+use ruledex_catalog::{Catalog, CoverageQuery, RuleHead};
 use ruledex_convert::{Conversion, Fidelity, Target};
 use ruledex_model::{Expr, Language, Logic, Rule, Severity, Vendor};
 use ruledex_taxonomy::events::CatalogEvents;
-use ruledex_taxonomy::values::Indicator;
 use serde::Serialize;
 
-use crate::enrich::{self, Confidence};
+use crate::backend::Backend;
+use crate::enrich::{self, Confidence, RuleFacts, indicator_text};
 use crate::error::AppError;
 use crate::highlight;
-use crate::index::{Entry, Index};
 use crate::markdown;
 
 /// A rule as listed anywhere.
@@ -37,17 +37,74 @@ pub struct RuleRef {
 }
 
 impl RuleRef {
-    /// The summary of an entry.
-    pub fn of(e: &Entry) -> RuleRef {
+    /// The summary of a catalog rule head.
+    pub fn of(h: &RuleHead) -> RuleRef {
         RuleRef {
-            uid: e.rule.uid.clone(),
-            title: e.rule.title.clone(),
-            vendor: e.rule.vendor.as_str(),
-            severity: e.rule.severity.map(Severity::as_str),
-            date: e.date.clone(),
-            techniques: e.rule.techniques.clone(),
-            platforms: e.rule.platforms.clone(),
+            uid: h.uid.clone(),
+            title: h.title.clone(),
+            vendor: vendor_name(&h.vendor),
+            severity: h
+                .severity
+                .as_deref()
+                .and_then(|s| s.parse::<Severity>().ok())
+                .map(Severity::as_str),
+            date: h.date.clone().unwrap_or_default(),
+            techniques: h.techniques.clone(),
+            platforms: h.platforms.clone(),
         }
+    }
+}
+
+/// A vendor name as stored, as a static name (`unknown` for another).
+fn vendor_name(vendor: &str) -> &'static str {
+    Vendor::ALL
+        .iter()
+        .find(|v| v.as_str() == vendor)
+        .map_or("unknown", |v| v.as_str())
+}
+
+/// Rule summaries of catalog answers, each rule's head read once.
+struct Refs<'c> {
+    catalog: &'c Catalog,
+    heads: HashMap<String, RuleHead>,
+}
+
+impl<'c> Refs<'c> {
+    fn new(catalog: &'c Catalog) -> Refs<'c> {
+        Refs {
+            catalog,
+            heads: HashMap::new(),
+        }
+    }
+
+    /// The summary of rule `uid` (title, vendor and severity as the answer
+    /// gave them when the catalog no longer holds it).
+    fn get(
+        &mut self,
+        uid: &str,
+        title: &str,
+        vendor: &str,
+        severity: Option<&str>,
+    ) -> Result<RuleRef, AppError> {
+        if !self.heads.contains_key(uid) {
+            let found = self
+                .catalog
+                .rule_heads(&[uid])
+                .map_err(|e| catalog_error(&e))?;
+            self.heads.extend(found);
+        }
+        Ok(match self.heads.get(uid) {
+            Some(h) => RuleRef::of(h),
+            None => RuleRef::of(&RuleHead {
+                uid: uid.to_owned(),
+                vendor: vendor.to_owned(),
+                title: title.to_owned(),
+                severity: severity.map(str::to_owned),
+                date: None,
+                techniques: Vec::new(),
+                platforms: Vec::new(),
+            }),
+        })
     }
 }
 
@@ -251,7 +308,7 @@ pub struct FeedOptions {
     pub vendors: Vec<&'static str>,
     /// Severities.
     pub severities: Vec<&'static str>,
-    /// Platforms present in the index.
+    /// Platforms present in the backend.
     pub platforms: Vec<String>,
     /// Change kinds.
     pub kinds: Vec<&'static str>,
@@ -271,7 +328,7 @@ pub const FEED_PARAMS: &[&str] = &[
 /// The feed, from [`ruledex_catalog::Catalog::feed`]: what the syncs added,
 /// changed and removed, newest sync first and, within a sync, the rule's own
 /// date newest first; `severity` keeps that severity and above. Blocking.
-pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
+pub fn feed(backend: &Backend, p: &Params) -> Result<Feed, AppError> {
     use ruledex_catalog::ChangeKind;
     let vendor = p.vendor()?;
     let severity = p.severity()?;
@@ -291,7 +348,7 @@ pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
         .transpose()?;
     let page = p.number("page", 1, 1, 100_000)?;
     let per_page = p.number("per_page", 25, 1, 100)?;
-    if let Some(e) = &index.catalog_error {
+    if let Some(e) = &backend.catalog_error {
         return Err(AppError::internal(e.clone()));
     }
     let query = ruledex_catalog::FeedQuery {
@@ -304,10 +361,10 @@ pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
         offset: (page - 1) * per_page,
         limit: per_page,
     };
-    let answer = index
-        .catalog()
-        .feed(&query)
-        .map_err(|e| catalog_error(&e))?;
+    let catalog = backend.catalog();
+    let answer = catalog.feed(&query).map_err(|e| catalog_error(&e))?;
+    let facets = catalog.facets().map_err(|e| catalog_error(&e))?;
+    drop(catalog);
     let total = answer.total;
     let pages = total.div_ceil(per_page).max(1);
     let items = answer
@@ -342,11 +399,6 @@ pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
     if let Some(k) = kind {
         filters.insert("kind", k.as_str().to_owned());
     }
-    let platforms: BTreeSet<String> = index
-        .entries()
-        .iter()
-        .flat_map(|e| e.rule.platforms.iter().map(|p| p.to_ascii_lowercase()))
-        .collect();
     Ok(Feed {
         items,
         total,
@@ -357,7 +409,7 @@ pub fn feed(index: &Index, p: &Params) -> Result<Feed, AppError> {
         options: FeedOptions {
             vendors: Vendor::ALL.iter().map(|v| v.as_str()).collect(),
             severities: ["informational", "low", "medium", "high", "critical"].into(),
-            platforms: platforms.into_iter().collect(),
+            platforms: facets.platforms,
             kinds: vec!["added", "changed", "removed"],
         },
     })
@@ -380,15 +432,15 @@ pub struct TechniqueRef {
     pub summary: Option<String>,
 }
 
-fn technique_ref(index: &Index, id: &str) -> TechniqueRef {
+fn technique_ref(backend: &Backend, id: &str) -> TechniqueRef {
     let parsed = id.parse::<TechniqueId>().ok();
-    let t = parsed.and_then(|p| index.attack().technique(p));
+    let t = parsed.and_then(|p| backend.attack().technique(p));
     TechniqueRef {
         id: parsed.map_or_else(|| id.to_owned(), |p| p.to_string()),
         name: t.map(|t| t.name.clone()),
         tactics: t
             .map(|t| {
-                index
+                backend
                     .attack()
                     .tactics_of(t)
                     .map(|tac| tac.name.clone())
@@ -623,53 +675,44 @@ pub struct Similar {
     pub percent: u32,
 }
 
-fn similar(index: &Index, entry: &Entry) -> Vec<Similar> {
-    let mine: BTreeSet<&Indicator> = entry
-        .positive
-        .iter()
-        .filter(|i| !i.value.is_empty())
-        .collect();
-    if mine.is_empty() {
-        return Vec::new();
-    }
-    let mut seen = BTreeSet::new();
-    let mut out: Vec<Similar> = Vec::new();
-    for t in &entry.techniques {
-        for other in index.technique_rules(t) {
-            if other.rule.uid == entry.rule.uid || !seen.insert(other.rule.uid.as_str()) {
-                continue;
-            }
-            let theirs: BTreeSet<&Indicator> = other
-                .positive
-                .iter()
-                .filter(|i| !i.value.is_empty())
-                .collect();
-            let shared: Vec<&&Indicator> = mine.intersection(&theirs).collect();
-            if shared.is_empty() {
-                continue;
-            }
-            let union = mine.union(&theirs).count();
-            out.push(Similar {
-                rule: RuleRef::of(other),
-                shared: shared
-                    .iter()
-                    .take(6)
-                    .map(|i| format!("{} {} {}", i.field, i.op.as_str(), i.value))
-                    .collect(),
-                percent: (shared.len() * 100 / union.max(1)) as u32,
-            });
-        }
-    }
-    // Other vendors first, then by similarity.
-    out.sort_by(|a, b| {
-        let ov = |s: &Similar| s.rule.vendor == entry.rule.vendor.as_str();
-        ov(a)
-            .cmp(&ov(b))
-            .then_with(|| b.percent.cmp(&a.percent))
-            .then_with(|| a.rule.uid.cmp(&b.rule.uid))
-    });
-    out.truncate(8);
-    out
+/// Rules whose logic overlaps, from [`Catalog::similar_any_vendor`]
+/// (Jaccard similarity of the catalog's indicator sets): other vendors'
+/// first, then the rule's own vendor's, each most similar first.
+fn similar(
+    catalog: &Catalog,
+    refs: &mut Refs<'_>,
+    uid: &str,
+    vendor: Vendor,
+) -> Result<Vec<Similar>, AppError> {
+    let mut found = catalog
+        .similar_any_vendor(uid, 0)
+        .map_err(|e| catalog_error(&e))?;
+    // Stable: the catalog's order (score, then uid) holds within each group.
+    found.sort_by_key(|s| s.vendor == vendor.as_str());
+    found.truncate(SIMILAR_ROWS);
+    found
+        .into_iter()
+        .map(|s| {
+            Ok(Similar {
+                rule: refs.get(&s.uid, &s.title, &s.vendor, None)?,
+                shared: s.shared.iter().take(6).map(indicator_text).collect(),
+                percent: percent(s.score),
+            })
+        })
+        .collect()
+}
+
+/// Similar rules shown on a rule page.
+const SIMILAR_ROWS: usize = 8;
+
+/// A similarity in `0.0..=1.0` as a whole percentage, rounded down.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "clamped to 0..=100 first"
+)]
+fn percent(score: f64) -> u32 {
+    (score * 100.0).clamp(0.0, 100.0).floor() as u32
 }
 
 /// Source of a rule, with a link to the original.
@@ -804,7 +847,7 @@ pub struct RuleView {
     pub indicators: Vec<IndicatorView>,
     /// Conversions to every target.
     pub conversions: Vec<ConversionView>,
-    /// Similar rules, other vendors first.
+    /// Similar rules ([`Catalog::similar_any_vendor`]), other vendors first.
     pub similar: Vec<Similar>,
     /// Elastic investigation guide (safe HTML).
     pub guide_html: Option<String>,
@@ -831,11 +874,11 @@ pub struct IndicatorView {
     /// Canonical field.
     pub field: String,
     /// Operator.
-    pub op: &'static str,
+    pub op: String,
     /// Value.
     pub value: String,
     /// Rules catalog-wide that look for it.
-    pub reach: u32,
+    pub reach: usize,
 }
 
 fn fact_text(v: &serde_json::Value) -> String {
@@ -846,14 +889,30 @@ fn fact_text(v: &serde_json::Value) -> String {
     }
 }
 
-/// The rule page of a uid.
-pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
-    let entry = index
-        .rule(uid)
+/// The rule page of a uid, from [`Catalog::rule`] (the stored original text
+/// and normalized model), the catalog's indicator rows and their reach, and
+/// [`Catalog::similar`]; conversions are computed here, on demand. Blocking.
+pub fn rule(backend: &Backend, uid: &str) -> Result<RuleView, AppError> {
+    if let Some(e) = &backend.catalog_error {
+        return Err(AppError::internal(e.clone()));
+    }
+    let catalog = backend.catalog();
+    let facts = RuleFacts::load(&catalog, uid)
+        .map_err(|e| catalog_error(&e))?
         .ok_or_else(|| AppError::not_found(format!("no rule with uid `{uid}`")))?;
-    let rule = &entry.rule;
+    let mut refs = Refs::new(&catalog);
+    let rule = &facts.rule;
+    let head = refs.get(
+        &rule.uid,
+        &rule.title,
+        rule.vendor.as_str(),
+        rule.severity.map(Severity::as_str),
+    )?;
+    let similar = similar(&catalog, &mut refs, &rule.uid, rule.vendor)?;
+    drop(refs);
+    drop(catalog);
     let conversions = ruledex_convert::convert_all(rule);
-    let confidence = enrich::confidence(index, entry, &conversions);
+    let confidence = enrich::confidence(&facts, &conversions);
     let mut outline_lines = Vec::new();
     outline(&rule.logic.expr, 0, false, &mut outline_lines);
     let exclusions = rule
@@ -885,7 +944,7 @@ pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
             .and_then(serde_json::Value::as_str)
             .map(markdown::render)
     };
-    let mut facts = Vec::new();
+    let mut shown_facts = Vec::new();
     for (key, label) in [
         ("type", "Rule type"),
         ("risk_score", "Risk score"),
@@ -896,22 +955,24 @@ pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
         ("version", "Version"),
     ] {
         if let Some(v) = rule.extra.get(key) {
-            facts.push((label.to_owned(), fact_text(v)));
+            shown_facts.push((label.to_owned(), fact_text(v)));
         }
     }
+    // The catalog's resolved ids (a revoked technique as its successor).
+    let technique_refs = head
+        .techniques
+        .iter()
+        .map(|t| technique_ref(backend, t))
+        .collect();
     Ok(RuleView {
-        head: RuleRef::of(entry),
+        head,
         vendor_title: vendor_title(rule.vendor),
         description: rule.description.clone(),
         status: rule.status.clone(),
         authors: rule.authors.clone(),
         license: rule.license.clone(),
         references: rule.references.clone(),
-        technique_refs: rule
-            .techniques
-            .iter()
-            .map(|t| technique_ref(index, t))
-            .collect(),
+        technique_refs,
         tactics: rule.tactics.clone(),
         domains: rule.domains.clone(),
         events: rule.events.iter().map(|e| event_ref(e)).collect(),
@@ -923,29 +984,29 @@ pub fn rule(index: &Index, uid: &str) -> Result<RuleView, AppError> {
         created: rule.created.clone(),
         modified: rule.modified.clone(),
         deprecated: rule.deprecated,
-        hypothesis: enrich::hypothesis(index, entry),
-        false_positive_guidance: enrich::false_positives(index, entry),
+        hypothesis: enrich::hypothesis(backend.attack(), &facts),
+        false_positive_guidance: enrich::false_positives(&facts),
         false_positives: rule.false_positives.clone(),
         confidence,
         outline: outline_lines,
         aggregation: rule.logic.aggregation.as_ref().map(|a| format!("{a:?}")),
         exclusions,
-        indicators: entry
+        indicators: facts
             .positive
             .iter()
             .take(200)
-            .map(|i| IndicatorView {
+            .map(|(i, reach)| IndicatorView {
                 field: i.field.clone(),
-                op: i.op.as_str(),
+                op: i.op.clone(),
                 value: i.value.clone(),
-                reach: index.reach(i),
+                reach: *reach,
             })
             .collect(),
         conversions: conversions.iter().map(conversion_view).collect(),
-        similar: similar(index, entry),
+        similar,
         guide_html: note("note"),
         setup_html: note("setup"),
-        facts,
+        facts: shown_facts,
     })
 }
 
@@ -1053,39 +1114,14 @@ pub fn technique_id(raw: &str) -> Result<String, AppError> {
         })
 }
 
-fn technique_exists(index: &Index, id: &str) -> bool {
+/// Whether ATT&CK knows the technique or a catalog rule is tagged with it.
+fn technique_exists(backend: &Backend, catalog: &Catalog, id: &str) -> Result<bool, AppError> {
     let known = id
         .parse::<TechniqueId>()
         .ok()
-        .and_then(|t| index.attack().technique(t))
+        .and_then(|t| backend.attack().technique(t))
         .is_some();
-    known || index.technique_rules(id).next().is_some()
-}
-
-/// A rule of a catalog answer as listed on the pages (date and platforms
-/// from the index when it holds the rule).
-fn catalog_rule_ref(
-    index: &Index,
-    uid: &str,
-    title: &str,
-    vendor: &str,
-    severity: Option<&str>,
-) -> RuleRef {
-    if let Some(e) = index.rule(uid) {
-        return RuleRef::of(e);
-    }
-    let vendor = Vendor::ALL.iter().find(|v| v.as_str() == vendor).copied();
-    RuleRef {
-        uid: uid.to_owned(),
-        title: title.to_owned(),
-        vendor: vendor.map_or("unknown", Vendor::as_str),
-        severity: severity
-            .and_then(|s| s.parse::<Severity>().ok())
-            .map(Severity::as_str),
-        date: String::new(),
-        techniques: Vec::new(),
-        platforms: Vec::new(),
-    }
+    Ok(known || catalog.has_technique(id).map_err(|e| catalog_error(&e))?)
 }
 
 fn catalog_error(e: &ruledex_catalog::Error) -> AppError {
@@ -1095,30 +1131,24 @@ fn catalog_error(e: &ruledex_catalog::Error) -> AppError {
 /// The rules under `technique` testing (field, op, value), for the
 /// click-a-value expansion.
 fn value_rules(
-    index: &Index,
-    catalog: &ruledex_catalog::Catalog,
+    refs: &mut Refs<'_>,
     technique: &str,
     (field, op, value): (&str, &str, &str),
 ) -> Result<Vec<RuleRef>, AppError> {
-    Ok(catalog
+    refs.catalog
         .rules_for_value(technique, field, op, value)
         .map_err(|e| catalog_error(&e))?
         .iter()
         .take(25)
-        .map(|r| catalog_rule_ref(index, &r.uid, &r.title, &r.vendor, r.severity.as_deref()))
-        .collect())
+        .map(|r| refs.get(&r.uid, &r.title, &r.vendor, r.severity.as_deref()))
+        .collect()
 }
 
 /// The authoring guide of a technique, from [`ruledex_catalog::Catalog::guide`].
 /// Blocking (a catalog query): call it from `spawn_blocking`.
-pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError> {
+pub fn guide(backend: &Backend, raw_id: &str, p: &Params) -> Result<Guide, AppError> {
     let id = technique_id(raw_id)?;
-    if !technique_exists(index, &id) {
-        return Err(AppError::not_found(format!(
-            "no technique `{id}` in ATT&CK or the catalog"
-        )));
-    }
-    if let Some(e) = &index.catalog_error {
+    if let Some(e) = &backend.catalog_error {
         return Err(AppError::internal(e.clone()));
     }
     let platform = p.word("platform")?;
@@ -1132,7 +1162,13 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
         limit: GUIDE_ROWS,
         samples: 5,
     };
-    let catalog = index.catalog();
+    let catalog = backend.catalog();
+    if !technique_exists(backend, &catalog, &id)? {
+        return Err(AppError::not_found(format!(
+            "no technique `{id}` in ATT&CK or the catalog"
+        )));
+    }
+    let mut refs = Refs::new(&catalog);
     let g = catalog.guide(&query).map_err(|e| catalog_error(&e))?;
     // The filter choices are those of the technique's rules before filtering.
     let unfiltered = if platform.is_some() || domain.is_some() || vendor.is_some() {
@@ -1160,7 +1196,7 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
             reach: i.corpus_reach,
             rule_level: 0,
             branch_scoped: 0,
-            rule_refs: value_rules(index, &catalog, &id, (&i.field, &i.op, &i.value))?,
+            rule_refs: value_rules(&mut refs, &id, (&i.field, &i.op, &i.value))?,
         });
     }
     let mut exclusions = Vec::with_capacity(g.exclusions.len());
@@ -1173,10 +1209,9 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
             reach: 0,
             rule_level: x.rule_level,
             branch_scoped: x.branch_scoped,
-            rule_refs: value_rules(index, &catalog, &id, (&x.field, &x.op, &x.value))?,
+            rule_refs: value_rules(&mut refs, &id, (&x.field, &x.op, &x.value))?,
         });
     }
-    drop(catalog);
 
     // Sub-technique roll-up: each sub-technique with its rules among this page's.
     let mut sub_counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -1186,13 +1221,13 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
         }
     }
     let tid = id.parse::<TechniqueId>().ok();
-    let tech = tid.and_then(|t| index.attack().technique(t));
+    let tech = tid.and_then(|t| backend.attack().technique(t));
     let subtechniques = tech
         .map(|t| {
             t.subtechniques
                 .iter()
                 .map(|s| {
-                    let name = index
+                    let name = backend
                         .attack()
                         .technique(*s)
                         .map(|x| x.name.clone())
@@ -1214,33 +1249,30 @@ pub fn guide(index: &Index, raw_id: &str, p: &Params) -> Result<Guide, AppError>
     if let Some(v) = vendor {
         filters.insert("vendor", v.as_str().to_owned());
     }
-    let vendors = g
-        .rules_by_vendor
-        .iter()
-        .map(|v| {
-            let known = Vendor::ALL.iter().find(|x| x.as_str() == v.vendor).copied();
-            VendorGroup {
-                vendor: v.vendor.clone(),
-                title: known.map_or("Other", vendor_title),
-                rules: v
-                    .rules
-                    .iter()
-                    .map(|r| {
-                        catalog_rule_ref(index, &r.uid, &r.title, &v.vendor, r.severity.as_deref())
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
+    let mut vendors = Vec::with_capacity(g.rules_by_vendor.len());
+    for v in &g.rules_by_vendor {
+        let known = Vendor::ALL.iter().find(|x| x.as_str() == v.vendor).copied();
+        vendors.push(VendorGroup {
+            vendor: v.vendor.clone(),
+            title: known.map_or("Other", vendor_title),
+            rules: v
+                .rules
+                .iter()
+                .map(|r| refs.get(&r.uid, &r.title, &v.vendor, r.severity.as_deref()))
+                .collect::<Result<_, _>>()?,
+        });
+    }
+    drop(refs);
+    drop(catalog);
     Ok(Guide {
-        technique: technique_ref(index, &id),
+        technique: technique_ref(backend, &id),
         description_html: tech.map_or_else(String::new, |t| {
             markdown::render(&strip_citations(&t.description))
         }),
         subtechniques,
         parent: tid
             .and_then(TechniqueId::parent)
-            .map(|p| technique_ref(index, &p.to_string())),
+            .map(|p| technique_ref(backend, &p.to_string())),
         filters,
         platform_options,
         domain_options,
@@ -1411,15 +1443,15 @@ fn positive_part(expr: &Expr) -> (Option<Expr>, Vec<Expr>) {
     }
 }
 
-fn synthesize(event: &str, members: &[&Entry], siem: &Siem) -> Synthesized {
+fn synthesize(event: &str, members: &[&Rule], siem: &Siem) -> Synthesized {
     let mut branches: Vec<Expr> = Vec::new();
     let mut seen = BTreeSet::new();
     let mut excl_count: BTreeMap<String, (usize, Expr)> = BTreeMap::new();
-    for e in members {
-        if e.rule.logic.expr.has_opaque() || e.rule.logic.aggregation.is_some() {
+    for r in members {
+        if r.logic.expr.has_opaque() || r.logic.aggregation.is_some() {
             continue;
         }
-        let (pos, negs) = positive_part(&e.rule.logic.expr);
+        let (pos, negs) = positive_part(&r.logic.expr);
         if let Some(pos) = pos {
             if branches.len() < 30 && seen.insert(pos.to_string()) {
                 branches.push(pos);
@@ -1443,7 +1475,7 @@ fn synthesize(event: &str, members: &[&Entry], siem: &Siem) -> Synthesized {
     } else {
         Expr::and(parts)
     };
-    let template = members.first().map(|e| &e.rule);
+    let template = members.first();
     let mut rule = Rule::new(
         template.map_or(Vendor::Sigma, |r| r.vendor),
         format!("synthesized-{event}"),
@@ -1538,8 +1570,15 @@ fn expected_telemetry(test: &crate::atomics::AtomicTest, events: &[String]) -> V
     out
 }
 
-/// The technique × platform page.
-pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<PlatformPage, AppError> {
+/// The technique × platform page: the technique's rules from
+/// [`Catalog::technique_rules`], grouped by the event each reads first, and
+/// its exclusions from [`Catalog::technique_exclusions`]; the queries are
+/// synthesized and converted here, on demand. Blocking.
+pub fn platform_page(
+    backend: &Backend,
+    raw_id: &str,
+    slug: &str,
+) -> Result<PlatformPage, AppError> {
     let id = technique_id(raw_id)?;
     let siem = SIEMS
         .iter()
@@ -1551,19 +1590,29 @@ pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<Platform
                 known.join(", ")
             ))
         })?;
-    if !technique_exists(index, &id) {
+    if let Some(e) = &backend.catalog_error {
+        return Err(AppError::internal(e.clone()));
+    }
+    let catalog = backend.catalog();
+    if !technique_exists(backend, &catalog, &id)? {
         return Err(AppError::not_found(format!(
             "no technique `{id}` in ATT&CK or the catalog"
         )));
     }
-    let rules: Vec<&Entry> = index.technique_rules(&id).collect();
-    let mut by_event: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
-    for e in &rules {
-        if let Some(ev) = e.rule.events.first() {
-            by_event.entry(ev).or_default().push(e);
+    let rules = catalog
+        .technique_rules(&id)
+        .map_err(|e| catalog_error(&e))?;
+    let exclusions = catalog
+        .technique_exclusions(&id, 8)
+        .map_err(|e| catalog_error(&e))?;
+    drop(catalog);
+    let mut by_event: BTreeMap<&str, Vec<&Rule>> = BTreeMap::new();
+    for r in &rules {
+        if let Some(ev) = r.events.first() {
+            by_event.entry(ev).or_default().push(r);
         }
     }
-    let mut groups: Vec<(&str, Vec<&Entry>)> = by_event.into_iter().collect();
+    let mut groups: Vec<(&str, Vec<&Rule>)> = by_event.into_iter().collect();
     groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(b.0)));
     groups.truncate(3);
     let queries: Vec<Synthesized> = groups
@@ -1615,35 +1664,26 @@ pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<Platform
     }
     let mut fps: HashMap<String, usize> = HashMap::new();
     let mut refs: HashMap<&str, usize> = HashMap::new();
-    let mut excl: HashMap<&Indicator, usize> = HashMap::new();
-    for e in &rules {
-        for fp in &e.rule.false_positives {
+    for r in &rules {
+        for fp in &r.false_positives {
             let fp = fp.trim();
             if !fp.is_empty() && !fp.eq_ignore_ascii_case("unknown") {
                 *fps.entry(fp.to_owned()).or_default() += 1;
             }
         }
-        for r in &e.rule.references {
-            *refs.entry(r.as_str()).or_default() += 1;
-        }
-        for x in &e.excluded {
-            *excl.entry(x).or_default() += 1;
+        for x in &r.references {
+            *refs.entry(x.as_str()).or_default() += 1;
         }
     }
     let mut false_positives: Vec<(String, usize)> = fps.into_iter().collect();
     false_positives.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     false_positives.truncate(10);
-    let mut excl: Vec<(&Indicator, usize)> = excl.into_iter().collect();
-    excl.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    let tuning = excl
-        .into_iter()
-        .take(8)
+    let tuning = exclusions
+        .iter()
         .map(|(i, n)| {
             format!(
-                "Exclude {} {} {} — {n} rule(s) under this technique do",
-                i.field,
-                i.op.as_str(),
-                i.value
+                "Exclude {} — {n} rule(s) under this technique do",
+                indicator_text(i)
             )
         })
         .collect();
@@ -1651,7 +1691,7 @@ pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<Platform
     refs.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     let tid = id.parse::<TechniqueId>().ok();
     let mut references: Vec<String> = tid.map(TechniqueId::url).into_iter().collect();
-    if index.has_atomics() && !index.atomics(&id).is_empty() {
+    if backend.has_atomics() && !backend.atomics(&id).is_empty() {
         references.push(format!(
             "https://github.com/redcanaryco/atomic-red-team/blob/master/atomics/{id}/{id}.md"
         ));
@@ -1665,7 +1705,7 @@ pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<Platform
         }
     }
     let events: Vec<String> = groups.iter().map(|(e, _)| (*e).to_owned()).collect();
-    let tests = index
+    let tests = backend
         .atomics(&id)
         .iter()
         .take(12)
@@ -1675,7 +1715,7 @@ pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<Platform
         })
         .collect();
     Ok(PlatformPage {
-        technique: technique_ref(index, &id),
+        technique: technique_ref(backend, &id),
         platform: SiemRef::of(siem),
         queries,
         data_sources,
@@ -1689,7 +1729,7 @@ pub fn platform_page(index: &Index, raw_id: &str, slug: &str) -> Result<Platform
             .collect(),
         references,
         tests,
-        atomics_loaded: index.has_atomics(),
+        atomics_loaded: backend.has_atomics(),
         rule_count: rules.len(),
     })
 }
@@ -1756,28 +1796,26 @@ type Counts = (
     BTreeMap<&'static str, String>,
 );
 
-fn counts(index: &Index, p: &Params) -> Result<Counts, AppError> {
+/// Rules per technique from [`Catalog::technique_counts`] under the
+/// page's filters, with the filter choices ([`Catalog::facets`]). Blocking.
+fn counts(backend: &Backend, p: &Params) -> Result<(Counts, ruledex_catalog::Facets), AppError> {
     let vendor = p.vendor()?;
     let platform = p.word("platform")?;
     let event = p.word("event")?;
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    let mut n = 0;
-    for e in index.entries() {
-        if vendor.is_some_and(|v| e.rule.vendor != v)
-            || platform
-                .as_ref()
-                .is_some_and(|pl| !e.rule.platforms.iter().any(|x| x.eq_ignore_ascii_case(pl)))
-            || event
-                .as_ref()
-                .is_some_and(|ev| !e.rule.events.iter().any(|x| x == ev))
-        {
-            continue;
-        }
-        n += 1;
-        for t in &e.techniques {
-            *counts.entry(t.clone()).or_default() += 1;
-        }
+    if let Some(e) = &backend.catalog_error {
+        return Err(AppError::internal(e.clone()));
     }
+    let query = CoverageQuery {
+        vendor,
+        platform: platform.clone(),
+        event: event.clone(),
+    };
+    let catalog = backend.catalog();
+    let answer = catalog
+        .technique_counts(&query)
+        .map_err(|e| catalog_error(&e))?;
+    let facets = catalog.facets().map_err(|e| catalog_error(&e))?;
+    drop(catalog);
     let mut filters = BTreeMap::new();
     if let Some(v) = vendor {
         filters.insert("vendor", v.as_str().to_owned());
@@ -1788,7 +1826,7 @@ fn counts(index: &Index, p: &Params) -> Result<Counts, AppError> {
     if let Some(ev) = event {
         filters.insert("event", ev);
     }
-    Ok((counts, n, filters))
+    Ok(((answer.techniques, answer.rules, filters), facets))
 }
 
 fn level(n: usize) -> u8 {
@@ -1801,10 +1839,11 @@ fn level(n: usize) -> u8 {
     }
 }
 
-/// The coverage matrix.
-pub fn coverage(index: &Index, p: &Params) -> Result<Coverage, AppError> {
-    let (counts, rules, filters) = counts(index, p)?;
-    let attack = index.attack();
+/// The coverage matrix: the served ATT&CK release's tactics and techniques,
+/// with rule counts from the catalog. Blocking.
+pub fn coverage(backend: &Backend, p: &Params) -> Result<Coverage, AppError> {
+    let ((counts, rules, filters), facets) = counts(backend, p)?;
+    let attack = backend.attack();
     let mut covered = 0;
     let mut total = 0;
     let mut known = BTreeSet::new();
@@ -1850,12 +1889,6 @@ pub fn coverage(index: &Index, p: &Params) -> Result<Coverage, AppError> {
         .filter(|(id, _)| !id.contains('.') && !known.contains(*id))
         .map(|(id, n)| (id.clone(), *n))
         .collect();
-    let mut platform_options = BTreeSet::new();
-    let mut event_options = BTreeSet::new();
-    for e in index.entries() {
-        platform_options.extend(e.rule.platforms.iter().map(|p| p.to_ascii_lowercase()));
-        event_options.extend(e.rule.events.iter().cloned());
-    }
     Ok(Coverage {
         attack_version: attack.version().to_owned(),
         tactics,
@@ -1863,15 +1896,15 @@ pub fn coverage(index: &Index, p: &Params) -> Result<Coverage, AppError> {
         total,
         rules,
         filters,
-        platform_options: platform_options.into_iter().collect(),
-        event_options: event_options.into_iter().collect(),
+        platform_options: facets.platforms,
+        event_options: facets.events,
         unknown,
     })
 }
 
-/// An ATT&CK Navigator layer of the coverage (counts as scores).
-pub fn navigator_layer(index: &Index, p: &Params) -> Result<serde_json::Value, AppError> {
-    let (counts, _, filters) = counts(index, p)?;
+/// An ATT&CK Navigator layer of the coverage (counts as scores). Blocking.
+pub fn navigator_layer(backend: &Backend, p: &Params) -> Result<serde_json::Value, AppError> {
+    let ((counts, _, filters), _) = counts(backend, p)?;
     let max = counts.values().copied().max().unwrap_or(1).max(1);
     let techniques: Vec<serde_json::Value> = counts
         .iter()
@@ -1890,7 +1923,7 @@ pub fn navigator_layer(index: &Index, p: &Params) -> Result<serde_json::Value, A
     }
     Ok(serde_json::json!({
         "name": name,
-        "versions": {"attack": index.attack().version(), "navigator": "5.1.0", "layer": "4.5"},
+        "versions": {"attack": backend.attack().version(), "navigator": "5.1.0", "layer": "4.5"},
         "domain": "enterprise-attack",
         "description": "Rules per technique (sub-techniques also counted under their parent), generated by ruledex.",
         "sorting": 3,
@@ -1915,24 +1948,21 @@ pub struct EventRow {
     pub rules: usize,
 }
 
-/// `/events`.
-pub fn events(index: &Index) -> Vec<EventRow> {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for e in index.entries() {
-        for ev in &e.rule.events {
-            *counts.entry(ev).or_default() += 1;
-        }
+/// `/events`, from [`Catalog::events`]. Blocking.
+pub fn events(backend: &Backend) -> Result<Vec<EventRow>, AppError> {
+    if let Some(e) = &backend.catalog_error {
+        return Err(AppError::internal(e.clone()));
     }
-    CatalogEvents::global()
-        .all()
-        .iter()
+    let events = backend.catalog().events().map_err(|e| catalog_error(&e))?;
+    Ok(events
+        .into_iter()
         .map(|e| EventRow {
-            id: e.id.clone(),
-            title: e.title.clone(),
-            platform: e.platform.clone(),
-            rules: counts.get(e.id.as_str()).copied().unwrap_or(0),
+            id: e.id,
+            title: e.title,
+            platform: e.platform,
+            rules: e.rules,
         })
-        .collect()
+        .collect())
 }
 
 /// `/events/{id}`.
@@ -1958,46 +1988,36 @@ pub struct EventPage {
     pub rule_count: usize,
 }
 
-/// The page of one catalog event.
-pub fn event(index: &Index, id: &str) -> Result<EventPage, AppError> {
-    let ev = CatalogEvents::global()
-        .get(id)
-        .ok_or_else(|| AppError::not_found(format!("no catalog event `{id}`")))?;
-    let rules: Vec<&Entry> = index
-        .entries()
-        .iter()
-        .filter(|e| e.rule.events.iter().any(|x| x == id))
-        .collect();
-    let mut techs: BTreeMap<&str, usize> = BTreeMap::new();
-    for e in &rules {
-        for t in &e.techniques {
-            if !t.contains('.') {
-                *techs.entry(t).or_default() += 1;
-            }
-        }
+/// The page of one catalog event, from [`Catalog::event`]; the producers
+/// come from the taxonomy. Blocking.
+pub fn event(backend: &Backend, id: &str) -> Result<EventPage, AppError> {
+    if let Some(e) = &backend.catalog_error {
+        return Err(AppError::internal(e.clone()));
     }
-    let mut techniques: Vec<(String, Option<String>, usize)> = techs
-        .into_iter()
-        .map(|(t, n)| {
-            let name = t
-                .parse()
-                .ok()
-                .and_then(|p| index.attack().technique(p))
-                .map(|x| x.name.clone());
-            (t.to_owned(), name, n)
-        })
-        .collect();
-    techniques.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    let catalog = backend.catalog();
+    let ev = catalog
+        .event(id)
+        .map_err(|e| catalog_error(&e))?
+        .ok_or_else(|| AppError::not_found(format!("no catalog event `{id}`")))?;
+    let mut refs = Refs::new(&catalog);
+    let rules = ev
+        .rules
+        .iter()
+        .take(200)
+        .map(|r| refs.get(&r.uid, &r.title, &r.vendor, r.severity.as_deref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    drop(refs);
+    drop(catalog);
     Ok(EventPage {
-        id: ev.id.clone(),
-        title: ev.title.clone(),
-        description: ev.description.clone(),
-        platform: ev.platform.clone(),
-        parent: ev.parent.clone(),
-        producers: producers(id),
-        techniques,
-        rule_count: rules.len(),
-        rules: rules.into_iter().take(200).map(RuleRef::of).collect(),
+        producers: producers(&ev.id),
+        id: ev.id,
+        title: ev.title,
+        description: ev.description,
+        platform: ev.platform,
+        parent: ev.parent,
+        techniques: ev.techniques,
+        rule_count: ev.rules.len(),
+        rules,
     })
 }
 
@@ -2021,25 +2041,30 @@ pub const SEARCH_PARAMS: &[&str] = &["q", "limit"];
 
 /// Full-text search over rules ([`ruledex_catalog::Catalog::search`], FTS5
 /// over titles, descriptions, fields and values) and technique names. Blocking.
-pub fn search(index: &Index, p: &Params) -> Result<SearchPage, AppError> {
+pub fn search(backend: &Backend, p: &Params) -> Result<SearchPage, AppError> {
     let q = p.get("q").unwrap_or("").to_owned();
     if q.chars().count() > 200 {
         return Err(bad("q", "longer than 200 characters"));
     }
     let limit = p.number("limit", 50, 1, 500)?;
-    if let Some(e) = &index.catalog_error {
+    if let Some(e) = &backend.catalog_error {
         return Err(AppError::internal(e.clone()));
     }
-    let hits = index
-        .catalog()
-        .search(&q, limit)
-        .map_err(|e| catalog_error(&e))?;
+    let catalog = backend.catalog();
+    let hits = catalog.search(&q, limit).map_err(|e| catalog_error(&e))?;
+    let mut refs = Refs::new(&catalog);
+    let results = hits
+        .iter()
+        .map(|h| refs.get(&h.uid, &h.title, &h.vendor, h.severity.as_deref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    drop(refs);
+    drop(catalog);
     let total = hits.len();
     let lower = q.to_lowercase();
     let techniques = if lower.trim().is_empty() {
         Vec::new()
     } else {
-        index
+        backend
             .attack()
             .techniques()
             .iter()
@@ -2048,15 +2073,12 @@ pub fn search(index: &Index, p: &Params) -> Result<SearchPage, AppError> {
                     || t.name.to_lowercase().contains(lower.trim())
             })
             .take(10)
-            .map(|t| technique_ref(index, &t.id.to_string()))
+            .map(|t| technique_ref(backend, &t.id.to_string()))
             .collect()
     };
     Ok(SearchPage {
         q,
-        results: hits
-            .iter()
-            .map(|h| catalog_rule_ref(index, &h.uid, &h.title, &h.vendor, h.severity.as_deref()))
-            .collect(),
+        results,
         total,
         techniques,
     })

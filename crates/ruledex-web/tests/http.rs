@@ -516,11 +516,11 @@ async fn a_cached_answer_is_the_same_answer() {
 
 #[tokio::test]
 async fn technique_numbers_are_the_catalogs_numbers() {
-    let index = common::index();
+    let backend = common::backend();
     let mut q = ruledex_catalog::GuideQuery::new("T1046");
     q.platform = Some("windows".into());
-    let expected = index.catalog().guide(&q).expect("catalog guide");
-    let app = ruledex_web::app(index);
+    let expected = backend.catalog().guide(&q).expect("catalog guide");
+    let app = ruledex_web::app(backend);
     let v = json(&get(&app, "/api/v1/techniques/T1046?platform=windows").await);
     assert_eq!(v["rule_count"], expected.rules);
     assert_eq!(v["fields_total"], expected.fields_total);
@@ -562,12 +562,12 @@ async fn technique_numbers_are_the_catalogs_numbers() {
 
 #[tokio::test]
 async fn feed_is_the_catalogs_change_history() {
-    let index = common::index();
-    let expected = index
+    let backend = common::backend();
+    let expected = backend
         .catalog()
         .feed(&ruledex_catalog::FeedQuery::default())
         .expect("catalog feed");
-    let app = ruledex_web::app(index);
+    let app = ruledex_web::app(backend);
     let v = json(&get(&app, "/api/v1/feed?per_page=100").await);
     assert_eq!(v["total"], expected.total);
     let items = v["items"].as_array().unwrap();

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
 use ruledex_attack::Attack;
 use ruledex_model::Rule;
-use ruledex_web::Index;
+use ruledex_web::Backend;
 use ruledex_web::atomics::{AtomicTest, Atomics};
 use tower::ServiceExt;
 
@@ -171,7 +171,7 @@ pub const NMAP_UID: &str = "sigma:22222222-2222-4222-8222-222222222222";
 pub const XSS_UID: &str = "sigma:44444444-4444-4444-8444-444444444444";
 pub const ELASTIC_UID: &str = "elastic:55555555-5555-4555-8555-555555555555";
 
-fn sigma(path: &str, text: &str) -> Rule {
+pub fn sigma(path: &str, text: &str) -> Rule {
     let parsed = ruledex_sigma::parse_sigma(path, text);
     assert!(parsed.errors.is_empty(), "{path}: {:?}", parsed.errors);
     let mut rule = parsed.rules.into_iter().next().expect("one rule");
@@ -202,7 +202,7 @@ pub fn rules() -> Vec<Rule> {
     ]
 }
 
-pub fn index() -> Index {
+pub fn backend() -> Backend {
     let mut atomics = Atomics::none();
     atomics.insert(
         "T1046",
@@ -215,11 +215,11 @@ pub fn index() -> Index {
             guid: None,
         }],
     );
-    Index::build(rules(), Attack::fixture(), atomics, "test fixtures")
+    Backend::build(rules(), Attack::fixture(), atomics, "test fixtures")
 }
 
 pub fn app() -> Router {
-    ruledex_web::app(index())
+    ruledex_web::app(backend())
 }
 
 pub struct Got {
