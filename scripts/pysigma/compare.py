@@ -235,6 +235,10 @@ REGISTRY_TRAILING = (
     "registry path ending in `\\`: pySigma `RegistryKey endswith \"X*\"` (a literal star), "
     "ruledex `RegistryKey contains \"X\\\"`"
 )
+REGISTRY_PATH = (
+    "registry path: ruledex tests Sysmon's path rebuilt from ASIM's key and value name "
+    "(`RegistryPath`), pySigma `RegistryKey` alone"
+)
 REGISTRY_EVENT_TYPE = "imRegistry EventType: ruledex writes Sysmon's name (`SetValue`), ASIM's is `RegistryValueSet`"
 SYSMON_REGISTRY_EVENTS = {"createkey", "deletekey", "renamekey", "setvalue", "deletevalue"}
 ASIM_REGISTRY_EVENTS = {"registrykeycreated", "registrykeydeleted", "registrykeyrenamed", "registryvalueset",
@@ -250,6 +254,16 @@ def known_class(target, theirs, ours, reasons, source):
     if unmapped & fields_o:
         return "ruledex writes a field name the target schema lacks (declared approximate)"
     if target == "kusto-asim":
+        if "RegistryPath" in fields_o:
+            rest_t = [p for p in only_t if p[1] != "RegistryKey" and p[2] != "exists"]
+            rest_o = [
+                p for p in only_o
+                if p[1] not in ("RegistryPath", "EventOriginalType") and p[2] != "empty"
+            ]
+            if not rest_t and not rest_o:
+                if any(p[2] == "exists" for p in only_t):
+                    return REGISTRY_PATH + " (and `isnull`/`isempty`)"
+                return REGISTRY_PATH
         if "ActingProcessName" in fields_o and ({"SrcProcessName", "DstProcessName"} & fields_t):
             return "ruledex: ActingProcessName on imNetworkSession (no such column)"
         if any(p[1] is None for p in only_t) and any(p[1] == "*" for p in only_o):

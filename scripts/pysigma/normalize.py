@@ -788,7 +788,16 @@ class KustoParser(Parser):
 
 
 def parse_kusto(q):
-    """`Table | where EXPR [| where EXPR]`: returns (source, tree)."""
+    """`Table [| extend NAME = EXPR] | where EXPR [| where EXPR]`: returns
+    (source, tree). An `extend` stage (ruledex writes one on its own line, e.g.
+    `RegistryPath`, the registry path rebuilt from ASIM's key and value name)
+    only names a computed column; the tree names it like any column."""
+    q = "\n".join(
+        line for line in q.split("\n") if not line.lstrip().startswith("| extend ")
+    )
+    # A path's last component, `tostring(parse_path(P).Filename)`, is one
+    # column to compare: `P.basename`.
+    q = re.sub(r"tostring\(parse_path\((\w+)\)\.Filename\)", r"\1.basename", q)
     toks = tokenize("kusto", q)
     # Split at top-level pipes.
     stages, cur, depth = [], [], 0

@@ -91,6 +91,11 @@ def build(rows, targets, versions, commit, summary, nfiles, build_note=""):
         tsum[t]["equivalent_pct"] = 100.0 * agree / c["both"] if c["both"] else 0.0
         ok = agree + c["v_theirs_wrong"]
         tsum[t]["ruledex_right_pct"] = 100.0 * ok / c["both"] if c["both"] else 0.0
+        # Agreement where pySigma is a sound reference: pairs it is not judged
+        # wrong on alone.
+        sound = c["both"] - c["v_theirs_wrong"]
+        tsum[t]["sound"] = sound
+        tsum[t]["agree_sound_pct"] = 100.0 * agree / sound if sound else 0.0
     classes = []
     for cls, d in sorted(diff.items(), key=lambda kv: -sum(kv[1]["counts"].values())):
         # Per-target verdicts may differ: take them from the rows.
@@ -187,6 +192,8 @@ def markdown(data, rows):
         ("**agree (identical + equivalent)**", "agree", None),
         ("**agree, % of both**", "equivalent_pct", "pct"),
         ("agree or only pySigma wrong, % of both", "ruledex_right_pct", "pct"),
+        ("both convert and pySigma not judged wrong alone", "sound", None),
+        ("**agree, % of those**", "agree_sound_pct", "pct"),
         ("different: ours wrong", "ours_wrong", None),
         ("different: theirs wrong", "theirs_wrong", None),
         ("different: both wrong", "both_wrong", None),

@@ -20,7 +20,20 @@ CASE = (
     "`TO_LOWER(field)` with the lowercased value.",
 )
 
-from compare import REGISTRY_EVENT_TYPE, REGISTRY_TRAILING  # noqa: E402
+from compare import REGISTRY_EVENT_TYPE, REGISTRY_PATH, REGISTRY_TRAILING  # noqa: E402
+
+REGISTRY_PATH_VERDICT = (
+    "theirs_wrong",
+    "The rule tests Sysmon's `TargetObject`: the key path and the value name joined by `\\` "
+    "(`HKLM\\…\\CurrentVersion\\Run\\Updater`). ASIM's registry parsers split it into "
+    "`RegistryKey` (the key, hives spelled out) and `RegistryValue` (the value name). pySigma "
+    "tests `RegistryKey` alone, which never holds the value name, so a test that names a value, "
+    "or a key followed by a separator (`contains \"\\\\Run\\\\\"` for a value stored in Run), "
+    "misses those events; it also writes the rule's wildcards as literal stars inside "
+    "`endswith`/`==`. ruledex rebuilds Sysmon's path, `extend RegistryPath = strcat(RegistryKey, "
+    "iff(isempty(RegistryValue), \"\", strcat(\"\\\\\", RegistryValue)))`, and tests that, with "
+    "abbreviated hives spelled out as the parsers spell them.",
+)
 REGISTRY_TRAILING_VERDICT = (
     "both_wrong",
     "The rule tests Sysmon's `TargetObject`, the key path and the value name joined by `\\`, "
@@ -217,6 +230,14 @@ VERDICTS = {
         "pySigma's expressions give ruledex's query.",
     ),
     REGISTRY_TRAILING: REGISTRY_TRAILING_VERDICT,
+    REGISTRY_PATH: REGISTRY_PATH_VERDICT,
+    REGISTRY_PATH + " (and `isnull`/`isempty`)": (
+        "theirs_wrong",
+        REGISTRY_PATH_VERDICT[1]
+        + " The same rules also test `Details: null` or `Image: null`: Kusto's string columns "
+        "are never null (absent is the empty string), so pySigma's `isnull(…)` is never true and "
+        "its exclusion never applies; ruledex's `isempty(…)` is Sigma's `null`.",
+    ),
     REGISTRY_TRAILING + " (and `isnull`/`isempty`)": (
         "both_wrong",
         REGISTRY_TRAILING_VERDICT[1]
@@ -335,6 +356,10 @@ ASIM_PAIRS = {
     ("TargetFilePath", "ActingProcessName"): "theirs_wrong",
     ("TargetFileName", "ActingProcessName"): "theirs_wrong",
     ("RegistryKey", "TargetObject"): "ours_wrong",
+    ("RegistryKey", "RegistryPath"): "theirs_wrong",
+    ("HttpHost", "DstFQDN"): "ours_wrong",
+    ("ActingProcessName", "ActingProcessParentFileName"): "theirs_wrong",
+    ("TargetFilePath", "ActingProcessParentFileName"): "theirs_wrong",
     ("TargetUsername", "User"): "ours_wrong",
     ("ActorUsername", "User"): "ours_wrong",
     ("HttpHost", "cs-host"): "ours_wrong",
@@ -350,6 +375,14 @@ FIELD_MAPPING = (
     "Sigma's `Image` in file events is the process that wrote the file (ASIM's acting process), "
     "pySigma is wrong; `RegistryKey ⟶ TargetObject`, `TargetUsername`/`ActorUsername ⟶ User`, "
     "`HttpHost ⟶ cs-host`: ruledex keeps a Sigma name that is no ASIM column, ruledex is wrong; "
+    "`RegistryKey ⟶ RegistryPath`: Sysmon's `TargetObject` is the key and the value name, which "
+    "ruledex rebuilds from ASIM's `RegistryKey` and `RegistryValue`; pySigma's key alone misses "
+    "every test naming a value, pySigma is wrong; `HttpHost ⟶ DstFQDN`: the web-session schema "
+    "has `HttpHost` for the Host header in its newer versions, but no parser in the pinned "
+    "parser snapshot fills it, so ruledex writes the server name `DstFQDN` (declared "
+    "approximate): counted as ruledex wrong; `ActingProcessName`/`TargetFilePath ⟶ "
+    "ActingProcessParentFileName`: Sigma's `ParentImage` in file events is the parent of the "
+    "writing process, not the process (`ActingProcessName`) nor the file, pySigma is wrong; "
     "`… ⟶ ParentProcessName` in file events: imFileEvent has no parent-process column, ruledex is "
     "wrong. A row with pairs of both kinds is both wrong."
 )
