@@ -86,7 +86,7 @@ fn sigmahq_rules_convert_to_kusto_asim_and_spl() {
     let t = tally(&rules, "sigma");
     let n = rules.len();
     // Issue #6: at least 99% each. kusto-asim: a Sigma field with no column
-    // in the ASIM parser is not converted (measured 3,111 of 3,141, 99.0%,
+    // in the ASIM parser is not converted (measured 3,117 of 3,141, 99.2%,
     // once the parsers' own columns were listed in data/tables.toml).
     for (target, floor) in [(Target::KustoAsim, 99), (Target::Spl, 99)] {
         let ok = converted(t[&target]);
