@@ -14,9 +14,12 @@
 //! `?` and `\` with `\`, inside an ES|QL string whose own escapes double it.
 //!
 //! ES|QL's logic has three values: a test on a field the event lacks is
-//! null, and so is its negation, so `not (…)` drops such events where the
-//! rule (and Lucene, KQL, EQL) keeps them; a conversion with such a negation
-//! is approximate and says so.
+//! null, and so is its negation, so a bare `not (…)` would drop such events
+//! where the rule (and Lucene, KQL, EQL) keeps them. Each test under a `not`
+//! is therefore guarded by its field's presence, `(f IS NOT NULL and test)`,
+//! which is false rather than null on such an event; only what cannot be
+//! guarded (a field reference, a keyword search) leaves the conversion
+//! approximate, and says so.
 //!
 //! ES|QL has no free-text operator; a keyword search is written with the
 //! `QSTR` full-text function (Lucene syntax over every field), approximately.
@@ -58,6 +61,7 @@ fn write_rule(cx: &mut Cx<'_>) -> Result<String, String> {
         indices(rule).join(", ")
     );
     let expr = event_expr(cx, true);
+    let expr = guard_negations(cx, &expr, false);
     if negates_nullable(&expr) {
         cx.approx(NOT_NULL_REASON);
     }
@@ -69,14 +73,70 @@ fn write_rule(cx: &mut Cx<'_>) -> Result<String, String> {
     Ok(out)
 }
 
-/// Whether `e` negates a test that is null on an event lacking its field.
+/// Whether a test on `p`'s field is null when the event lacks the field.
+fn nullable(p: &Pred) -> bool {
+    !matches!(p.op, Op::Exists | Op::IsNull | Op::IsNotNull)
+}
+
+/// The presence test `p`'s field IS NOT NULL, when it can stand guard over
+/// `p`: not for a field reference (two fields may be missing) nor Sysmon's
+/// `Initiated` (written as a direction value).
+fn presence_guard(cx: &Cx<'_>, p: &Pred) -> Option<Pred> {
+    if !nullable(p) || p.op == Op::FieldRef {
+        return None;
+    }
+    let mut g = p.clone();
+    g.op = Op::IsNotNull;
+    g.values.clear();
+    g.transforms.clear();
+    g.all = false;
+    let plain = crate::common::sysmon_initiated(cx.rule.vendor, &g, ("", ""), "")
+        .is_ok_and(|r| r.is_none());
+    plain.then_some(g)
+}
+
+/// `e` with every nullable test under a `not` guarded by its field's
+/// presence, `(f IS NOT NULL and test)`: the guarded test is false, not null,
+/// on an event lacking `f`, so the negation keeps that event as the rule does.
+fn guard_negations(cx: &Cx<'_>, e: &Expr, under_not: bool) -> Expr {
+    match e {
+        Expr::Not(inner) => Expr::Not(Box::new(guard_negations(cx, inner, true))),
+        Expr::And(c) => Expr::And(
+            c.iter()
+                .map(|x| guard_negations(cx, x, under_not))
+                .collect(),
+        ),
+        Expr::Or(c) => Expr::Or(
+            c.iter()
+                .map(|x| guard_negations(cx, x, under_not))
+                .collect(),
+        ),
+        Expr::Pred(p) if under_not => match presence_guard(cx, p) {
+            Some(g) => Expr::And(vec![Expr::Pred(g), e.clone()]),
+            None => e.clone(),
+        },
+        other => other.clone(),
+    }
+}
+
+/// Whether `e` negates a test that is null on an event lacking its field
+/// (and is not guarded by [`guard_negations`]).
 fn negates_nullable(e: &Expr) -> bool {
-    e.any(&mut |x| match x {
-        Expr::Not(inner) => inner.any(&mut |y| match y {
-            Expr::Pred(p) => !matches!(p.op, Op::Exists | Op::IsNull | Op::IsNotNull),
+    fn guarded(c: &[Expr]) -> bool {
+        matches!(c, [Expr::Pred(g), Expr::Pred(p)] if g.op == Op::IsNotNull && g.field == p.field && nullable(p))
+    }
+    fn open(e: &Expr) -> bool {
+        match e {
+            Expr::And(c) if guarded(c) => false,
+            Expr::And(c) | Expr::Or(c) => c.iter().any(open),
+            Expr::Not(inner) => open(inner),
+            Expr::Pred(p) => nullable(p),
             Expr::Keyword(_) => true,
-            _ => false,
-        }),
+            Expr::Opaque(_) => false,
+        }
+    }
+    e.any(&mut |x| match x {
+        Expr::Not(inner) => open(inner),
         _ => false,
     })
 }

@@ -314,3 +314,28 @@ fn target_object_is_the_asim_key_and_value_name_joined() {
         "{c:?}"
     );
 }
+
+#[test]
+fn esql_negations_guard_missing_fields_and_are_exact() {
+    // ES|QL's `not` of a test on a missing field is null and drops the event;
+    // guarded by the field's presence the test is false there, and the
+    // negation keeps the event as the rule does.
+    let rule = sigma(
+        PROCESS,
+        "sel:\n    Image|endswith: '\\cmd.exe'\nfilter:\n    ParentImage|endswith: '\\explorer.exe'\ncondition: sel and not filter",
+    );
+    let c = convert(&rule, Target::Esql);
+    assert!(matches!(c.fidelity, Fidelity::Exact), "{c:?}");
+    let q = query(&c);
+    assert!(
+        q.contains(r#"not (process.parent.executable IS NOT NULL and TO_LOWER(process.parent.executable) LIKE "*\\\\explorer.exe")"#),
+        "{q}"
+    );
+    // A presence test under `not` needs no guard.
+    let rule = sigma(
+        PROCESS,
+        "sel:\n    Image|endswith: '\\cmd.exe'\nfilter:\n    ParentImage: null\ncondition: sel and not filter",
+    );
+    let q = query(&convert(&rule, Target::Esql)).to_owned();
+    assert!(!q.contains("IS NOT NULL and"), "{q}");
+}
