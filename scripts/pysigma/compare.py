@@ -374,6 +374,37 @@ def heuristic_class(target, theirs, ours):
     return "predicates differ"
 
 
+ESQL_NOT_NULL = (
+    "ES|QL negation of a test on a missing field: ruledex guards it with `IS NOT NULL`, "
+    "pySigma's `not` is null there"
+)
+
+
+def unguard(t):
+    """The tree without presence tests that stand beside a test on the same
+    field that is false when the field is missing (`f IS NOT NULL and f == x`)."""
+    def on_field(e, f):
+        if e[0] == "p":
+            return e[1] == f and e[2] not in ("exists", "empty")
+        if e[0] in ("and", "or"):
+            return all(on_field(k, f) for k in e[1])
+        return False
+
+    if t[0] == "and":
+        kids = [unguard(k) for k in t[1]]
+        kept = [
+            k for i, k in enumerate(kids)
+            if not (k[0] == "p" and k[2] == "exists"
+                    and any(on_field(s, k[1]) for j, s in enumerate(kids) if j != i))
+        ]
+        return kept[0] if len(kept) == 1 else ("and", tuple(kept))
+    if t[0] == "or":
+        return ("or", tuple(unguard(k) for k in t[1]))
+    if t[0] == "not":
+        return ("not", unguard(t[1]))
+    return t
+
+
 def compare(target, ours_q, theirs_q, reasons=()):
     """Returns dict(status, cls, detail...)."""
     if ws(ours_q) == ws(theirs_q):
@@ -388,6 +419,16 @@ def compare(target, ours_q, theirs_q, reasons=()):
     except (N.ParseError, KeyError, IndexError, ValueError) as e:
         return {"status": "different", "cls": "ruledex query does not parse", "detail": str(e)}
     t_tree, o_tree = N.normalize(t_tree), N.normalize(o_tree)
+    guarded = False
+    if target == "esql":
+        # ruledex guards each test under a `not` by its field's presence
+        # (`f IS NOT NULL and test`); compare without the guards, then count
+        # the guards as a difference of their own (below).
+        # (A presence test beside a test on the same field adds nothing in
+        # two-valued logic: drop it on both sides.)
+        bare = N.normalize(unguard(o_tree))
+        guarded, o_tree = bare != o_tree, bare
+        t_tree = N.normalize(unguard(t_tree))
     source = None if ws(t_src) == ws(o_src) else (ws(t_src), ws(o_src))
     res = compare_trees(target, t_tree, o_tree, reasons, source)
     if res["status"] == "different" and t_regex and target in ECS_TARGETS:
@@ -402,6 +443,9 @@ def compare(target, ours_q, theirs_q, reasons=()):
             res = {"status": "different", "source": source,
                    "cls": "pySigma ES|QL: LIKE patterns lose their backslashes (and comparisons are case-sensitive)",
                    "only_pysigma": res.get("only_pysigma", []), "only_ruledex": res.get("only_ruledex", [])}
+    if guarded and res["status"] != "different":
+        res = {"status": "different", "source": source, "cls": ESQL_NOT_NULL,
+               "only_pysigma": [], "only_ruledex": []}
     return res
 
 

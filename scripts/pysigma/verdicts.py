@@ -20,7 +20,7 @@ CASE = (
     "`TO_LOWER(field)` with the lowercased value.",
 )
 
-from compare import REGISTRY_EVENT_TYPE, REGISTRY_PATH, REGISTRY_TRAILING  # noqa: E402
+from compare import ESQL_NOT_NULL, REGISTRY_EVENT_TYPE, REGISTRY_PATH, REGISTRY_TRAILING  # noqa: E402
 
 REGISTRY_PATH_VERDICT = (
     "theirs_wrong",
@@ -231,6 +231,14 @@ VERDICTS = {
     ),
     REGISTRY_TRAILING: REGISTRY_TRAILING_VERDICT,
     REGISTRY_PATH: REGISTRY_PATH_VERDICT,
+    ESQL_NOT_NULL: (
+        "theirs_wrong",
+        "Apart from the guards the two queries are the same. ES|QL's logic has three values: a "
+        "test on a field the event lacks is null, and `not null` is null, so pySigma's "
+        "`not (f == x)` drops an event that lacks `f`; Sigma's `not` keeps it (the test is "
+        "false, its negation true). ruledex writes `not (f IS NOT NULL and f == x)`, which is "
+        "true on such an event.",
+    ),
     REGISTRY_PATH + " (and `isnull`/`isempty`)": (
         "theirs_wrong",
         REGISTRY_PATH_VERDICT[1]
