@@ -4,31 +4,14 @@
 //! network session schemas) and Winlogbeat's Sysmon field mapping.
 
 use ruledex_convert::{Conversion, Fidelity, Target, convert};
-use ruledex_model::Rule;
+mod fixture;
 
-/// One self-written Sigma rule, read and enriched.
-fn sigma(logsource: &str, detection: &str) -> Rule {
-    let mut yaml = format!("title: Fixture\nlogsource:\n{logsource}detection:\n");
-    for line in detection.lines() {
-        yaml.push_str("    ");
-        yaml.push_str(line);
-        yaml.push('\n');
-    }
-    let parsed = ruledex_sigma::parse_sigma("fixture.yml", &yaml);
-    assert!(parsed.errors.is_empty(), "{:?}\n{yaml}", parsed.errors);
-    let mut rule = parsed.rules.into_iter().next().expect("one rule");
-    ruledex_taxonomy::enrich::enrich(&mut rule);
-    rule
-}
+use fixture::{query, sigma};
 
 const PROCESS: &str = "    product: windows\n    category: process_creation\n";
 const REGISTRY: &str = "    product: windows\n    category: registry_set\n";
 const NETWORK: &str = "    product: windows\n    category: network_connection\n";
 const FILE: &str = "    product: windows\n    category: file_event\n";
-
-fn query(c: &Conversion) -> &str {
-    c.query.as_deref().unwrap_or_default()
-}
 
 const LOGON: &str = "    product: windows\n    service: security\n";
 const WEB: &str = "    category: webserver\n";

@@ -6,29 +6,12 @@
 //! Okta and AWS CloudTrail integrations' field lists.
 
 use ruledex_convert::{Conversion, Fidelity, Target, convert};
-use ruledex_model::Rule;
+mod fixture;
 
-/// One self-written Sigma rule, read and enriched.
-fn sigma(logsource: &str, detection: &str) -> Rule {
-    let mut yaml = format!("title: Fixture\nlogsource:\n{logsource}detection:\n");
-    for line in detection.lines() {
-        yaml.push_str("    ");
-        yaml.push_str(line);
-        yaml.push('\n');
-    }
-    let parsed = ruledex_sigma::parse_sigma("fixture.yml", &yaml);
-    assert!(parsed.errors.is_empty(), "{:?}\n{yaml}", parsed.errors);
-    let mut rule = parsed.rules.into_iter().next().expect("one rule");
-    ruledex_taxonomy::enrich::enrich(&mut rule);
-    rule
-}
+use fixture::{query, sigma};
 
 const OKTA: &str = "    product: okta\n    service: okta\n";
 const CLOUDTRAIL: &str = "    product: aws\n    service: cloudtrail\n";
-
-fn query(c: &Conversion) -> &str {
-    c.query.as_deref().unwrap_or_default()
-}
 
 fn reasons(c: &Conversion) -> Vec<String> {
     match &c.fidelity {
