@@ -490,6 +490,49 @@ pub(crate) fn combine(parts: Vec<Out>, all: bool, and: &str, or: &str) -> Out {
     join(parts, if all { and } else { or })
 }
 
+/// A CIDR test as a call `func(f, net, …)` (EQL `cidrMatch`, ES|QL
+/// `CIDR_MATCH`, which both take several networks): one call with every
+/// network, or one per network joined by `and` when all must hold.
+pub(crate) fn cidr_call(
+    f: &str,
+    p: &Pred,
+    func: &str,
+    string: fn(&str) -> String,
+    and: &str,
+) -> Result<Out, String> {
+    let nets: Vec<String> = p.values.iter().map(|v| string(&v.to_string())).collect();
+    if nets.is_empty() {
+        return Err("the predicate has no value".to_owned());
+    }
+    if p.all {
+        let parts = nets
+            .iter()
+            .map(|n| Out::atom(format!("{func}({f}, {n})")))
+            .collect();
+        Ok(join(parts, and))
+    } else {
+        Ok(Out::atom(format!("{func}({f}, {})", nets.join(", "))))
+    }
+}
+
+/// An ordering (`>`, `>=`, `<`, `<=`) of `f` against each value, strings
+/// quoted with the dialect's `string` (EQL, ES|QL).
+pub(crate) fn ordering(f: &str, p: &Pred, string: fn(&str) -> String, and: &str, or: &str) -> Out {
+    let sym = p.op.ordering_symbol().unwrap_or("<=");
+    let parts = p
+        .values
+        .iter()
+        .map(|v| {
+            let lit = match v {
+                Value::Str(s) => string(s),
+                other => other.to_string(),
+            };
+            Out::atom(format!("{f} {sym} {lit}"))
+        })
+        .collect();
+    combine(parts, p.all, and, or)
+}
+
 /// The lowercase index patterns (ES|QL `FROM`) that hold the rule's events:
 /// an Elastic rule's own index patterns, else the event's Elastic indices,
 /// else the platform's, else `logs-*`.

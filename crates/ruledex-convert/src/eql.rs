@@ -25,8 +25,9 @@ use std::fmt::Write as _;
 use ruledex_model::{AggregationKind, Keyword, Op, Pred, Rule, SequenceStep, Value, Vendor};
 
 use crate::elastic_common::{
-    Cx, Dialect, Item, Match, Out, combine, eql_category, event_expr, items, join, no_aggregation,
-    no_op, no_transform, quote_scalars, string_match, write_expr, written_term_categories,
+    Cx, Dialect, Item, Match, Out, cidr_call, combine, eql_category, event_expr, items,
+    no_aggregation, no_op, no_transform, ordering, quote_scalars, string_match, write_expr,
+    written_term_categories,
 };
 use crate::elastic_regex;
 use crate::{Conversion, Target};
@@ -285,36 +286,8 @@ impl Dialect for Eql {
                 }
                 Ok(combine(parts, p.all, Self::AND, Self::OR))
             }
-            Op::Cidr => {
-                let nets: Vec<String> = p.values.iter().map(|v| string(&v.to_string())).collect();
-                if nets.is_empty() {
-                    return Err("the predicate has no value".to_owned());
-                }
-                if p.all {
-                    let parts = nets
-                        .iter()
-                        .map(|n| Out::atom(format!("cidrMatch({f}, {n})")))
-                        .collect();
-                    Ok(join(parts, Self::AND))
-                } else {
-                    Ok(Out::atom(format!("cidrMatch({f}, {})", nets.join(", "))))
-                }
-            }
-            Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
-                let sym = p.op.ordering_symbol().unwrap_or("<=");
-                let parts = p
-                    .values
-                    .iter()
-                    .map(|v| {
-                        let lit = match v {
-                            Value::Str(s) => string(s),
-                            other => other.to_string(),
-                        };
-                        Out::atom(format!("{f} {sym} {lit}"))
-                    })
-                    .collect();
-                Ok(combine(parts, p.all, Self::AND, Self::OR))
-            }
+            Op::Cidr => cidr_call(&f, p, "cidrMatch", string, Self::AND),
+            Op::Gt | Op::Gte | Op::Lt | Op::Lte => Ok(ordering(&f, p, string, Self::AND, Self::OR)),
             Op::Exists | Op::IsNull | Op::IsNotNull => {
                 let present = crate::elastic_common::tests_presence(p);
                 Ok(Out::atom(format!(

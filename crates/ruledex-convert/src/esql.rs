@@ -32,8 +32,8 @@ use ruledex_model::{
 };
 
 use crate::elastic_common::{
-    Cx, Dialect, Item, Match, Out, Piece, combine, event_expr, has_case, indices, items, join,
-    no_aggregation, no_op, quote_scalars, string_match, write_expr,
+    Cx, Dialect, Item, Match, Out, Piece, cidr_call, combine, event_expr, has_case, indices, items,
+    no_aggregation, no_op, ordering, quote_scalars, string_match, write_expr,
 };
 use crate::{Conversion, Target, elastic_regex, lucene};
 
@@ -395,36 +395,8 @@ impl Dialect for Esql {
                 }
                 Ok(combine(parts, p.all, Self::AND, Self::OR))
             }
-            Op::Cidr => {
-                let nets: Vec<String> = p.values.iter().map(|v| string(&v.to_string())).collect();
-                if nets.is_empty() {
-                    return Err("the predicate has no value".to_owned());
-                }
-                if p.all {
-                    let parts = nets
-                        .iter()
-                        .map(|n| Out::atom(format!("CIDR_MATCH({f}, {n})")))
-                        .collect();
-                    Ok(join(parts, Self::AND))
-                } else {
-                    Ok(Out::atom(format!("CIDR_MATCH({f}, {})", nets.join(", "))))
-                }
-            }
-            Op::Gt | Op::Gte | Op::Lt | Op::Lte => {
-                let sym = p.op.ordering_symbol().unwrap_or("<=");
-                let parts = p
-                    .values
-                    .iter()
-                    .map(|v| {
-                        let lit = match v {
-                            Value::Str(s) => string(s),
-                            other => other.to_string(),
-                        };
-                        Out::atom(format!("{f} {sym} {lit}"))
-                    })
-                    .collect();
-                Ok(combine(parts, p.all, Self::AND, Self::OR))
-            }
+            Op::Cidr => cidr_call(&f, p, "CIDR_MATCH", string, Self::AND),
+            Op::Gt | Op::Gte | Op::Lt | Op::Lte => Ok(ordering(&f, p, string, Self::AND, Self::OR)),
             Op::Exists | Op::IsNull | Op::IsNotNull => {
                 let present = crate::elastic_common::tests_presence(p);
                 Ok(Out::atom(format!(
