@@ -142,9 +142,7 @@ impl<'r> Cx<'r> {
                     "`{}` is one key of the flattened field `{name}`: the query tests every key of it, not only this one",
                     field.raw
                 );
-                if !self.reasons.contains(&reason) {
-                    self.approx(reason);
-                }
+                self.approx(reason);
             }
             return name;
         }

@@ -618,9 +618,7 @@ impl Cx<'_> {
             "`{}` (one argument) is tested as a substring of the command line `{col}`: it may also match inside a longer argument",
             p.field.raw
         );
-        if !self.reasons.contains(&reason) {
-            self.reasons.push(reason);
-        }
+        self.reasons.push(reason);
         let mut q = p.clone();
         q.op = Op::Contains;
         self.forced = Some(col);
@@ -660,9 +658,7 @@ impl Cx<'_> {
         };
         if let Some(note) = &entry.note {
             let reason = note.replace("{field}", &p.field.raw);
-            if !self.reasons.contains(&reason) {
-                self.reasons.push(reason);
-            }
+            self.reasons.push(reason);
         }
         let mut alternatives = Vec::with_capacity(entry.columns.len());
         for c in &entry.columns {
@@ -726,9 +722,7 @@ impl Cx<'_> {
                         "`{}`: Sysmon names the current user's hive HKU\\<SID>, so a path starting with HKCU does not match",
                         p.field.raw
                     );
-                    if !self.reasons.contains(&reason) {
-                        self.reasons.push(reason);
-                    }
+                    self.reasons.push(reason);
                 }
             }
             if let Some(new) = new {
