@@ -621,10 +621,15 @@ impl Cx<'_> {
         self.reasons.push(reason);
         let mut q = p.clone();
         q.op = Op::Contains;
-        self.forced = Some(col);
-        let out = self.pred_on(&q);
+        self.pred_on_column(&q, col).map(Some)
+    }
+
+    /// The predicate with its subject written as `column`.
+    fn pred_on_column(&mut self, p: &Pred, column: String) -> Result<Q, String> {
+        self.forced = Some(column);
+        let q = self.pred_on(p);
         self.forced = None;
-        out.map(Some)
+        q
     }
 
     /// A predicate on a field the parser fills under other columns
@@ -662,10 +667,7 @@ impl Cx<'_> {
         }
         let mut alternatives = Vec::with_capacity(entry.columns.len());
         for c in &entry.columns {
-            self.forced = Some(c.clone());
-            let q = self.pred_on(p);
-            self.forced = None;
-            alternatives.push(q?);
+            alternatives.push(self.pred_on_column(p, c.clone())?);
         }
         Ok(Some(if empty_passes {
             Q::and(alternatives)
